@@ -1,0 +1,64 @@
+"""The detector registry: refuses duplicate names and unknown content kinds when a detector is
+registered, not when it is first used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from clearance.detectors.base import CONTENT_KINDS, Detector
+from clearance.errors import RegistryError
+from clearance.findings import is_known_label
+
+
+class DetectorRegistry:
+    def __init__(self) -> None:
+        self._by_name: dict[str, type[Detector]] = {}
+
+    def register(self, cls: type[Detector]) -> type[Detector]:
+        name = getattr(cls, "name", None)
+        if not isinstance(name, str) or not name:
+            raise RegistryError(f"{cls.__qualname__} has no detector name")
+        if name in self._by_name:
+            raise RegistryError(
+                f"a detector named {name!r} is already registered "
+                f"({self._by_name[name].__qualname__})"
+            )
+        unknown = [k for k in getattr(cls, "kinds", ()) if k not in CONTENT_KINDS]
+        if unknown or not getattr(cls, "kinds", ()):
+            raise RegistryError(
+                f"detector {name!r} declares unknown content kinds {unknown or '(none)'}; "
+                f"known kinds: {', '.join(CONTENT_KINDS)}"
+            )
+        bad = [lbl for lbl in getattr(cls, "labels", ()) if not is_known_label(lbl)]
+        if bad:
+            raise RegistryError(f"detector {name!r} declares labels outside the taxonomy: {bad}")
+        self._by_name[name] = cls
+        return cls
+
+    def get(self, name: str) -> type[Detector]:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise RegistryError(
+                f"unknown detector {name!r}; known: {', '.join(sorted(self._by_name))}"
+            ) from None
+
+    def __iter__(self) -> Iterator[type[Detector]]:
+        return iter(self._by_name.values())
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+
+def default_registry() -> DetectorRegistry:
+    """A registry holding every built-in detector."""
+    from clearance.detectors.language import LanguageDetector
+    from clearance.detectors.minors import MinorMentionDetector
+    from clearance.detectors.rating import MatureRatingDetector
+    from clearance.detectors.suggestive import SuggestiveTextDetector
+
+    reg = DetectorRegistry()
+    for cls in (MinorMentionDetector, SuggestiveTextDetector, MatureRatingDetector,
+                LanguageDetector):
+        reg.register(cls)
+    return reg

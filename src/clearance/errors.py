@@ -1,0 +1,114 @@
+"""One exception tree for all of Clearance.
+
+Everything the package raises on purpose derives from :class:`ClearanceError`. The CLI maps each
+branch to one exit code (see ``docs/cli.md``) and the API (later) to one problem+json shape, so a
+caller never has to catch a bare ``Exception``::
+
+    ClearanceError                      exit 70 unless a subclass says otherwise
+    ├── ConfigurationError              exit 78  bad settings, refused default secret
+    ├── InputError                      exit 3   the user's input cannot be used
+    │   ├── ContentError                         empty text, text too large, undecodable bytes
+    │   └── ImportProblem                        a catalog file that cannot be read at all
+    ├── PolicyError                     exit 4   a policy file is invalid (every problem listed)
+    ├── RegistryError                   exit 70  duplicate or unknown detector/kind at registration
+    ├── DetectorUnavailable             exit 6   a detector's model or optional extra is missing
+    ├── StorageError                    exit 5   the database or blob store failed
+    │   └── NotFound                             a catalog object that does not exist
+    └── ExpectationFailed               exit 1   the demo's expected outcome was not met
+
+Problems that carry a location (``file:line``) are :class:`Problem` values, rendered as
+``file:line: message (hint)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One located problem in a user's file: ``file:line: message (hint)``."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+    hint: str | None = None
+
+    def rendered(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        text = f"{where}{self.field + ': ' if self.field else ''}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class ClearanceError(Exception):
+    """Base of every error Clearance raises on purpose."""
+
+    exit_code: int = 70
+
+    def __init__(self, message: str, *, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: tuple[Problem, ...] = tuple(problems)
+
+    def rendered(self) -> str:
+        """The message followed by every located problem, one per line."""
+        lines = [self.message]
+        lines.extend(p.rendered() for p in self.problems)
+        return "\n".join(lines)
+
+
+class ConfigurationError(ClearanceError):
+    exit_code = 78
+
+
+class InputError(ClearanceError):
+    exit_code = 3
+
+
+class ContentError(InputError):
+    """Content that cannot be screened: empty, too large, undecodable."""
+
+
+class ImportProblem(InputError):
+    """A catalog file that cannot be read at all (as opposed to single bad rows)."""
+
+
+class PolicyError(ClearanceError):
+    """An invalid policy; ``problems`` holds every problem found, not only the first."""
+
+    exit_code = 4
+
+
+class RegistryError(ClearanceError):
+    """A duplicate name or unknown kind at registration time."""
+
+
+class DetectorUnavailable(ClearanceError):
+    """A detector whose model or optional dependency is not installed."""
+
+    exit_code = 6
+
+
+class StorageError(ClearanceError):
+    exit_code = 5
+
+
+class NotFound(StorageError):
+    """A catalog object that does not exist."""
+
+
+class ExpectationFailed(ClearanceError):
+    """An expected outcome (the demo's) was not met."""
+
+    exit_code = 1
