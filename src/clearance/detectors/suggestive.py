@@ -1,0 +1,79 @@
+"""``suggestive.text``: sexualising framing in copy, from a versioned lexicon.
+
+Each finding names a ``category`` (sexualised_dance, body_appearance, sexual_awakening, seduction,
+sexual_content, abuse_topic), the matched ``term``, whether the category is sexualising
+``framing`` (abuse named as a documentary's subject is not), and ``source`` = ``lexicon``. The
+semantic stage (:mod:`clearance.detectors.semantic`) adds paraphrases the lexicon misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.language import lexicon_languages
+from clearance.detectors.lexicon import suggestive_lexicon
+from clearance.findings import Finding, Label, TextSpan
+from clearance.settings import Settings
+from clearance.text import Copy, make_copy
+
+
+class SuggestiveTextDetector(Detector):
+    """Lexicon matcher for sexualising framing (English and French)."""
+
+    name = "suggestive-lexicon"
+    version = "1"
+    kinds = frozenset({"text"})
+    labels = (Label.SUGGESTIVE_TEXT,)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def detect(self, item: Item) -> Sequence[Finding]:
+        if item.copy is None:
+            return ()
+        return self.scan(item.copy)
+
+    def scan(self, copy: Copy) -> list[Finding]:
+        lex, framing = suggestive_lexicon()
+        version = f"{self.version}+lexicon.{lex.version}"
+        found: list[Finding] = []
+        seen: set[tuple[int, int]] = set()
+        for lang in lexicon_languages(copy.text):
+            for m in lex.patterns[lang].finditer(copy.text):
+                if m.span() in seen:
+                    continue
+                seen.add(m.span())
+                term = lex.term_for(m)
+                found.append(
+                    Finding(
+                        label=Label.SUGGESTIVE_TEXT,
+                        score=term.score,
+                        evidence=TextSpan(m.start(), m.end(), m.group(0),
+                                          copy.sentence_at(m.start())),
+                        detector=self.name,
+                        detector_version=version,
+                        attributes=(
+                            ("category", term.category),
+                            ("framing", framing[term.category]),
+                            ("term", term.term),
+                            ("source", "lexicon"),
+                        ),
+                    )
+                )
+        found.sort(key=lambda f: f.evidence.start if isinstance(f.evidence, TextSpan) else 0)
+        return found
+
+    @classmethod
+    def examples(cls) -> Sequence[Example]:
+        def item(text: str) -> Item:
+            return Item("text", make_copy(text, max_bytes=10_000))
+
+        s = frozenset({Label.SUGGESTIVE_TEXT})
+        return (
+            Example(item("She becomes fascinated with a twerking dance crew."), expect=s),
+            Example(item("Elle découvre sa féminité."), expect=s),
+            Example(item("A retired detective returns to Oslo for one last case."), forbid=s),
+        )

@@ -1,0 +1,176 @@
+"""The policy engine: a pure function from findings and a policy to a :class:`Decision`.
+
+``evaluate(findings, policy, title_findings=...)`` walks every rule's condition tree and collects
+*witnesses*: sets of findings that together satisfy the condition. A leaf yields one witness per
+matching finding; ``all`` combines one witness from each child (keeping only combinations whose
+text findings are ``near`` each other); ``any`` unions its children; ``not`` holds (with an empty
+witness) when its child has none. A rule fires when it has a witness; the decision is the most
+severe outcome among fired rules (``pass`` when none fires), and the trace keeps every fired rule
+with the findings of its first witnesses, so a reviewer sees exactly why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+from clearance.findings import Fact, Finding, TextSpan
+from clearance.policy.model import (
+    NEAR_DISTANCE,
+    OUTCOME_RANK,
+    AttrRange,
+    Condition,
+    Outcome,
+    Policy,
+    Rule,
+)
+
+#: Where a finding came from: ``"this"`` for the screened asset, else the other asset's reference.
+THIS_ASSET = "this"
+_MAX_WITNESSES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Sourced:
+    source: str
+    finding: Finding
+
+
+@dataclass(frozen=True, slots=True)
+class FiredRule:
+    rule: str
+    description: str
+    outcome: Outcome
+    findings: tuple[Sourced, ...]
+
+    def reason(self) -> str:
+        parts = []
+        for s in self.findings:
+            f = s.finding
+            ev = f.evidence
+            what = f'"{ev.text}"' if isinstance(ev, TextSpan) else (
+                f"{ev.name} {ev.value}" if isinstance(ev, Fact) else "box")
+            age = f.attr("age")
+            detail = f" (age {age})" if age is not None else ""
+            cat = f.attr("category")
+            detail += f" [{cat}]" if cat else ""
+            where = "" if s.source == THIS_ASSET else f" in {s.source}"
+            parts.append(f"{f.label} {what}{detail}{where}")
+        evidence = "; ".join(parts) if parts else "no finding"
+        return f"{self.outcome.upper()} by rule '{self.rule}': {self.description} — {evidence}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    policy: str
+    fired: tuple[FiredRule, ...] = field(default=())
+
+    @property
+    def reasons(self) -> list[str]:
+        return [r.reason() for r in self.fired]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.outcome,
+            "policy": self.policy,
+            "rules": [
+                {"rule": r.rule, "outcome": r.outcome, "description": r.description,
+                 "findings": [{"source": s.source, **s.finding.to_dict()} for s in r.findings]}
+                for r in self.fired
+            ],
+        }
+
+
+Witness = tuple[Sourced, ...]
+
+
+def _attr_ok(f: Finding, where: Mapping[str, list[str | int | float | bool] | AttrRange]) -> bool:
+    for key, allowed in where.items():
+        value = f.attr(key)
+        if isinstance(allowed, AttrRange):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return False
+            if allowed.min is not None and value < allowed.min:
+                return False
+            if allowed.max is not None and value > allowed.max:
+                return False
+        elif value not in allowed:
+            return False
+    return True
+
+
+def _label_ok(pattern: str, label: str) -> bool:
+    return label.startswith(pattern[:-1]) if pattern.endswith("*") else label == pattern
+
+
+def _is_near(w: Witness, distance: int | None) -> bool:
+    if distance is None:
+        return True
+    located = [(s.source, s.finding.sentence) for s in w if s.finding.sentence is not None]
+    for i, (src_a, a) in enumerate(located):
+        for src_b, b in located[i + 1:]:
+            if src_a == src_b and a is not None and b is not None and abs(a - b) > distance:
+                return False
+    return True
+
+
+def _witnesses(c: Condition, pool: Mapping[str, Sequence[Sourced]],
+               distance: int | None) -> list[Witness]:
+    if c.finding is not None:
+        candidates = pool[c.scope]
+        return [
+            (s,) for s in candidates
+            if _label_ok(c.finding, s.finding.label)
+            and c.min_score <= s.finding.score <= c.max_score
+            and _attr_ok(s.finding, c.where)
+        ][:_MAX_WITNESSES]
+    if c.all_of is not None:
+        combos: list[Witness] = [()]
+        for child in c.all_of:
+            ws = _witnesses(child, pool, distance)
+            if not ws:
+                return []
+            combos = [a + b for a, b in product(combos, ws) if _is_near(a + b, distance)]
+            combos = combos[:_MAX_WITNESSES]
+            if not combos:
+                return []
+        return combos
+    if c.any_of is not None:
+        out: list[Witness] = []
+        for child in c.any_of:
+            out.extend(_witnesses(child, pool, distance))
+        return out[:_MAX_WITNESSES]
+    if c.not_ is not None:
+        return [] if _witnesses(c.not_, pool, distance) else [()]
+    return []  # pragma: no cover - the model guarantees one kind
+
+
+def fire(rule: Rule, pool: Mapping[str, Sequence[Sourced]]) -> FiredRule | None:
+    ws = _witnesses(rule.when, pool, NEAR_DISTANCE[rule.near])
+    if not ws:
+        return None
+    seen: list[Sourced] = []
+    for w in ws[:3]:
+        for s in w:
+            if s not in seen:
+                seen.append(s)
+    return FiredRule(rule.name, rule.description, rule.outcome, tuple(seen))
+
+
+def evaluate(findings: Sequence[Finding], policy: Policy,
+             title_findings: Mapping[str, Sequence[Finding]] | None = None) -> Decision:
+    """Decide on one asset's findings; ``title_findings`` maps the title's other assets (by
+    reference) to their findings, for rules with ``scope: title``."""
+    mine = [Sourced(THIS_ASSET, f) for f in findings]
+    others = [Sourced(ref, f) for ref, fs in (title_findings or {}).items() for f in fs]
+    pool = {"asset": mine, "title": mine + others, "other_assets": others}
+    fired = [r for r in (fire(rule, pool) for rule in policy.rules) if r is not None]
+    outcome: Outcome = "pass"
+    for r in fired:
+        if OUTCOME_RANK[r.outcome] > OUTCOME_RANK[outcome]:
+            outcome = r.outcome
+    fired.sort(key=lambda r: -OUTCOME_RANK[r.outcome])
+    return Decision(outcome, policy.ref, tuple(fired))

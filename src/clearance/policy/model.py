@@ -1,0 +1,124 @@
+"""The policy language: a versioned YAML document validated by pydantic.
+
+A :class:`Policy` is a list of :class:`Rule`. A rule has a ``name``, a ``description`` a person can
+read, an ``outcome`` (pass / review / block), an optional ``near`` (how close the text findings
+that satisfy it must be: ``same_sentence``, ``adjacent_sentence`` or ``anywhere``) and a ``when``
+condition. A condition is exactly one of::
+
+    {finding: LABEL, min_score, max_score, where: {ATTR: [values] | {min, max}}, scope}
+    {all: [conditions]}   {any: [conditions]}   {not: condition}
+
+``scope: asset`` (default) looks at the screened asset's findings; ``scope: title`` at the findings
+of every asset of the same title (this one included); ``scope: other_assets`` at the title's other
+assets only. The full reference is ``docs/policy.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from clearance.findings import Label, is_known_label
+
+Outcome = Literal["pass", "review", "block"]
+Near = Literal["same_sentence", "adjacent_sentence", "anywhere"]
+Scope = Literal["asset", "title", "other_assets"]
+OUTCOME_RANK: dict[str, int] = {"pass": 0, "review": 1, "block": 2}
+NEAR_DISTANCE: dict[str, int | None] = {"same_sentence": 0, "adjacent_sentence": 1,
+                                         "anywhere": None}
+
+
+class AttrRange(BaseModel):
+    """A numeric range for an attribute: ``{min: 1, max: 15}`` (either end optional)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min: float | None = None
+    max: float | None = None
+
+
+AttrValues = list[str | int | float | bool] | AttrRange
+
+
+class Condition(BaseModel):
+    """One node of a rule's ``when`` tree (exactly one of finding / all / any / not)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    finding: str | None = None
+    min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+    max_score: float = Field(default=1.0, ge=0.0, le=1.0)
+    where: dict[str, AttrValues] = Field(default_factory=dict)
+    scope: Scope = "asset"
+    all_of: list[Condition] | None = Field(default=None, alias="all")
+    any_of: list[Condition] | None = Field(default=None, alias="any")
+    not_: Condition | None = Field(default=None, alias="not")
+
+    @field_validator("finding")
+    @classmethod
+    def _known_label(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        pattern = v[:-1] if v.endswith("*") else None
+        if pattern is not None and any(
+            lbl.startswith(pattern) for lbl in (*Label.ALL, *Label.FAMILIES)
+        ):
+            return v
+        if not is_known_label(v):
+            close = difflib.get_close_matches(v, Label.ALL, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "see docs/labels.md"
+            raise ValueError(f"unknown finding label {v!r} ({hint})")
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        kinds = [k for k, v in (("finding", self.finding), ("all", self.all_of),
+                                ("any", self.any_of), ("not", self.not_)) if v is not None]
+        if len(kinds) != 1:
+            got = ", ".join(kinds) if kinds else "none of them"
+            raise ValueError(
+                f"a condition needs exactly one of finding, all, any, not (got {got})"
+            )
+        for key, seq in (("all", self.all_of), ("any", self.any_of)):
+            if seq is not None and not seq:
+                raise ValueError(f"'{key}' needs at least one condition")
+        if self.finding is None and (self.where or self.min_score or self.max_score != 1.0
+                                     or self.scope != "asset"):
+            raise ValueError("min_score, max_score, where and scope belong on a 'finding' "
+                             "condition")
+        if self.min_score > self.max_score:
+            raise ValueError(f"min_score {self.min_score} is above max_score {self.max_score}")
+        return self
+
+
+class Rule(BaseModel):
+    """A named rule: when its condition holds, the decision is at least ``outcome``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)
+    description: str = Field(min_length=1)
+    outcome: Outcome
+    near: Near = "anywhere"
+    when: Condition
+
+
+class Policy(BaseModel):
+    """A versioned policy document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    policy: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    description: str = ""
+    rules: list[Rule] = Field(min_length=1)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_str(cls, v: object) -> object:
+        return str(v) if isinstance(v, int | float) else v
+
+    @property
+    def ref(self) -> str:
+        return f"{self.policy}@{self.version}"

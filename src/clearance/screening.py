@@ -1,0 +1,114 @@
+"""Screening: run the detectors over items and decide on each with the policy.
+
+:class:`Screener` is built once (detectors from settings, the policy loaded and validated) and then
+screens items one by one or in batches; batching lets the semantic stage embed every candidate
+sentence of a batch in one call. The result of one item is a :class:`ScreenResult`, whose
+``to_dict()`` is the stable output shape documented in ``docs/cli.md``::
+
+    {"item", "kind", "decision", "policy", "findings": [...], "reasons": [...]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from clearance.detectors.base import Detector, Item
+from clearance.detectors.registry import default_registry
+from clearance.detectors.semantic import SemanticSuggestiveDetector
+from clearance.errors import ContentError
+from clearance.findings import Finding, Label
+from clearance.policy.engine import Decision, evaluate
+from clearance.policy.loader import load_policy
+from clearance.policy.model import Policy
+from clearance.settings import Settings
+from clearance.text import make_copy
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenResult:
+    item: str
+    kind: str
+    decision: Decision
+    findings: tuple[Finding, ...]
+    error: str | None = None
+    context: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "item": self.item,
+            "kind": self.kind,
+            "decision": self.decision.outcome if self.error is None else "error",
+            "policy": self.decision.policy,
+            "findings": [f.to_dict() for f in self.findings],
+            "reasons": self.decision.reasons,
+        }
+        if self.context:
+            out["context"] = dict(self.context)
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+    @property
+    def language(self) -> str | None:
+        for f in self.findings:
+            if f.label == Label.TEXT_LANGUAGE:
+                v = f.attr("language")
+                return str(v) if v is not None else None
+        return None
+
+
+class Screener:
+    """Detectors plus a policy, ready to screen copy."""
+
+    def __init__(self, detectors: Sequence[Detector], policy: Policy, *,
+                 max_text_bytes: int) -> None:
+        self.detectors = tuple(detectors)
+        self.policy = policy
+        self.max_text_bytes = max_text_bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, policy: Policy | None = None) -> Screener:
+        registry = default_registry()
+        if settings.semantic != "off":
+            registry.register(SemanticSuggestiveDetector)
+        detectors = [d.from_settings(settings) for d in registry if d.is_available()]
+        return cls(detectors, policy or load_policy(settings.policy_file),
+                   max_text_bytes=settings.max_text_bytes)
+
+    def text_item(self, text: str, *, name: str = "text", rating: str | None = None,
+                  title_id: str | None = None) -> Item:
+        """Validate copy into an item; raises :class:`ContentError` when it cannot be screened."""
+        return Item("text", make_copy(text, max_bytes=self.max_text_bytes), rating=rating,
+                    title_id=title_id, name=name)
+
+    def findings_many(self, items: Sequence[Item]) -> list[tuple[Finding, ...]]:
+        per_item: list[list[Finding]] = [[] for _ in items]
+        for det in self.detectors:
+            idx = [i for i, it in enumerate(items) if det.accepts(it)]
+            if not idx:
+                continue
+            for i, fs in zip(idx, det.detect_many([items[i] for i in idx]), strict=True):
+                per_item[i].extend(fs)
+        return [tuple(fs) for fs in per_item]
+
+    def screen_many(self, items: Sequence[Item],
+                    title_findings: Sequence[Mapping[str, Sequence[Finding]] | None] | None = None,
+                    ) -> list[ScreenResult]:
+        out = []
+        for n, (item, fs) in enumerate(zip(items, self.findings_many(items), strict=True)):
+            others = title_findings[n] if title_findings is not None else None
+            decision = evaluate(fs, self.policy, others)
+            out.append(ScreenResult(item.name, item.kind, decision, fs))
+        return out
+
+    def screen_text(self, text: str, *, name: str = "text", rating: str | None = None,
+                    title_findings: Mapping[str, Sequence[Finding]] | None = None,
+                    ) -> ScreenResult:
+        item = self.text_item(text, name=name, rating=rating)
+        return self.screen_many([item], [title_findings])[0]
+
+    def error_result(self, name: str, exc: ContentError) -> ScreenResult:
+        return ScreenResult(name, "text", Decision("pass", self.policy.ref), (),
+                            error=exc.message)
