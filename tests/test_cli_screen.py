@@ -1,0 +1,154 @@
+"""``clearance screen`` and ``clearance policy check`` end to end, including bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from clearance.cli.main import cli
+
+ORIGINAL = ("Amy, 11, becomes fascinated with a twerking dance crew. Hoping to join them, she "
+            "starts to explore her femininity, defying her family's traditions.")
+REVISED = ("Eleven-year-old Amy starts to rebel against her conservative family’s traditions "
+           "when she becomes fascinated with a free-spirited dance crew.")
+FRENCH = "Amy, 11 ans, rêve d'intégrer un groupe de danse twerk et découvre sa féminité."
+BENIGN = "A retired detective returns to Oslo for one last case."
+HEADER = "show_id,type,title,director,cast,country,date_added,release_year,rating,duration," \
+         "listed_in,description\n"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return res.exit_code, res.stdout, res.stderr
+
+
+def screen_json(text: str, *extra: str) -> dict[str, object]:
+    code, out, err = run("screen", "--text", text, "--format", "json", *extra)
+    assert code == 0, err
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def test_original_synopsis_blocks_with_evidence() -> None:
+    data = screen_json(ORIGINAL, "--rating", "TV-MA")
+    assert data["decision"] == "block"
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    minors = [f for f in findings if f["label"] == "minor.mentioned"]
+    assert minors and minors[0]["attributes"]["age"] == 11
+    assert minors[0]["evidence"] == {"kind": "text_span", "start": 0, "end": 7, "text": "Amy, 11",
+                                     "sentence": 0}
+    assert any(f["label"] == "suggestive.text" for f in findings)
+    reasons = data["reasons"]
+    assert isinstance(reasons, list) and "child-sexualised-copy" in reasons[0]
+
+
+@pytest.mark.parametrize(("text", "decision"), [(REVISED, "pass"), (FRENCH, "block"),
+                                                (BENIGN, "pass")])
+def test_acceptance_decisions(text: str, decision: str) -> None:
+    assert screen_json(text, "--rating", "TV-MA")["decision"] == decision
+
+
+def test_jsonl_and_table_and_fail_on() -> None:
+    code, out, _ = run("screen", "--text", ORIGINAL, "--text", BENIGN, "--format", "jsonl")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["decision"] for r in rows] == ["block", "pass"]
+    assert [r["item"] for r in rows] == ["text-1", "text-2"]
+    code, out, _ = run("screen", "--text", ORIGINAL, "--fail-on", "block")
+    assert code == 1 and "block" in out
+    code, _, _ = run("screen", "--text", BENIGN, "--fail-on", "review")
+    assert code == 0
+
+
+def test_empty_text_is_an_input_error() -> None:
+    code, out, err = run("screen", "--text", "   ")
+    assert code == 3
+    assert "text is empty" in err and "Traceback" not in err + out
+
+
+def test_huge_text_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * (4 * 1024 * 1024))  # 20 MiB
+    code, out, err = run("screen", str(big))
+    assert code == 3
+    assert "20,971,520 bytes" in err and "limit" in err and "Traceback" not in err
+
+
+def test_no_arguments_is_a_usage_error() -> None:
+    code, _, err = run("screen")
+    assert code == 2 and "--text" in err
+
+
+def _row(sid: str, desc: str, rating: str = "TV-MA") -> str:
+    return f'{sid},Movie,Title {sid},,,,,2020,{rating},90 min,Dramas,"{desc}"\n'
+
+
+def test_csv_screening(tmp_path: Path) -> None:
+    f = tmp_path / "cat.csv"
+    f.write_text(HEADER + _row("s1", BENIGN) + _row("s2", ORIGINAL.replace('"', "")),
+                 encoding="utf-8")
+    code, out, err = run("screen", str(f), "--format", "jsonl")
+    assert code == 0, err
+    rows = {r["item"]: r for r in map(json.loads, out.splitlines())}
+    assert rows["s1"]["decision"] == "pass" and rows["s2"]["decision"] == "block"
+
+
+def test_csv_with_invalid_utf8_row_keeps_the_good_rows(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_bytes((HEADER + _row("s1", BENIGN)).encode() + _row("s2", "caf\xe9").encode("latin-1")
+                  + _row("s3", ORIGINAL).encode())
+    code, out, err = run("screen", str(f), "--format", "jsonl")
+    assert code == 3
+    assert f"{f}:3: invalid UTF-8" in err
+    assert [json.loads(x)["item"] for x in out.splitlines()] == ["s1", "s3"]
+
+
+def test_csv_missing_columns(tmp_path: Path) -> None:
+    f = tmp_path / "cols.csv"
+    f.write_text("show_id,title\ns1,Hello\n", encoding="utf-8")
+    code, out, err = run("screen", str(f))
+    assert code == 3
+    assert "missing required column" in err and "description" in err and out == ""
+
+
+def test_csv_broken_quote_reported_and_rest_screened(tmp_path: Path) -> None:
+    f = tmp_path / "quote.csv"
+    f.write_text(HEADER + _row("s1", BENIGN)
+                 + 's2,Movie,Broken,,,,,2020,TV-MA,90 min,Dramas,"An unterminated quote\n'
+                 + _row("s3", ORIGINAL), encoding="utf-8")
+    code, out, err = run("screen", str(f), "--format", "jsonl")
+    assert code == 3
+    assert f"{f}:3: unterminated quote" in err
+    assert [json.loads(x)["item"] for x in out.splitlines()] == ["s1", "s3"]
+
+
+def test_policy_check(tmp_path: Path) -> None:
+    code, out, _ = run("policy", "show")
+    assert code == 0 and "child-sexualised-copy" in out
+    good = tmp_path / "good.yaml"
+    good.write_text(out, encoding="utf-8")
+    code, out, _ = run("policy", "check", str(good))
+    assert code == 0 and "ok" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("policy: x\nversion: 1\nrules:\n  - name: Bad Name\n    outcome: nope\n"
+                   "    when: {finding: nothing}\n", encoding="utf-8")
+    code, out, err = run("policy", "check", str(bad))
+    assert code == 4
+    assert f"{bad}:4: rules[0].name" in err
+    assert f"{bad}:5: rules[0].outcome" in err
+    assert f"{bad}:6: rules[0].when.finding" in err
+    assert "rules[0].description: Field required" in err
+    assert "Traceback" not in err
+
+
+def test_screen_with_custom_policy(tmp_path: Path) -> None:
+    p = tmp_path / "strict.yaml"
+    p.write_text("policy: strict\nversion: 1\nrules:\n  - name: any-minor\n"
+                 "    description: any minor goes to review\n    outcome: review\n"
+                 "    when: {finding: minor.mentioned}\n", encoding="utf-8")
+    data = screen_json(REVISED, "--policy", str(p))
+    assert data["decision"] == "review" and data["policy"] == "strict@1"

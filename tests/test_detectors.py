@@ -1,0 +1,174 @@
+"""The detector contract (every registered detector runs its own examples) and the copy
+detectors' behaviour on the cases named in the foundation issue."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.minors import MinorMentionDetector, parse_age
+from clearance.detectors.rating import is_mature
+from clearance.detectors.registry import DetectorRegistry, default_registry
+from clearance.detectors.semantic import SemanticSuggestiveDetector
+from clearance.detectors.suggestive import SuggestiveTextDetector
+from clearance.errors import RegistryError
+from clearance.findings import Finding, Label, TextSpan
+from clearance.settings import Settings
+from clearance.text import make_copy
+
+ALL_DETECTORS = [*default_registry(), SemanticSuggestiveDetector]
+
+
+@pytest.mark.parametrize("cls", ALL_DETECTORS, ids=lambda c: c.name)
+def test_detector_contract(cls: type[Detector]) -> None:
+    det = cls.from_settings(Settings())
+    examples = cls.examples()
+    assert examples, f"{cls.name} has no examples"
+    for ex in examples:
+        findings = det.detect(ex.item)
+        labels = {f.label for f in findings}
+        assert ex.expect <= labels, (cls.name, ex.item.copy, labels)
+        assert not (ex.forbid & labels), (cls.name, ex.item.copy, labels)
+        for f in findings:
+            assert f.detector == cls.name
+            assert f.label in cls.labels
+            assert 0.0 <= f.score <= 1.0
+            if isinstance(f.evidence, TextSpan) and ex.item.copy is not None:
+                # evidence offsets point into the original text
+                assert ex.item.copy.text[f.evidence.start:f.evidence.end] == f.evidence.text
+
+
+def test_registry_refuses_duplicates_and_unknown_kinds() -> None:
+    reg = DetectorRegistry()
+    reg.register(SuggestiveTextDetector)
+    with pytest.raises(RegistryError, match="already registered"):
+        reg.register(SuggestiveTextDetector)
+
+    class Video(SuggestiveTextDetector):
+        name = "video-thing"
+        kinds: ClassVar = frozenset({"video"})  # type: ignore[assignment]
+
+    with pytest.raises(RegistryError, match="unknown content kinds"):
+        reg.register(Video)
+
+    class BadLabel(SuggestiveTextDetector):
+        name = "bad-label"
+        labels = ("made.up",)
+
+    with pytest.raises(RegistryError, match="outside the taxonomy"):
+        reg.register(BadLabel)
+    with pytest.raises(RegistryError, match="unknown detector"):
+        reg.get("nope")
+
+
+def _minors(text: str) -> list[Finding]:
+    return MinorMentionDetector().scan(make_copy(text, max_bytes=100_000))
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "age"),
+    [
+        ("Amy, 11, becomes fascinated with a twerking dance crew.", "Amy, 11", 11),
+        ("Eleven-year-old Amy starts to rebel.", "Eleven-year-old", 11),
+        ("A crew of 11-year-olds enters a contest.", "11-year-olds", 11),
+        ("She is a pre-teen with big dreams.", "pre-teen", None),
+        ("A schoolgirl solves a mystery.", "schoolgirl", None),
+        ("Amy, 11 ans, rêve de danser.", "Amy, 11", 11),
+        ("Une fille de onze ans rêve de danser.", "fille de onze ans", 11),
+        ("Une collégienne rêve de danser.", "collégienne", None),
+        ("Twelve year old Tom (12) runs away.", "Twelve year old", 12),
+        ("A sixteen-year-old runs away.", "sixteen-year-old", 16),
+    ],
+)
+def test_minor_mentioned(text: str, span: str, age: int | None) -> None:
+    found = _minors(text)
+    assert found, text
+    first = found[0]
+    assert isinstance(first.evidence, TextSpan)
+    assert first.evidence.text == span
+    assert text[first.evidence.start:first.evidence.end] == span
+    assert first.attr("age") == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Eleven years later, she returns home.",
+        "11 years later the case reopens.",
+        "In season 11, the crew travels to Mars.",
+        "The team from Ocean's Eleven is back.",
+        "In 1911, a ship sets sail.",
+        "A 46-year-old teacher starts over.",
+        "He counts to forty-eleven and laughs.",
+        "Il y a onze ans, elle a quitté Paris.",
+        "Une femme de 46 ans recommence sa vie.",
+        "A former child star, now 40, returns to Hollywood.",
+        "A children's hospital doctor fights burnout.",
+        "Much ado about nothing in Messina.",
+    ],
+)
+def test_not_a_minor(text: str) -> None:
+    assert _minors(text) == []
+
+
+def test_age_words() -> None:
+    assert parse_age("eleven") == 11
+    assert parse_age("forty-six") == 46
+    assert parse_age("forty-eleven") is None
+    assert parse_age("dix-sept") == 17
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("She becomes fascinated with a twerking dance crew.", "sexualised_dance"),
+        ("She starts to explore her femininity.", "sexual_awakening"),
+        ("Elle découvre sa féminité.", "sexual_awakening"),
+        ("A pole-dancer takes the stage.", "sexualised_dance"),
+        ("He tries to seduce his neighbour.", "seduction"),
+        ("A documentary about sexual abuse in sport.", "abuse_topic"),
+    ],
+)
+def test_suggestive_lexicon(text: str, category: str) -> None:
+    found = SuggestiveTextDetector().scan(make_copy(text, max_bytes=10_000))
+    assert category in {f.attr("category") for f in found}
+
+
+def test_abuse_topic_is_not_framing() -> None:
+    found = SuggestiveTextDetector().scan(make_copy("Survivors of abuse speak out.",
+                                                    max_bytes=10_000))
+    assert found and all(f.attr("framing") is False for f in found)
+
+
+def test_semantic_catches_paraphrase_near_a_minor_only_in_auto_mode() -> None:
+    det = SemanticSuggestiveDetector(mode="auto")
+    near = make_copy("Jade, 12, wants the older men at the club to notice her body.",
+                     max_bytes=10_000)
+    adult = make_copy("Jade wants the older men at the club to notice her body.",
+                      max_bytes=10_000)
+    assert det.candidates(near) and not det.candidates(adult)
+    found = det.detect(Item("text", near))
+    assert found and found[0].attr("source") == "semantic"
+    assert SemanticSuggestiveDetector(mode="always").candidates(adult)
+    assert not SemanticSuggestiveDetector(mode="off").candidates(near)
+
+
+@pytest.mark.parametrize(("rating", "mature"), [("TV-MA", True), ("tv-ma", True), ("R", True),
+                                                 ("NC-17", True), ("TV-14", False),
+                                                 ("PG-13", False), (None, False)])
+def test_mature_ratings(rating: str | None, mature: bool) -> None:
+    assert is_mature(rating) is mature
+
+
+def test_finding_is_frozen_and_score_checked() -> None:
+    f = Finding(Label.FACE, 0.5, TextSpan(0, 1, "a", 0), "x", "1")
+    with pytest.raises(AttributeError):
+        f.score = 0.9  # type: ignore[misc]
+    with pytest.raises(ValueError, match="score"):
+        Finding(Label.FACE, 1.5, TextSpan(0, 1, "a", 0), "x", "1")
+
+
+def test_examples_are_examples() -> None:
+    assert all(isinstance(e, Example) for c in ALL_DETECTORS for e in c.examples())

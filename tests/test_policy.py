@@ -1,0 +1,176 @@
+"""The policy engine on constructed findings, and policy validation errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clearance.errors import PolicyError
+from clearance.findings import Fact, Finding, Label, TextSpan
+from clearance.policy.engine import evaluate
+from clearance.policy.loader import load_policy, parse_policy_text
+from clearance.policy.model import Policy
+
+DEFAULT = load_policy()
+
+
+def minor(sentence: int = 0, age: int | None = 11, group: str = "child",
+          score: float = 0.95) -> Finding:
+    return Finding(Label.MINOR_MENTIONED, score, TextSpan(0, 3, "Amy", sentence), "t", "1",
+                   (("age", age), ("group", group)))
+
+
+def suggestive(sentence: int = 0, score: float = 0.8, framing: bool = True,
+               category: str = "sexual_awakening") -> Finding:
+    return Finding(Label.SUGGESTIVE_TEXT, score, TextSpan(5, 9, "sexy", sentence), "t", "1",
+                   (("category", category), ("framing", framing)))
+
+
+MATURE = Finding(Label.RATING_MATURE, 1.0, Fact("rating", "TV-MA"), "rating", "1")
+
+
+@pytest.mark.parametrize(
+    ("findings", "outcome", "rule"),
+    [
+        ([minor(0), suggestive(0)], "block", "child-sexualised-copy"),
+        ([minor(0), suggestive(1)], "block", "child-sexualised-copy"),
+        ([minor(0, age=15, group="teen"), suggestive(1)], "block", "child-sexualised-copy"),
+        ([minor(0), suggestive(2)], "review", "minor-and-sexualised-copy-apart"),
+        ([minor(0, age=16, group="teen"), suggestive(0)], "review", "teen-sexualised-copy"),
+        ([minor(0, age=None, group="teen"), suggestive(1)], "review", "teen-sexualised-copy"),
+        ([minor(0), suggestive(0, framing=False, category="abuse_topic")], "pass", None),
+        ([minor(0), suggestive(0, score=0.4)], "pass", None),
+        ([minor(0)], "pass", None),
+        ([suggestive(0)], "pass", None),
+        ([minor(0), MATURE], "pass", "minor-in-mature-title"),
+        # a mature rating excuses nothing
+        ([minor(0), suggestive(0), MATURE], "block", "child-sexualised-copy"),
+        ([], "pass", None),
+    ],
+)
+def test_default_policy(findings: list[Finding], outcome: str, rule: str | None) -> None:
+    d = evaluate(findings, DEFAULT)
+    assert d.outcome == outcome
+    assert d.policy == DEFAULT.ref
+    fired = [r.rule for r in d.fired]
+    if rule is None:
+        assert all(r.outcome == "pass" for r in d.fired)
+    else:
+        assert rule in fired
+        top = d.fired[0]
+        assert top.outcome == outcome
+        assert top.findings, "a fired rule carries the findings that fired it"
+        assert any(rule in reason for reason in d.reasons)
+
+
+def test_title_scope_uses_other_assets() -> None:
+    d = evaluate([minor(0)], DEFAULT, {"key_art/en": [suggestive(0)]})
+    assert d.outcome == "review"
+    r = next(r for r in d.fired if r.rule == "minor-with-sexualised-title-campaign")
+    assert {s.source for s in r.findings} == {"this", "key_art/en"}
+    assert "in key_art/en" in r.reason()
+    # the same finding on this asset is judged by the asset rules, not the title rule
+    d2 = evaluate([minor(0), suggestive(0)], DEFAULT)
+    assert "minor-with-sexualised-title-campaign" not in [r.rule for r in d2.fired]
+
+
+POLICY = """\
+policy: custom
+version: 3
+rules:
+  - name: no-minor-unless-pg
+    description: minors block unless the suggestive score is low
+    outcome: block
+    near: same_sentence
+    when:
+      all:
+        - finding: minor.mentioned
+          where: {age: {min: 1, max: 12}}
+        - not:
+            finding: suggestive.text
+            max_score: 0.3
+        - any:
+            - finding: suggestive.text
+              min_score: 0.5
+            - finding: exposure.*
+"""
+
+
+def test_custom_policy_all_any_not_and_proximity() -> None:
+    p = parse_policy_text(POLICY, "custom.yaml")
+    assert p.ref == "custom@3"
+    assert evaluate([minor(0), suggestive(0)], p).outcome == "block"
+    assert evaluate([minor(0), suggestive(1)], p).outcome == "pass"  # same_sentence only
+    assert evaluate([minor(0, age=14), suggestive(0)], p).outcome == "pass"  # age range
+    low = suggestive(0, score=0.2)
+    assert evaluate([minor(0), suggestive(0), low], p).outcome == "pass"  # not
+    exposure = Finding("exposure.belly.exposed", 0.9, TextSpan(0, 1, "x", 0), "t", "1")
+    assert evaluate([minor(0), exposure], p).outcome == "block"  # label family
+
+
+THREE_ERRORS = """\
+policy: broken
+version: 1
+rules:
+  - name: ok-rule
+    description: fine
+    outcome: review
+    when:
+      finding: minor.mentioned
+  - name: bad-outcome
+    description: outcome misspelt
+    outcome: blok
+    when:
+      finding: minor.mentioned
+  - name: ok-rule
+    description: duplicate name and unknown label
+    outcome: block
+    when:
+      finding: minor.mentiond
+"""
+
+
+def test_three_errors_reported_at_once_with_lines(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(THREE_ERRORS, encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    err = info.value
+    assert len(err.problems) == 3
+    rendered = err.rendered().replace(str(tmp_path), "DIR")
+    assert rendered == (
+        "DIR/broken.yaml: invalid policy (3 problems)\n"
+        "DIR/broken.yaml:11: rules[1].outcome: Input should be 'pass', 'review' or 'block'\n"
+        "DIR/broken.yaml:14: rules[2].name: rule name 'ok-rule' is used twice "
+        "(first used on line 4; rule names must be unique)\n"
+        "DIR/broken.yaml:18: rules[2].when.finding: unknown finding label 'minor.mentiond' "
+        "(did you mean 'minor.mentioned'?)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("policy: x\nversion: 1\nrules: []\n", "at least 1 item"),
+        ("policy: x\nversion: 1\nrules:\n  - name: a\n    description: d\n    outcome: block\n"
+         "    when: {all: []}\n", "at least one condition"),
+        ("policy: x\nversion: 1\nrules:\n  - name: a\n    description: d\n    outcome: block\n"
+         "    when: {finding: face, any: [{finding: face}]}\n", "exactly one of"),
+        ("policy: x\nversion: 1\nextra: 1\nrules:\n  - name: a\n    description: d\n"
+         "    outcome: block\n    when: {finding: face}\n", "Extra inputs"),
+        ("policy: x\n  version: : 1\n", "not valid YAML"),
+        ("- just a list\n", "a policy is a mapping"),
+    ],
+)
+def test_invalid_policies(text: str, message: str) -> None:
+    with pytest.raises(PolicyError) as info:
+        parse_policy_text(text, "p.yaml")
+    assert message in info.value.rendered()
+    assert "p.yaml" in info.value.rendered()
+
+
+def test_default_policy_is_valid_and_documented() -> None:
+    assert isinstance(DEFAULT, Policy)
+    assert all(r.description for r in DEFAULT.rules)
+    assert {r.outcome for r in DEFAULT.rules} == {"pass", "review", "block"}
