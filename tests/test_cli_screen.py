@@ -73,7 +73,7 @@ def test_empty_text_is_an_input_error() -> None:
 def test_huge_text_is_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_bytes(b"word " * (4 * 1024 * 1024))  # 20 MiB
-    code, out, err = run("screen", str(big))
+    code, _, err = run("screen", str(big))
     assert code == 3
     assert "20,971,520 bytes" in err and "limit" in err and "Traceback" not in err
 

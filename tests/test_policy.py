@@ -174,3 +174,27 @@ def test_default_policy_is_valid_and_documented() -> None:
     assert isinstance(DEFAULT, Policy)
     assert all(r.description for r in DEFAULT.rules)
     assert {r.outcome for r in DEFAULT.rules} == {"pass", "review", "block"}
+
+
+def test_unless_silences_a_rule_and_must_name_an_earlier_rule() -> None:
+    text = """\
+policy: u
+version: 1
+rules:
+  - name: near
+    description: close
+    outcome: block
+    near: same_sentence
+    when: {all: [{finding: minor.mentioned}, {finding: suggestive.text}]}
+  - name: apart
+    description: anywhere
+    outcome: review
+    unless: [near]
+    when: {all: [{finding: minor.mentioned}, {finding: suggestive.text}]}
+"""
+    p = parse_policy_text(text, "u.yaml")
+    assert [r.rule for r in evaluate([minor(0), suggestive(0)], p).fired] == ["near"]
+    assert [r.rule for r in evaluate([minor(0), suggestive(3)], p).fired] == ["apart"]
+    with pytest.raises(PolicyError) as info:
+        parse_policy_text(text.replace("unless: [near]", "unless: [later]"), "u.yaml")
+    assert "u.yaml:13: rules[1].unless[0]: 'unless' names 'later'" in info.value.rendered()

@@ -83,7 +83,7 @@ Evidence = TextSpan | ImageBox | Fact
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One observation. ``attributes`` holds label-specific details (age, category, matched term)."""
+    """One observation; ``attributes`` holds label-specific details (age, category, term)."""
 
     label: str
     score: float

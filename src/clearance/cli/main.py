@@ -25,6 +25,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from clearance import __version__
 from clearance.errors import ClearanceError
@@ -49,7 +50,7 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except ClearanceError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.rendered()}", markup=True,
+            err_console.print(f"[bold red]error:[/] {escape(exc.rendered())}", markup=True,
                               highlight=False)
             sys.exit(exc.exit_code)
 
@@ -85,9 +86,9 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+    except Exception as exc:
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "This is a bug in Clearance; run with CLEARANCE_DEBUG=1 to see the traceback.",
             markup=True,
         )

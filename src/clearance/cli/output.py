@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from clearance.screening import ScreenResult
@@ -29,6 +30,6 @@ def render_table(results: Sequence[ScreenResult], out: TextIO) -> None:
             for f in d["findings"]
         )
         style = DECISION_STYLE.get(d["decision"], "")
-        table.add_row(d["item"], f"[{style}]{d['decision']}[/]", findings or "-",
-                      "\n".join(d["reasons"]) or "-")
+        table.add_row(escape(d["item"]), f"[{style}]{d['decision']}[/]",
+                      escape(findings) or "-", escape("\n".join(d["reasons"])) or "-")
     console.print(table)

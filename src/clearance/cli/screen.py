@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-    TimeRemainingColumn
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from clearance.cli.main import EXIT_FAIL_ON, err_console, handle_errors
 from clearance.cli.output import render_table
@@ -155,7 +155,8 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     elif results:
         _emit(results, fmt, sys.stdout)
     for p in report.problems:
-        err_console.print(f"[yellow]skipped:[/] {p.rendered()}", markup=True, highlight=False)
+        err_console.print(f"[yellow]skipped:[/] {escape(p.rendered())}", markup=True,
+                          highlight=False)
     if report.problems:
         if not results:
             raise InputError(f"nothing could be screened ({len(report.problems)} problem(s))")

@@ -1,9 +1,9 @@
 """The detector contract: a small ABC every detector implements.
 
 A detector turns one :class:`Item` into findings. It declares the content ``kinds`` it accepts,
-builds itself from settings, loads heavy models lazily and once, and offers ``examples()`` — pairs of
-an item and the labels it must (or must not) produce — that the shared contract test runs for every
-registered detector.
+builds itself from settings, loads heavy models lazily and once, and offers ``examples()`` —
+pairs of an item and the labels it must (or must not) produce — that the shared contract test
+runs for every registered detector.
 """
 
 from __future__ import annotations

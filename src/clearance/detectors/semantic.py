@@ -119,7 +119,7 @@ class SemanticSuggestiveDetector(Detector):
             return []
         if self.mode == "always":
             return list(copy.sentences)
-        near = set()
+        near: set[int] = set()
         for f in self._minors.scan(copy):
             if f.sentence is not None:
                 near.update((f.sentence - 1, f.sentence, f.sentence + 1))

@@ -6,7 +6,8 @@ matching finding; ``all`` combines one witness from each child (keeping only com
 text findings are ``near`` each other); ``any`` unions its children; ``not`` holds (with an empty
 witness) when its child has none. A rule fires when it has a witness; the decision is the most
 severe outcome among fired rules (``pass`` when none fires), and the trace keeps every fired rule
-with the findings of its first witnesses, so a reviewer sees exactly why.
+with the findings of its first witnesses, so a reviewer sees exactly why. A rule whose ``unless``
+names a rule that already fired is skipped (rules are evaluated in file order).
 """
 
 from __future__ import annotations
@@ -121,12 +122,13 @@ def _witnesses(c: Condition, pool: Mapping[str, Sequence[Sourced]],
                distance: int | None) -> list[Witness]:
     if c.finding is not None:
         candidates = pool[c.scope]
-        return [
+        leaves: list[Witness] = [
             (s,) for s in candidates
             if _label_ok(c.finding, s.finding.label)
             and c.min_score <= s.finding.score <= c.max_score
             and _attr_ok(s.finding, c.where)
-        ][:_MAX_WITNESSES]
+        ]
+        return leaves[:_MAX_WITNESSES]
     if c.all_of is not None:
         combos: list[Witness] = [()]
         for child in c.all_of:
@@ -167,7 +169,15 @@ def evaluate(findings: Sequence[Finding], policy: Policy,
     mine = [Sourced(THIS_ASSET, f) for f in findings]
     others = [Sourced(ref, f) for ref, fs in (title_findings or {}).items() for f in fs]
     pool = {"asset": mine, "title": mine + others, "other_assets": others}
-    fired = [r for r in (fire(rule, pool) for rule in policy.rules) if r is not None]
+    fired: list[FiredRule] = []
+    names: set[str] = set()
+    for rule in policy.rules:
+        if names.intersection(rule.unless):
+            continue
+        hit = fire(rule, pool)
+        if hit is not None:
+            fired.append(hit)
+            names.add(rule.name)
     outcome: Outcome = "pass"
     for r in fired:
         if OUTCOME_RANK[r.outcome] > OUTCOME_RANK[outcome]:

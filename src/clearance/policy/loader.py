@@ -96,6 +96,13 @@ def parse_policy_text(text: str, source: str) -> Policy:
                         hint=f"first used on line {seen[name]}; rule names must be unique"))
                 else:
                     seen[name] = _line_of(data, ("rules", i, "name")) or 0
+            unless = rule.get("unless") if isinstance(rule, dict) else None
+            for j, other in enumerate(unless if isinstance(unless, list) else []):
+                if isinstance(other, str) and (other not in seen or other == name):
+                    problems.append(Problem(
+                        f"'unless' names {other!r}, which is not an earlier rule", source,
+                        _line_of(data, ("rules", i, "unless", j)), field=f"rules[{i}].unless[{j}]",
+                        hint="list rules defined above this one"))
     if problems or policy is None:
         problems.sort(key=lambda p: p.line or 0)
         n = len(problems)
@@ -108,7 +115,8 @@ def load_policy(path: Path | str | None = None) -> Policy:
     """Load a policy file, or the built-in default policy when ``path`` is None."""
     if path is None:
         ref = resources.files("clearance.policy").joinpath(DEFAULT_POLICY_NAME)
-        return parse_policy_text(ref.read_text(encoding="utf-8"), f"<builtin>/{DEFAULT_POLICY_NAME}")
+        return parse_policy_text(ref.read_text(encoding="utf-8"),
+                                 f"<builtin>/{DEFAULT_POLICY_NAME}")
     p = Path(path)
     try:
         raw = p.read_bytes()

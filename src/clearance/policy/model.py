@@ -1,7 +1,8 @@
 """The policy language: a versioned YAML document validated by pydantic.
 
 A :class:`Policy` is a list of :class:`Rule`. A rule has a ``name``, a ``description`` a person can
-read, an ``outcome`` (pass / review / block), an optional ``near`` (how close the text findings
+read, an ``outcome`` (pass / review / block), an optional ``unless`` (names of earlier rules that,
+when they fire, silence this one), an optional ``near`` (how close the text findings
 that satisfy it must be: ``same_sentence``, ``adjacent_sentence`` or ``anywhere``) and a ``when``
 condition. A condition is exactly one of::
 
@@ -101,6 +102,7 @@ class Rule(BaseModel):
     description: str = Field(min_length=1)
     outcome: Outcome
     near: Near = "anywhere"
+    unless: list[str] = Field(default_factory=list)
     when: Condition
 
 
