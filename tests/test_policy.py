@@ -197,4 +197,4 @@ rules:
     assert [r.rule for r in evaluate([minor(0), suggestive(3)], p).fired] == ["apart"]
     with pytest.raises(PolicyError) as info:
         parse_policy_text(text.replace("unless: [near]", "unless: [later]"), "u.yaml")
-    assert "u.yaml:13: rules[1].unless[0]: 'unless' names 'later'" in info.value.rendered()
+    assert "u.yaml:12: rules[1].unless[0]: 'unless' names 'later'" in info.value.rendered()

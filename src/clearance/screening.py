@@ -109,6 +109,18 @@ class Screener:
         item = self.text_item(text, name=name, rating=rating)
         return self.screen_many([item], [title_findings])[0]
 
+    def screen_campaign(self, items: Mapping[str, Item]) -> dict[str, ScreenResult]:
+        """Screen the live assets of one title together: each is decided with the findings of
+        the others available to ``scope: title`` / ``other_assets`` rules."""
+        refs = list(items)
+        findings = dict(zip(refs, self.findings_many([items[r] for r in refs]), strict=True))
+        out: dict[str, ScreenResult] = {}
+        for ref in refs:
+            others = {o: findings[o] for o in refs if o != ref}
+            decision = evaluate(findings[ref], self.policy, others)
+            out[ref] = ScreenResult(ref, items[ref].kind, decision, findings[ref])
+        return out
+
     def error_result(self, name: str, exc: ContentError) -> ScreenResult:
         return ScreenResult(name, "text", Decision("pass", self.policy.ref), (),
                             error=exc.message)

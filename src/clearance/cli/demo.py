@@ -1,10 +1,77 @@
-"""``clearance demo`` (being built)."""
+"""``clearance demo``: the Cuties / Mignonnes case end to end (see :mod:`clearance.demo`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from clearance.cli.main import handle_errors
+from clearance.demo import MOMENTS, SHOOT_DATE, DemoRun, check, run_demo, write_reports
+from clearance.screening import Screener
+from clearance.settings import get_settings
+
+STYLE = {"pass": "green", "review": "yellow", "block": "bold red"}
+
+
+def _print(run: DemoRun, console: Console) -> None:
+    t = run.title
+    names = ", ".join(f"{n.text} ({n.locale or n.kind})" for n in t.names)
+    console.print(Panel.fit(
+        f"[bold]{t.original_title}[/] ({t.id}) — rated [bold]{t.rating}[/]\n"
+        f"names: {names}\n{run.import_summary}",
+        title="Catalog"))
+    console.print(f"Known minors in the cast on the shoot date {SHOOT_DATE.isoformat()} "
+                  "(illustrative dates of birth):")
+    for m in run.minors:
+        console.print(f"  • {m.person.name} as {m.character or 'cast'}: age {m.age}")
+    current = ""
+    for o in run.outcomes:
+        if o.moment != current:
+            current = o.moment
+            console.rule(f"[bold]{o.moment}")
+        d = o.result.decision.outcome
+        mark = "[green]✓ as expected[/]" if o.is_met else f"[red]✗ expected {o.expected}[/]"
+        console.print(f"[bold]synopsis/{o.locale}[/] v{o.version}: "
+                      f"[{STYLE[d]}]{d.upper()}[/]  {mark}")
+        console.print(f"  [dim]“{escape(o.text)}”[/]", highlight=False)
+        for f in o.result.findings:
+            ev = f.to_dict()["evidence"]
+            what = f"“{ev['text']}”" if ev["kind"] == "text_span" else f"{ev['value']}"
+            extra = ", ".join(f"{k}={v}" for k, v in f.attributes
+                              if k in ("age", "group", "category", "source"))
+            console.print(f"    {f.label:<16} {f.score:.2f}  {escape(what)}  "
+                          f"[dim]{escape(extra)}[/]",
+                          highlight=False)
+        for r in o.result.decision.reasons:
+            console.print(f"  → {escape(r)}", highlight=False)
 
 
 @click.command()
-def demo() -> None:
-    """Run the Cuties case end to end."""
+@click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where to write demo-report.json and demo-report.md (default: the data "
+                   "folder, CLEARANCE_DATA_DIR).")
+@handle_errors
+def demo(report_dir: Path | None) -> None:
+    """Run the Cuties / Mignonnes case end to end on the configured database.
+
+    Imports the demo catalog (idempotent: run it as often as you like), lists the known minors in
+    the cast, screens the title's synopses at three moments of the 2020 campaign, prints the
+    findings, decisions and reasons, and writes a JSON and a Markdown report. Exits 1 if any
+    decision differs from what a standards reviewer expects.
+    """
+    settings = get_settings()
+    console = Console(highlight=False)
+    console.print(f"Clearance demo — database {settings.resolved_database_url}")
+    screener = Screener.from_settings(settings)
+    run = run_demo(settings, screener)
+    _print(run, console)
+    json_path, md_path = write_reports(run, report_dir or settings.data_dir)
+    met = len(run.outcomes) - len(run.failures)
+    console.rule()
+    console.print(f"{met}/{len(run.outcomes)} expectations met across {len(MOMENTS)} moments. "
+                  f"Report: {json_path} and {md_path}")
+    check(run)
