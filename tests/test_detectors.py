@@ -75,7 +75,12 @@ def _minors(text: str) -> list[Finding]:
         ("A crew of 11-year-olds enters a contest.", "11-year-olds", 11),
         ("She is a pre-teen with big dreams.", "pre-teen", None),
         ("A schoolgirl solves a mystery.", "schoolgirl", None),
-        ("Amy, 11 ans, rêve de danser.", "Amy, 11", 11),
+        ("Amy, 11 ans, rêve de danser.", "Amy, 11 ans", 11),
+        ("Chloé, treize ans, se maquille.", "Chloé, treize ans", 13),
+        ("Leïla a onze ans et s'ennuie.", "Leïla a onze ans", 11),
+        ("She's only 12, but she already knows how to move.", "She's only 12", 12),
+        ("Hannah is seventeen and restless.", "Hannah is seventeen", 17),
+        ("A squad of fifth-graders practises.", "fifth-graders", None),
         ("Une fille de onze ans rêve de danser.", "fille de onze ans", 11),
         ("Une collégienne rêve de danser.", "collégienne", None),
         ("Twelve year old Tom (12) runs away.", "Twelve year old", 12),
@@ -107,6 +112,8 @@ def test_minor_mentioned(text: str, span: str, age: int | None) -> None:
         "A former child star, now 40, returns to Hollywood.",
         "A children's hospital doctor fights burnout.",
         "Much ado about nothing in Messina.",
+        "Apollo 11 lands. In 2019, 11 people died.",
+        "The score is 12, and the crowd goes wild.",
     ],
 )
 def test_not_a_minor(text: str) -> None:

@@ -80,13 +80,14 @@ class CompiledLexicon:
         return self.terms[int(name[1:])]
 
 
-def compile_terms(version: str, terms: list[Term]) -> CompiledLexicon:
+def compile_terms(version: str, terms: list[Term], *, plurals: bool = False) -> CompiledLexicon:
     indexed = list(enumerate(terms))
     patterns: dict[str, re.Pattern[str]] = {}
     for lang in LANGS:
         mine = [(i, t) for i, t in indexed if t.lang == lang]
         mine.sort(key=lambda it: -len(it[1].term))
-        alts = "|".join(f"(?P<t{i}>{term_regex(t.term)})" for i, t in mine)
+        plural = "(?:s|es)?" if plurals else ""
+        alts = "|".join(f"(?P<t{i}>{term_regex(t.term)}{plural})" for i, t in mine)
         patterns[lang] = re.compile(rf"(?<![\w-])(?:{alts})(?![\w])", re.IGNORECASE)
     return CompiledLexicon(version=version, terms=tuple(terms), patterns=patterns)
 
@@ -117,4 +118,4 @@ def minor_lexicon() -> CompiledLexicon:
         for spec in data[lang].values():
             for t in spec["terms"]:
                 terms.append(Term(str(t), lang, str(spec["group"]), float(spec["score"])))
-    return compile_terms(str(data["version"]), terms)
+    return compile_terms(str(data["version"]), terms, plurals=True)

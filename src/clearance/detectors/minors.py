@@ -7,7 +7,8 @@ Three kinds of evidence, English and French:
 * an age in apposition to a name: "Amy, 11, becomes ...", "Amy (11)", "Amy, 11 ans, rêve ...";
 * a word that names a minor, from the versioned list ``data/minor_terms.yaml``.
 
-Counting years is not an age: "11 years later", "season 11", "Ocean's Eleven", "in 1911",
+A child word in a sentence that states an adult's age ("mother of two children, 46") scores
+0.5, below every threshold of the default policy. Counting years is not an age: "11 years later", "season 11", "Ocean's Eleven", "in 1911",
 "il y a onze ans" and "forty-eleven" never match, because every age form needs an age word
 ("-year-old", "ans" after an age preposition) or the name-comma-number-comma shape.
 Each finding carries ``age`` (or None), ``group`` (child <= 12, teen 13-17, minor = unknown age)
@@ -50,17 +51,26 @@ _EN_AGE = re.compile(
     rf"|(?<![\w-])(?:aged|age)\s+(?P<num2>{_EN_NUM})\b(?![\s-]+(?:years?\s+(?:later|ago|on)))",
     re.IGNORECASE,
 )
-# "une fille de 11 ans", "âgée de onze ans", "à 11 ans", "elle a 12 ans"
-_FR_AGE = re.compile(
-    r"(?:\b(?:âgée?s?|fille|fillette|garçon|enfant|gamine?|écolière|écolier|sœur|soeur|frère|"
-    r"fils|héroïne|héros|amie?|adolescente?|jumelles|jumeaux|collégienne|collégien)\s+de"
-    r"|(?<!y )\b(?:elle|il|qui)\s+a|(?:^|[.,;:]\s*)à|\bses|\bleurs)"
-    rf"\s+(?P<num>{_FR_NUM})\s+ans\b",
-    re.IGNORECASE,
+# "She's only 12,", "Hannah is seventeen and ...", "who turns 13."
+_EN_IS_AGE = re.compile(
+    rf"(?:\b(?i:she|he|who)|\b[A-Z][a-z]+)(?:['’]s|\s+is|\s+was|\s+turns|\s+turned)\s+"
+    rf"(?i:only\s+|just\s+|barely\s+|not\s+yet\s+)?(?P<num>(?i:{_EN_NUM}))"
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?i:and|but|when|as|going|years?\s+old)\b)"
 )
-# "Amy, 11, ...", "Amy, 11 ans", "Amy (11)"
+# "une fille de 11 ans", "âgée de onze ans", "à 11 ans", "elle a 12 ans", "Leïla a onze ans";
+# adults too ("une femme de 46 ans"), so that their sentence is known to be about an adult.
+_FR_AGE = re.compile(
+    r"(?:\b(?i:âgée?s?|fille|fillette|garçon|enfant|gamine?|écolière|écolier|sœur|soeur|frère|"
+    r"fils|héroïne|héros|amie?|adolescente?|ado|jumelles|jumeaux|collégienne|collégien|femme|"
+    r"homme|mère|père|veuve|veuf|épouse|mari)\s+de"
+    r"|(?<!y )\b(?i:elle|il|qui)\s+a|\b[A-ZÀ-Þ][\w’'-]+\s+a|(?:^|[.,;:]\s*)(?i:à)"
+    r"|\b(?i:ses|leurs))"
+    rf"\s+(?P<num>(?i:{_FR_NUM}))\s+(?i:ans)\b",
+)
+# "Amy, 11, ...", "Amy, 11 ans", "Chloé, treize ans,", "Amy (11)", "Nadine, 44,"
 _APPOSITION = re.compile(
-    r"\b(?P<name>[A-ZÀ-Þ][\w’'-]+)(?:,\s+(?P<num>\d{1,2})(?=\s*(?:,|;|\)|—|–|\s+ans\b))"
+    rf"\b(?P<name>[A-ZÀ-Þ][\w’'-]+)(?:,\s+(?P<num>\d{{1,2}}|(?i:{_FR_NUM[3:-1]}|{_EN_NUM[3:-1]}))"
+    r"(?:\s+ans\b|(?=\s*(?:,|;|:|\.|\)|—|–)))"
     r"|\s+\((?P<num2>\d{1,2})(?:\s+ans)?\))"
 )
 # A child word used for an adult or an institution: "former child star", "children's hospital".
@@ -72,6 +82,7 @@ _NOT_A_MINOR_AFTER = re.compile(
     re.IGNORECASE,
 )
 _STATED_AGE_SCORE = 0.95
+ADULT_CONTEXT_SCORE = 0.5
 
 
 def parse_age(word: str) -> int | None:
@@ -125,7 +136,9 @@ class MinorMentionDetector(Detector):
             taken.append((start, end))
             found.append(self._finding(copy, start, end, age, group, score, term))
 
-        age_patterns = [p for lang, p in (("en", _EN_AGE), ("fr", _FR_AGE)) if lang in langs]
+        adult_sentences: set[int] = set()
+        age_patterns = [p for lang, p in (("en", _EN_AGE), ("en", _EN_IS_AGE), ("fr", _FR_AGE))
+                        if lang in langs]
         for pattern in (*age_patterns, _APPOSITION):
             for m in pattern.finditer(text):
                 key = "num" if m.group("num") else "num2"
@@ -133,6 +146,7 @@ class MinorMentionDetector(Detector):
                 if age is None or age >= ADULT_AGE or age < 1:
                     if age is not None:  # an adult age: keep other patterns off this span
                         taken.append(m.span())
+                        adult_sentences.add(copy.sentence_at(m.start()))
                     continue
                 start = m.start("name") if pattern is _APPOSITION else m.start()
                 add(start, m.end(), age, group_for_age(age), _STATED_AGE_SCORE, m.group(0))
@@ -145,7 +159,12 @@ class MinorMentionDetector(Detector):
                 if _NOT_A_MINOR_AFTER.match(text[m.end():m.end() + 30]):
                     continue
                 term = lex.term_for(m)
-                add(m.start(), m.end(), None, term.category, term.score, term.term)
+                score = term.score
+                if copy.sentence_at(m.start()) in adult_sentences:
+                    # "Schoolgirl crushes are a memory for Nadine, 44": a sentence that states an
+                    # adult's age uses child words for that adult's past or children.
+                    score = min(score, ADULT_CONTEXT_SCORE)
+                add(m.start(), m.end(), None, term.category, score, term.term)
         found.sort(key=lambda f: f.evidence.start if isinstance(f.evidence, TextSpan) else 0)
         return found
 
