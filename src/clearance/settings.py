@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     max_text_bytes: int = Field(default=DEFAULT_MAX_TEXT_BYTES, gt=0)
     semantic: Literal["auto", "always", "off"] = "auto"
-    semantic_threshold: float = Field(default=0.87, ge=0.0, le=1.0)
-    semantic_margin: float = Field(default=0.03, ge=0.0, le=1.0)
+    semantic_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
+    semantic_margin: float = Field(default=0.02, ge=0.0, le=1.0)
     secret_key: str | None = None
 
     @field_validator("database_url")

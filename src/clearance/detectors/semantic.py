@@ -91,8 +91,8 @@ class SemanticSuggestiveDetector(Detector):
     kinds = frozenset({"text"})
     labels = (Label.SUGGESTIVE_TEXT,)
 
-    def __init__(self, mode: Mode = "auto", threshold: float = 0.87,
-                 margin: float = 0.03) -> None:
+    def __init__(self, mode: Mode = "auto", threshold: float = 0.85,
+                 margin: float = 0.02) -> None:
         self.mode = mode
         self.threshold = threshold
         self.margin = margin
