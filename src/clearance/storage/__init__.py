@@ -1,0 +1,27 @@
+"""Storage: the SQL schema (SQLAlchemy 2 + Alembic) and the content-addressed blob store.
+
+Use :func:`make_engine` and :func:`session_scope` for database work, :func:`upgrade` to bring a
+database to the current schema, and a :class:`BlobStore` (:class:`LocalBlobStore` by default)
+for asset version content. Everything that fails here raises
+:class:`~clearance.errors.StorageError`.
+"""
+
+from clearance.storage.blobs import BlobStore, LocalBlobStore, sha256_hex
+from clearance.storage.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    session_scope,
+    upgrade,
+)
+
+__all__ = [
+    "BlobStore",
+    "LocalBlobStore",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "session_scope",
+    "sha256_hex",
+    "upgrade",
+]

@@ -1,0 +1,162 @@
+"""Engines, sessions and schema migrations.
+
+:func:`make_engine` builds an engine for a database URL and makes SQLite behave like a real
+transactional database (foreign keys on, ``BEGIN`` emitted by SQLAlchemy so savepoints and DDL
+are transactional). :func:`session_scope` is the unit of work: commit on success, roll back on
+error, and every database failure comes out as :class:`~clearance.errors.StorageError`.
+:func:`upgrade` runs the Alembic migrations shipped inside the package up to head, with no
+``alembic.ini`` needed, so a fresh machine gets its schema on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from clearance.errors import ConfigurationError, StorageError
+
+#: Where the Alembic environment and revisions live (shipped as package data).
+MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
+
+
+def describe_db_error(exc: SQLAlchemyError) -> str:
+    """A one-line description of a database error, without SQLAlchemy's long footer."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    return " ".join(text.split())
+
+
+def _parse(url: str | URL) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"invalid database URL {str(url)!r}: {exc}",
+        ) from exc
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for ``url``; for a SQLite file its folder is created first.
+
+    SQLite connections get ``PRAGMA foreign_keys=ON`` and SQLAlchemy-controlled ``BEGIN`` (the
+    ``sqlite3`` driver's legacy mode would otherwise break savepoints and transactional DDL).
+    """
+    parsed = _parse(url)
+    sqlite_file = _sqlite_file(parsed)
+    if sqlite_file is not None:
+        try:
+            sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the database folder {sqlite_file.parent}: {exc.strerror or exc}"
+            ) from exc
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError as exc:
+        raise ConfigurationError(f"no database driver for {parsed.drivername!r}: {exc}") from exc
+    except (ArgumentError, SQLAlchemyError) as exc:
+        raise ConfigurationError(f"cannot use database URL {parsed!r}: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        _make_sqlite_transactional(engine)
+    return engine
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back if it raises.
+
+    Database failures are raised as :class:`StorageError`; Clearance's own errors pass through
+    unchanged (after the rollback).
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise StorageError(f"database error: {describe_db_error(exc)}") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _alembic_config(connection: Any | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version of Clearance."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise StorageError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot read the schema revision: {describe_db_error(exc)}") from exc
+
+
+def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
+    """Run the migrations on ``url`` (or an engine) up to ``revision``, in one transaction."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database migration failed: {describe_db_error(exc)}") from exc
+    except CommandError as exc:
+        raise StorageError(f"database migration failed: {exc}") from exc
+    finally:
+        if not isinstance(url, Engine):
+            engine.dispose()
