@@ -1,0 +1,369 @@
+"""Reader for Clearance's own catalog format (YAML or JSON; see ``docs/catalog-format.md``).
+
+A catalog file carries what the Netflix CSV cannot: localised titles per locale, aliases and
+hashtags, people with dates of birth, credits with characters, and assets with versions (text
+inline or a file next to the catalog, a shoot date, the people depicted).
+
+Every entry is validated with pydantic, one person or title at a time, so one bad title does not
+hide the others: every problem is reported with the physical line of the offending node (ruamel
+keeps line numbers for YAML, and JSON is read through the same parser) and the field's path,
+like ``titles[0].credits[2].role``. A title with any problem is skipped; the rest are imported.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
+
+from clearance.catalog.catalog_schema import (
+    CatalogDocument,
+    PersonEntry,
+    TitleEntry,
+    VersionEntry,
+)
+from clearance.catalog.records import (
+    AssetRecord,
+    CreditRecord,
+    NameRecord,
+    PersonRecord,
+    TitleRecord,
+    VersionRecord,
+    clean_text,
+)
+from clearance.catalog.sources import ParsedCatalog, decode_utf8, read_bytes
+from clearance.errors import ImportProblem, Problem
+
+DOC_HINT: Final = "see docs/catalog-format.md"
+TEXT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
+
+
+# -- locating problems -------------------------------------------------------------------------
+
+
+def _line_of(node: Any, path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the deepest node along ``path`` that the parser gave a position."""
+    line: int | None = node.lc.line if isinstance(node, CommentedBase) else None
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0]
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lc.item(key)[0]
+            node = node[key]
+        else:
+            break
+    return None if line is None else line + 1
+
+
+def _path_text(path: Sequence[str | int]) -> str:
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+_HINTS: Final = {
+    "extra_forbidden": f"check its spelling; {DOC_HINT}",
+    "missing": DOC_HINT,
+    "string_pattern_mismatch": "a locale is a BCP 47 tag like en, fr or pt-BR; a hashtag has "
+    "no spaces",
+}
+
+
+_MESSAGES: Final = {"extra_forbidden": "unknown field", "missing": "required field missing"}
+
+
+class _Locator:
+    def __init__(self, root: Any, display: str) -> None:
+        self.root = root
+        self.display = display
+
+    def problem(self, path: Sequence[str | int], message: str, hint: str | None = None) -> Problem:
+        return Problem(
+            message,
+            file=self.display,
+            line=_line_of(self.root, path),
+            field=_path_text(path) or None,
+            hint=hint,
+        )
+
+    def from_validation(self, prefix: Sequence[str | int], exc: ValidationError) -> list[Problem]:
+        problems = []
+        for error in exc.errors(include_url=False):
+            loc = [part for part in error["loc"] if isinstance(part, str | int)]
+            # Union and "function-after" wrappers add labels that are not keys in the file.
+            loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or p == "str"))]
+            message = _MESSAGES.get(error["type"], error["msg"])
+            message = message.removeprefix("Value error, ")
+            problems.append(self.problem([*prefix, *loc], message, _HINTS.get(error["type"])))
+        return problems
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip YAML that keeps timestamps as text, so pydantic validates (and locates) dates."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    return yaml
+
+
+def _load(data: bytes, display: str, is_json: bool) -> Any:
+    text = decode_utf8(data, display)
+    if is_json:
+        try:
+            plain = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportProblem(
+                f"{display}: not valid JSON; nothing was imported",
+                problems=[Problem(exc.msg, file=display, line=exc.lineno)],
+            ) from exc
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        if is_json:
+            return plain  # valid JSON that YAML reads differently: no line numbers, still usable
+        mark = exc.problem_mark or exc.context_mark
+        raise ImportProblem(
+            f"{display}: not valid YAML; nothing was imported",
+            problems=[
+                Problem(
+                    " ".join(f"{exc.context or ''} {exc.problem or ''}".split()) or str(exc),
+                    file=display,
+                    line=None if mark is None else mark.line + 1,
+                )
+            ],
+        ) from exc
+
+
+def read_catalog_file(path: Path, display: str) -> ParsedCatalog:
+    """Read a YAML/JSON catalog; a file that cannot be read at all raises ImportProblem."""
+    root = _load(read_bytes(path, display), display, path.suffix.lower() == ".json")
+    base_dir = path.parent
+    where = _Locator(root, display)
+    if not isinstance(root, dict):
+        raise ImportProblem(
+            f"{display}: a catalog file must be a mapping with 'people' and 'titles'",
+            problems=[where.problem([], "not a mapping", DOC_HINT)],
+        )
+    try:
+        document = CatalogDocument.model_validate(dict(root))
+    except ValidationError as exc:
+        raise ImportProblem(
+            f"{display}: not a Clearance catalog; nothing was imported",
+            problems=where.from_validation([], exc),
+        ) from exc
+    parsed = ParsedCatalog()
+    people = _read_people(document.people, where, parsed)
+    seen: dict[str, int | None] = {}
+    for index, raw in enumerate(document.titles):
+        at: list[str | int] = ["titles", index]
+        problems = _reference_problems(raw, at, people, where, base_dir)
+        try:
+            entry = TitleEntry.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(where.from_validation(at, exc))
+            entry = None
+        if entry is not None and entry.id in seen:
+            problems.append(
+                where.problem(
+                    [*at, "id"],
+                    f"duplicate title id {entry.id!r} (first at line "
+                    f"{seen[entry.id]}); title skipped",
+                )
+            )
+        if entry is not None and not problems:
+            record = _title_record(entry, at, people, where, base_dir, problems)
+            if not problems:
+                seen[entry.id] = record.line
+                parsed.titles.append(record)
+                continue
+        parsed.problems.extend(sorted(problems, key=lambda p: p.line or 0))
+        parsed.skipped += 1
+    return parsed
+
+
+#: ref -> person, or ``None`` for an entry that has problems of its own.
+_People = dict[str, PersonRecord | None]
+
+
+def _read_people(raw_people: list[Any], where: _Locator, parsed: ParsedCatalog) -> _People:
+    people: _People = {}
+    lines: dict[str, int | None] = {}
+    for index, raw in enumerate(raw_people):
+        path: list[str | int] = ["people", index]
+        try:
+            entry = PersonEntry.model_validate(raw)
+        except ValidationError as exc:
+            parsed.problems.extend(where.from_validation(path, exc))
+            if isinstance(raw, dict):
+                ref = raw.get("ref") or raw.get("name")
+                if isinstance(ref, str):
+                    people.setdefault(ref.strip(), None)
+            continue
+        ref = entry.ref or entry.name
+        line = _line_of(where.root, path)
+        if ref in lines:
+            parsed.problems.append(
+                where.problem(
+                    path,
+                    f"duplicate person {ref!r} (first at line {lines[ref]})",
+                    "give people who share a name distinct 'ref' values",
+                )
+            )
+            people[ref] = None
+            continue
+        lines[ref] = line
+        person = PersonRecord(clean_text(entry.name), entry.date_of_birth)
+        people[ref] = person
+        parsed.people.append((person, line))
+    return people
+
+
+def _person(
+    ref: str, path: list[str | int], people: _People, where: _Locator, problems: list[Problem]
+) -> PersonRecord | None:
+    if ref not in people:
+        problems.append(
+            where.problem(
+                path, f"unknown person {ref!r}", "list every person under 'people' (by name or ref)"
+            )
+        )
+        return None
+    person = people[ref]
+    if person is None:
+        problems.append(where.problem(path, f"person {ref!r} has problems of its own"))
+    return person
+
+
+def _reference_problems(
+    raw: Any, at: list[str | int], people: _People, where: _Locator, base_dir: Path
+) -> list[Problem]:
+    """People and files a title refers to, checked on the raw entry (even if it is invalid)."""
+    problems: list[Problem] = []
+    if not isinstance(raw, dict):
+        return problems
+    for i, credit in _items(raw.get("credits")):
+        if isinstance(credit, dict) and isinstance(credit.get("person"), str):
+            _person(credit["person"], [*at, "credits", i, "person"], people, where, problems)
+    for i, asset in _items(raw.get("assets")):
+        versions = asset.get("versions") if isinstance(asset, dict) else None
+        for j, version in _items(versions):
+            if not isinstance(version, dict):
+                continue
+            path: list[str | int] = [*at, "assets", i, "versions", j]
+            for k, ref in _items(version.get("depicted")):
+                if isinstance(ref, str):
+                    _person(ref, [*path, "depicted", k], people, where, problems)
+            file = version.get("file")
+            if isinstance(file, str) and file.strip() and not (base_dir / file.strip()).is_file():
+                problems.append(
+                    where.problem(
+                        [*path, "file"],
+                        f"no such file: {base_dir / file.strip()}",
+                        "paths are relative to the catalog file",
+                    )
+                )
+    return problems
+
+
+def _items(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _content(
+    entry: VersionEntry,
+    path: list[str | int],
+    where: _Locator,
+    base_dir: Path,
+    problems: list[Problem],
+) -> tuple[bytes, str] | None:
+    if entry.text is not None:
+        return entry.text.strip().encode("utf-8"), entry.content_type or TEXT_CONTENT_TYPE
+    file = base_dir / (entry.file or "")
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        problems.append(
+            where.problem(
+                [*path, "file"],
+                f"cannot read {file}: {exc.strerror or exc}",
+                "paths are relative to the catalog file",
+            )
+        )
+        return None
+    guessed = mimetypes.guess_type(file.name)[0]
+    return content, entry.content_type or guessed or "application/octet-stream"
+
+
+def _title_record(
+    entry: TitleEntry,
+    path: list[str | int],
+    people: _People,
+    where: _Locator,
+    base_dir: Path,
+    problems: list[Problem],
+) -> TitleRecord:
+    names = [
+        NameRecord("localised", clean_text(t), loc) for loc, t in entry.localised_titles.items()
+    ]
+    names += [NameRecord("alias", clean_text(t)) for t in entry.aliases]
+    names += [NameRecord("hashtag", "#" + t.lstrip("#")) for t in entry.hashtags]
+    credits = []
+    for i, credit in enumerate(entry.credits):
+        person = _person(credit.person, [*path, "credits", i, "person"], people, where, problems)
+        if person is not None:
+            credits.append(CreditRecord(person, credit.role, credit.character))
+    assets = []
+    for i, asset in enumerate(entry.assets):
+        versions = []
+        for j, version in enumerate(asset.versions):
+            version_path: list[str | int] = [*path, "assets", i, "versions", j]
+            depicted = [
+                _person(ref, [*version_path, "depicted", k], people, where, problems)
+                for k, ref in enumerate(version.depicted)
+            ]
+            content = _content(version, version_path, where, base_dir, problems)
+            if content is None:
+                continue
+            versions.append(
+                VersionRecord(
+                    content[0],
+                    content[1],
+                    created_by=version.created_by,
+                    shoot_date=version.shoot_date,
+                    depicted=tuple(p for p in depicted if p is not None),
+                    line=_line_of(where.root, version_path),
+                )
+            )
+        assets.append(AssetRecord(asset.kind, asset.locale, asset.channel, tuple(versions)))
+    return TitleRecord(
+        id=entry.id,
+        original_title=clean_text(entry.original_title),
+        type=entry.type,
+        rating=entry.rating,
+        audience=entry.audience,
+        release_year=entry.release_year,
+        genres=None if entry.genres is None else tuple(dict.fromkeys(entry.genres)),
+        countries=None if entry.countries is None else tuple(dict.fromkeys(entry.countries)),
+        names=tuple(names),
+        credits=tuple(credits),
+        assets=tuple(assets),
+        line=_line_of(where.root, path),
+    )
