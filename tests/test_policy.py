@@ -22,9 +22,9 @@ def minor(sentence: int = 0, age: int | None = 11, group: str = "child",
 
 
 def suggestive(sentence: int = 0, score: float = 0.8, framing: bool = True,
-               category: str = "sexual_awakening") -> Finding:
+               category: str = "sexual_awakening", source: str = "lexicon") -> Finding:
     return Finding(Label.SUGGESTIVE_TEXT, score, TextSpan(5, 9, "sexy", sentence), "t", "1",
-                   (("category", category), ("framing", framing)))
+                   (("category", category), ("framing", framing), ("source", source)))
 
 
 MATURE = Finding(Label.RATING_MATURE, 1.0, Fact("rating", "TV-MA"), "rating", "1")
@@ -37,6 +37,10 @@ MATURE = Finding(Label.RATING_MATURE, 1.0, Fact("rating", "TV-MA"), "rating", "1
         ([minor(0), suggestive(1)], "block", "child-sexualised-copy"),
         ([minor(0, age=15, group="teen"), suggestive(1)], "block", "child-sexualised-copy"),
         ([minor(0), suggestive(2)], "review", "minor-and-sexualised-copy-apart"),
+        # a paraphrase found by the embedding model alone goes to a person
+        ([minor(0), suggestive(0, source="semantic")], "review", "child-sexualised-paraphrase"),
+        ([minor(0, age=None, group="child", score=0.75), suggestive(0)], "review",
+         "teen-sexualised-copy"),
         ([minor(0, age=16, group="teen"), suggestive(0)], "review", "teen-sexualised-copy"),
         ([minor(0, age=None, group="teen"), suggestive(1)], "review", "teen-sexualised-copy"),
         ([minor(0), suggestive(0, framing=False, category="abuse_topic")], "pass", None),

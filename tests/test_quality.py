@@ -39,10 +39,10 @@ LABELLED = REPO / "tests" / "data" / "synopses.yaml"
 FLAGGED = frozenset({"review", "block"})
 
 # Items not expected to be blocked that the detectors block today, listed so a *new* false block
-# fails at once; the goal is an empty set. fr-far-001 (expect review): the semantic stage flags
-# "Celui-ci tient un bar du Vieux-Port où se croisent marins et artistes." as seduction, next to
-# "Camille, dix ans".
-KNOWN_FALSE_BLOCKS = frozenset({"fr-far-001"})
+# fails at once. Empty since semantic-only matches go to review: fr-far-001 (the semantic stage
+# reads "Celui-ci tient un bar du Vieux-Port où se croisent marins et artistes." as seduction,
+# next to "Camille, dix ans") is now a review, which its label expects for other reasons.
+KNOWN_FALSE_BLOCKS: frozenset[str] = frozenset()
 
 
 def _shared_data() -> Path:
@@ -101,10 +101,14 @@ def test_table_is_well_formed(table: list[Row]) -> None:
 
 
 def test_block_recall_on_minor_sexualised(table: list[Row], auto: dict[str, str]) -> None:
+    """Paraphrases found only by the embedding model go to review by policy, so block recall
+    counts the lexicon's catches (31/43) and flagged recall counts both (38/43)."""
     rows = [r for r in table if r["group"] == "minor_sexualised" and r["expect"] == "block"]
-    recall = _ratio(sum(1 for r in rows if auto[r["id"]] == "block"), len(rows))
-    assert recall >= 0.83, (f"block recall {recall:.3f} < 0.83 (measured 0.884); missed:\n"
-                            + "\n".join(_wrong(table, auto, group="minor_sexualised")))
+    blocked = _ratio(sum(1 for r in rows if auto[r["id"]] == "block"), len(rows))
+    flagged = _ratio(sum(1 for r in rows if auto[r["id"]] in FLAGGED), len(rows))
+    missed = "\n".join(_wrong(table, auto, group="minor_sexualised"))
+    assert blocked >= 0.68, f"block recall {blocked:.3f} < 0.68 (measured 0.721); missed:\n{missed}"
+    assert flagged >= 0.84, f"flagged {flagged:.3f} < 0.84 (measured 0.884); missed:\n{missed}"
 
 
 def test_flagged_precision_and_recall(table: list[Row], auto: dict[str, str]) -> None:
@@ -130,9 +134,9 @@ def test_accuracy_overall_and_per_language(table: list[Row], auto: dict[str, str
         rows = [r for r in table if lang is None or r["lang"] == lang]
         return _ratio(sum(1 for r in rows if auto[r["id"]] == r["expect"]), len(rows))
 
-    assert acc(None) >= 0.92, f"accuracy {acc(None):.3f} < 0.92 (measured 0.952)"
-    assert acc("en") >= 0.93, f"English accuracy {acc('en'):.3f} < 0.93 (measured 0.962)"
-    assert acc("fr") >= 0.88, f"French accuracy {acc('fr'):.3f} < 0.88 (measured 0.929)"
+    assert acc(None) >= 0.88, f"accuracy {acc(None):.3f} < 0.88 (measured 0.911)"
+    assert acc("en") >= 0.90, f"English accuracy {acc('en'):.3f} < 0.90 (measured 0.923)"
+    assert acc("fr") >= 0.85, f"French accuracy {acc('fr'):.3f} < 0.85 (measured 0.881)"
 
 
 @pytest.mark.parametrize("group", ["benign_children", "neutral", "adult_sexual"])
@@ -156,9 +160,10 @@ def test_no_tricky_negative_is_blocked(table: list[Row], auto: dict[str, str]) -
 
 def test_semantic_stage_earns_its_cost(table: list[Row], auto: dict[str, str],
                                        lexicon_only: dict[str, str]) -> None:
-    """auto must catch blocks the lexicon misses (measured +7) and add no false positive."""
-    gained = [r["id"] for r in table if r["expect"] == "block" and auto[r["id"]] == "block"
-              and lexicon_only[r["id"]] != "block"]
+    """auto must send to a person copy the lexicon misses (measured +7) and add no false
+    positive."""
+    gained = [r["id"] for r in table if r["expect"] != "pass" and auto[r["id"]] in FLAGGED
+              and lexicon_only[r["id"]] not in FLAGGED]
     added_fp = [r["id"] for r in table if r["expect"] == "pass" and auto[r["id"]] in FLAGGED
                 and lexicon_only[r["id"]] not in FLAGGED]
     assert len(gained) >= 5, f"semantic stage adds only {gained} over lexicon-only (measured 7)"

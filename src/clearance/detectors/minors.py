@@ -81,6 +81,7 @@ _NOT_A_MINOR_AFTER = re.compile(
     r"charity|court|services|protective|psychologist|psychiatrist|doctor|years|advocate)\b",
     re.IGNORECASE,
 )
+_GENERIC_POSSESSIVE = re.compile(r"^['’]s?\b|^['’](?=\s)")
 _STATED_AGE_SCORE = 0.95
 ADULT_CONTEXT_SCORE = 0.5
 
@@ -157,6 +158,11 @@ class MinorMentionDetector(Detector):
                 if _NOT_A_MINOR_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
                     continue
                 if _NOT_A_MINOR_AFTER.match(text[m.end():m.end() + 30]):
+                    continue
+                if _GENERIC_POSSESSIVE.match(text[m.end():m.end() + 3]) and \
+                        m.group(0).lower().endswith(("s", "ren")):
+                    # "children's animated program", "kids' TV": a plural possessive names a
+                    # genre or an institution, not a particular child
                     continue
                 term = lex.term_for(m)
                 score = term.score
