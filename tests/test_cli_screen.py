@@ -152,3 +152,44 @@ def test_screen_with_custom_policy(tmp_path: Path) -> None:
                  "    when: {finding: minor.mentioned}\n", encoding="utf-8")
     data = screen_json(REVISED, "--policy", str(p))
     assert data["decision"] == "review" and data["policy"] == "strict@1"
+
+
+CAMPAIGN = """\
+format: clearance-catalog/1
+people: []
+titles:
+  - id: t1
+    original_title: Mignonnes
+    type: movie
+    rating: TV-MA
+    assets:
+      - kind: synopsis
+        locale: fr
+        versions:
+          - text: "Amy, 11 ans, rêve d'intégrer un groupe de danse twerk et découvre sa féminité."
+"""
+
+
+def test_screen_with_title_uses_its_rating_and_campaign(tmp_path: Path) -> None:
+    catalog = tmp_path / "campaign.yaml"
+    catalog.write_text(CAMPAIGN, encoding="utf-8")
+    env = {"CLEARANCE_DATA_DIR": str(tmp_path / "data")}
+    runner = CliRunner()
+    res = runner.invoke(cli, ["catalog", "import", str(catalog)], env=env)
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(cli, ["screen", "--title", "t1", "--text", REVISED, "--format", "json"],
+                        env=env)
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    # the English copy is clean, but the title's French synopsis still frames the child
+    assert data["decision"] == "review"
+    assert any("minor-with-sexualised-title-campaign" in r for r in data["reasons"])
+    assert any(f["label"] == "rating.mature" for f in data["findings"])
+    # screening the French copy itself does not count it twice as "another asset"
+    res = runner.invoke(cli, ["screen", "--title", "t1", "--text", FRENCH, "--format", "json"],
+                        env=env)
+    data = json.loads(res.stdout)
+    assert data["decision"] == "block"
+    assert not any("title-campaign" in r for r in data["reasons"])
+    res = runner.invoke(cli, ["screen", "--title", "nope", "--text", BENIGN], env=env)
+    assert res.exit_code == 5 and "no title 'nope'" in res.stderr

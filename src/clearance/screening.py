@@ -121,6 +121,19 @@ class Screener:
             out[ref] = ScreenResult(ref, items[ref].kind, decision, findings[ref])
         return out
 
+    def campaign_findings(self, copies: Mapping[str, str], *, rating: str | None = None,
+                          ) -> dict[str, tuple[Finding, ...]]:
+        """Findings for a title's other assets (reference -> text), for ``scope: title`` rules.
+        Copy that cannot be screened (empty) is left out."""
+        items: dict[str, Item] = {}
+        for ref, text in copies.items():
+            try:
+                items[ref] = self.text_item(text, name=ref, rating=rating)
+            except ContentError:
+                continue
+        refs = list(items)
+        return dict(zip(refs, self.findings_many([items[r] for r in refs]), strict=True))
+
     def error_result(self, name: str, exc: ContentError) -> ScreenResult:
         return ScreenResult(name, "text", Decision("pass", self.policy.ref), (),
                             error=exc.message)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
@@ -32,15 +31,14 @@ from clearance.catalog import (
 )
 from clearance.catalog.importer import ImportReport
 from clearance.catalog.views import ADULT_AGE, AssetPublic, TitlePublic, age_on
-from clearance.cli.main import err_console, handle_errors
+from clearance.cli.common import err_console, handle_errors
 from clearance.errors import ImportProblem, InputError
 from clearance.settings import Settings, get_settings
 from clearance.storage import (
     LocalBlobStore,
     current_revision,
-    make_engine,
+    migrated_engine,
     session_scope,
-    upgrade,
 )
 
 DEFAULT_CREATED_BY = "catalog-import"
@@ -53,15 +51,9 @@ def _safe_url(url: str) -> str:
         return "(unparsable URL)"
 
 
-@contextmanager
-def _database(settings: Settings) -> Iterator[Engine]:
+def _database(settings: Settings) -> AbstractContextManager[Engine]:
     """An engine on the configured database, migrated to the current schema."""
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
+    return migrated_engine(settings.resolved_database_url)
 
 
 def _stdout() -> Console:

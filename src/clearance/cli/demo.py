@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from clearance.cli.main import handle_errors
+from clearance.cli.common import handle_errors
 from clearance.demo import MOMENTS, SHOOT_DATE, DemoRun, check, run_demo, write_reports
 from clearance.screening import Screener
 from clearance.settings import get_settings

@@ -18,43 +18,14 @@ rely on them (``docs/cli.md``):
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from clearance import __version__
-from clearance.errors import ClearanceError
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-EXIT_OK = 0
-EXIT_FAIL_ON = 1
-EXIT_USAGE = 2
-EXIT_INPUT = 3
-EXIT_INTERNAL = 70
-
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn a :class:`ClearanceError` into a message on stderr and its exit code."""
-
-    @wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except ClearanceError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(exc.rendered())}", markup=True,
-                              highlight=False)
-            sys.exit(exc.exit_code)
-
-    return wrapper
+from clearance.cli.common import EXIT_INTERNAL, err_console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -92,8 +63,6 @@ def main() -> None:
             "This is a bug in Clearance; run with CLEARANCE_DEBUG=1 to see the traceback.",
             markup=True,
         )
-        import os
-
         if os.environ.get("CLEARANCE_DEBUG"):
             raise
         sys.exit(EXIT_INTERNAL)

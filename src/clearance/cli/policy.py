@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from clearance.cli.main import handle_errors
+from clearance.cli.common import handle_errors
 from clearance.policy.loader import DEFAULT_POLICY_NAME, load_policy
 
 

@@ -12,14 +12,17 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from clearance.cli.main import EXIT_FAIL_ON, err_console, handle_errors
+from clearance.catalog.queries import get_title, title_assets
+from clearance.cli.common import EXIT_FAIL_ON, err_console, handle_errors
 from clearance.cli.output import render_table
 from clearance.csvrows import CsvReport, read_rows
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, InputError, Problem
+from clearance.findings import Finding
 from clearance.policy.loader import load_policy
 from clearance.screening import Screener, ScreenResult
-from clearance.settings import get_settings
+from clearance.settings import Settings, get_settings
+from clearance.storage import LocalBlobStore, migrated_engine, session_scope
 
 BATCH = 64
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
@@ -45,6 +48,23 @@ def _csv_items(screener: Screener, path: Path, column: str, rating_column: str |
         except ContentError as exc:
             report.problems.append(Problem(exc.message, str(path), row.line, field=column,
                                            hint="the row was skipped"))
+
+
+def title_copy(settings: Settings, title_id: str) -> tuple[str | None, dict[str, str]]:
+    """A catalog title's rating and the latest text version of each of its assets, keyed
+    ``kind/locale/channel``."""
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    copies: dict[str, str] = {}
+    with migrated_engine(settings.resolved_database_url) as engine, \
+            session_scope(engine) as session:
+        title = get_title(session, title_id)
+        for asset in title_assets(session, title_id):
+            v = asset.latest
+            if v is None or not v.content_type.startswith("text/"):
+                continue
+            copies[f"{asset.kind}/{asset.locale}/{asset.channel}"] = \
+                blobs.get(v.content_sha256).decode("utf-8", errors="replace")
+    return title.rating, copies
 
 
 def _batched(items: Iterator[Item], n: int) -> Iterator[list[Item]]:
@@ -75,6 +95,8 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
 @click.option("--text", "texts", multiple=True, metavar="TEXT",
               help="Copy to screen (repeatable).")
 @click.option("--rating", help="The title's rating, e.g. TV-MA (for --text and .txt files).")
+@click.option("--title", "title_id", metavar="ID",
+              help="A catalog title: its rating, and its assets' copy for title-scope rules.")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="Policy file (default: the built-in policy, or CLEARANCE_POLICY_FILE).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
@@ -93,8 +115,9 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
               show_default=True, help="Exit 1 when any decision is at least this severe.")
 @handle_errors
 def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
-           policy_file: Path | None, fmt: str, output: Path | None, column: str,
-           rating_column: str, id_column: str, semantic: str | None, fail_on: str) -> None:
+           title_id: str | None, policy_file: Path | None, fmt: str, output: Path | None,
+           column: str, rating_column: str, id_column: str, semantic: str | None,
+           fail_on: str) -> None:
     """Screen copy and print one decision per item with its findings and reasons.
 
     PATHS may be .txt files (each screened whole) or .csv catalog files (each row's
@@ -111,12 +134,23 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     policy = load_policy(policy_file or settings.policy_file)
     screener = Screener.from_settings(settings, policy=policy)
 
+    campaign: dict[str, tuple[Finding, ...]] = {}
+    campaign_texts: dict[str, str] = {}
+    if title_id is not None:
+        title_rating, campaign_texts = title_copy(settings, title_id)
+        rating = rating or title_rating
+        campaign = screener.campaign_findings(campaign_texts, rating=rating)
+
+    def others(text: str) -> dict[str, tuple[Finding, ...]]:
+        """The campaign without the asset whose copy is being screened."""
+        return {ref: fs for ref, fs in campaign.items() if campaign_texts[ref] != text}
+
     report = CsvReport(problems=[])
     results: list[ScreenResult] = []
     for n, t in enumerate(texts, 1):
         try:
             results.append(screener.screen_text(t, name=f"text-{n}" if len(texts) > 1 else "text",
-                                                rating=rating))
+                                                rating=rating, title_findings=others(t)))
         except ContentError as exc:
             report.problems.append(Problem(exc.message, f"--text #{n}"))
 
@@ -140,7 +174,8 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
         else:
             try:
                 text = path.read_bytes().decode("utf-8")
-                results.append(screener.screen_text(text, name=str(path), rating=rating))
+                results.append(screener.screen_text(text, name=str(path), rating=rating,
+                                                    title_findings=others(text)))
             except UnicodeDecodeError as exc:
                 report.problems.append(Problem(f"not UTF-8 (byte {exc.start})", str(path),
                                                hint="save the file as UTF-8"))

@@ -8,9 +8,13 @@ Three kinds of evidence, English and French:
 * a word that names a minor, from the versioned list ``data/minor_terms.yaml``.
 
 A child word in a sentence that states an adult's age ("mother of two children, 46") scores
-0.5, below every threshold of the default policy. Counting years is not an age: "11 years later", "season 11", "Ocean's Eleven", "in 1911",
+0.5, below every threshold of the default policy. Plural possessives
+("children's hospital", "kids' TV") name institutions, not children, and are skipped.
+
+Counting years is not an age: "11 years later", "season 11", "Ocean's Eleven", "in 1911",
 "il y a onze ans" and "forty-eleven" never match, because every age form needs an age word
-("-year-old", "ans" after an age preposition) or the name-comma-number-comma shape.
+("-year-old", "ans" after an age preposition), a copula ("she's only 12,") or the
+name-comma-number-comma shape.
 Each finding carries ``age`` (or None), ``group`` (child <= 12, teen 13-17, minor = unknown age)
 and the matched ``term``.
 """

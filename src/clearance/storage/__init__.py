@@ -11,6 +11,7 @@ from clearance.storage.db import (
     current_revision,
     head_revision,
     make_engine,
+    migrated_engine,
     session_scope,
     upgrade,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "make_engine",
+    "migrated_engine",
     "session_scope",
     "sha256_hex",
     "upgrade",

@@ -160,3 +160,14 @@ def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
     finally:
         if not isinstance(url, Engine):
             engine.dispose()
+
+
+@contextmanager
+def migrated_engine(url: str | URL) -> Iterator[Engine]:
+    """An engine on ``url``, brought to the current schema first, disposed of afterwards."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()

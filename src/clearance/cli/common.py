@@ -1,0 +1,40 @@
+"""What every command shares: the stderr console and the mapping of the exception tree to exit
+codes (the table is in :mod:`clearance.cli.main` and ``docs/cli.md``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from rich.console import Console
+from rich.markup import escape
+
+from clearance.errors import ClearanceError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_OK = 0
+EXIT_FAIL_ON = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INTERNAL = 70
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn a :class:`ClearanceError` into a message on stderr and its exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ClearanceError as exc:
+            err_console.print(f"[bold red]error:[/] {escape(exc.rendered())}", markup=True,
+                              highlight=False)
+            sys.exit(exc.exit_code)
+
+    return wrapper
