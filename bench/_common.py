@@ -17,9 +17,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from clearance.csvrows import CsvReport, read_rows
+from clearance.csvrows import read_rows
 from clearance.detectors.base import Item
-from clearance.errors import ContentError
+from clearance.errors import ContentError, Problem
 from clearance.findings import Finding, TextSpan
 from clearance.screening import Screener, ScreenResult
 
@@ -54,14 +54,14 @@ def read_catalog(limit: int | None = None) -> tuple[list[CatalogRow], list[str]]
     path = catalog_path()
     if not path.is_file():
         sys.exit(f"the Netflix catalog is not at {path} (set CLEARANCE_SHARED_DATA)")
-    report = CsvReport(problems=[])
+    problems: list[Problem] = []
     rows = []
-    for r in read_rows(path, CATALOG_COLUMNS, report):
+    for r in read_rows(path, CATALOG_COLUMNS, problems):
         v = r.values
         rows.append(CatalogRow(v["show_id"], v["title"], v["rating"], v["description"]))
         if limit is not None and len(rows) >= limit:
             break
-    return rows, [str(p) for p in report.problems]
+    return rows, [p.rendered() for p in problems]
 
 
 def catalog_items(screener: Screener, rows: Sequence[CatalogRow],

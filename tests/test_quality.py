@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from clearance.csvrows import CsvReport, read_rows
+from clearance.csvrows import read_rows
 from clearance.errors import ContentError
 from clearance.policy.loader import load_policy
 from clearance.screening import Screener
@@ -176,9 +176,8 @@ def test_catalog_review_and_block_shares_lexicon_only() -> None:
     if not path.is_file():
         pytest.skip(f"shared data not found: {path} (set CLEARANCE_SHARED_DATA)")
     screener = Screener.from_settings(Settings(semantic="off"), policy=load_policy(None))
-    report = CsvReport(problems=[])
     items = []
-    for row in read_rows(path, ("show_id", "rating", "description"), report):
+    for row in read_rows(path, ("show_id", "rating", "description"), []):
         try:
             items.append(screener.text_item(row.values["description"],
                                             name=row.values["show_id"],

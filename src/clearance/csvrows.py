@@ -1,106 +1,178 @@
 """Reading CSV files the way users' files really are: with bad bytes, broken quotes and bad rows.
 
-:func:`read_rows` yields one :class:`CsvRow` per record with its *physical* line number, and
-reports a :class:`~clearance.errors.Problem` (and skips) for:
+Records are parsed **line-aware**, one at a time from the physical lines, so every problem names
+the line where its record starts. A quoted field may legitimately span lines, but an
+*unterminated* quote would make a plain CSV reader swallow the rest of the file. So when a record
+runs over several lines, each continuation line is tried on its own: if one parses as a complete
+row with the header's number of fields, the record is reported as having an unterminated quote and
+reading resumes at that line, so the good rows after it are still read.
 
-* a record holding bytes that are not UTF-8 (only that record is lost);
-* an unterminated quote: Python's csv module would swallow the rest of the file into one field, so
-  a record still open after :data:`MAX_RECORD_LINES` lines, or at the end of the file, is
-  reported at the line where it started and parsing resumes on the next line;
-* a record with more or fewer fields than the header.
-
-Missing required columns are an :class:`~clearance.errors.ImportProblem` for the whole file.
+:func:`read_table` checks the header (missing or duplicated required columns are an
+:class:`~clearance.errors.ImportProblem` for the whole file) and yields a :class:`CsvRow` per good
+record or a located :class:`~clearance.errors.Problem` per bad one (broken quoting, wrong number of
+fields). Both the catalog import and ``clearance screen FILE.csv`` read CSV through it.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from clearance.errors import ImportProblem, InputError, Problem
 
-MAX_RECORD_LINES = 40
+QUOTE_HINT: Final = (
+    "a field containing a comma, quote or line break must be quoted, with quotes inside it doubled"
+)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True, slots=True)
 class CsvRow:
+    """A good record: its physical line and its values by column name."""
+
     line: int
     values: dict[str, str]
 
 
-@dataclass(slots=True)
-class CsvReport:
-    problems: list[Problem]
+class _Feed:
+    """Hands physical lines to ``csv.reader`` and remembers how many it took."""
+
+    __slots__ = ("lines", "position")
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines = lines
+        self.position = start
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
 
 
-def _parse(lines: Sequence[str]) -> list[str] | None:
-    """Parse one record from physical lines; None when a quote is still open."""
-    text = "".join(lines)
-    if text.count('"') % 2 == 1:
-        return None
-    rows = list(csv.reader(io.StringIO(text), strict=True))
-    return rows[0] if len(rows) == 1 else None
+def physical_lines(text: str) -> list[str]:
+    """The file's lines with their endings, split on ``\\n`` only (``\\r\\n`` stays whole)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    result = [line + "\n" for line in lines]
+    if last:
+        result.append(last)
+    return result
 
 
-def read_rows(path: Path, required: Sequence[str], report: CsvReport) -> Iterator[CsvRow]:
-    """Yield the good rows of ``path``; add a problem to ``report`` for every bad one."""
+def parse_at(lines: list[str], start: int) -> tuple[list[str] | None, int, str | None]:
+    """One record from ``lines[start:]``: ``(fields, next line index, csv error)``."""
+    feed = _Feed(lines, start)
+    try:
+        fields = next(csv.reader(feed, strict=True))
+    except StopIteration:
+        return None, len(lines), None
+    except csv.Error as exc:
+        return None, max(feed.position, start + 1), str(exc)
+    return fields, feed.position, None
+
+
+def _is_row_start(line: str, width: int) -> bool:
+    fields, _, error = parse_at([line], 0)
+    return error is None and fields is not None and len(fields) == width
+
+
+def _records(lines: list[str], display: str, start: int,
+             width: int) -> Iterator[tuple[int, list[str]] | Problem]:
+    """``(line, fields)`` from ``lines[start:]``, or a located :class:`Problem` per broken one."""
+    i = start
+    while i < len(lines):
+        fields, after, error = parse_at(lines, i)
+        if fields == [] or (fields is None and error is None):
+            i = after  # a blank line
+            continue
+        if after - i > 1 or error is not None:
+            restart = next((k for k in range(i + 1, after) if _is_row_start(lines[k], width)), None)
+            if restart is not None:
+                yield Problem(
+                    f"unterminated quote: this record runs on into the row at line {restart + 1};"
+                    " record skipped", file=display, line=i + 1, hint=QUOTE_HINT)
+                i = restart
+                continue
+            if error is not None:
+                where = f"line {i + 1}" if after - i == 1 else f"lines {i + 1}-{after}"
+                yield Problem(f"malformed CSV quoting ({error}); {where} skipped", file=display,
+                              line=i + 1, hint=QUOTE_HINT)
+                i = after
+                continue
+        if fields is not None:
+            yield i + 1, fields
+        i = after
+
+
+def read_table(lines: list[str], display: str, required: Sequence[str], *,
+               expected: str | None = None) -> Iterator[CsvRow | Problem]:
+    """Rows of a CSV given as physical lines; :class:`ImportProblem` when the file cannot be
+    used at all (empty, unreadable header, missing or duplicated required columns)."""
+    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_at is None:
+        raise ImportProblem(f"{display}: the file is empty; nothing was read from it")
+    header_fields, body_at, error = parse_at(lines, header_at)
+    if header_fields is None or error is not None:
+        raise ImportProblem(
+            f"{display}: cannot read the CSV header; nothing was read from it",
+            problems=[Problem(f"malformed header ({error})", file=display, line=header_at + 1)])
+    header = [h.strip() for h in header_fields]
+    missing = [c for c in required if c not in header]
+    duplicated = sorted({h for h in header if header.count(h) > 1 and h in required})
+    if missing or duplicated:
+        what = []
+        if missing:
+            what.append(f"missing required column(s): {', '.join(missing)}")
+        if duplicated:
+            what.append(f"duplicated column(s): {', '.join(duplicated)}")
+        raise ImportProblem(
+            f"{display}: {expected or 'the CSV lacks the columns needed'}; nothing was read",
+            problems=[Problem("; ".join(what), file=display, line=header_at + 1,
+                              hint=f"the header has {', '.join(header) or '(nothing)'}; "
+                                   f"required: {', '.join(required)}")])
+    for item in _records(lines, display, body_at, len(header)):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        line, fields = item
+        if len(fields) != len(header):
+            yield Problem(f"expected {len(header)} fields, found {len(fields)}; record skipped",
+                          file=display, line=line, hint=QUOTE_HINT)
+            continue
+        yield CsvRow(line, dict(zip(header, fields, strict=True)))
+
+
+def read_rows(path: Path, required: Sequence[str],
+              problems: list[Problem]) -> Iterator[CsvRow]:
+    """The good rows of ``path`` for screening; every bad row is added to ``problems``.
+
+    Unlike the catalog import, which refuses a file that is not UTF-8 as a whole, screening
+    reads what it can: a record holding bytes that are not UTF-8 is reported and skipped.
+    """
     name = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {name}: {exc.strerror}") from None
-    text = raw.decode("utf-8", errors="surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = text.splitlines(keepends=True)
-    if not lines:
-        raise ImportProblem(f"{name}: the file is empty", problems=[
-            Problem("no header row", name, 1, hint=f"expected columns: {', '.join(required)}")])
-    header = next(csv.reader([lines[0]]), [])
-    header = [h.strip() for h in header]
-    if _SURROGATE.search(lines[0]):
+    text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    lines = physical_lines(text)
+    if lines and _SURROGATE.search(lines[0]):
         raise ImportProblem(f"{name}: the header is not valid UTF-8",
                             problems=[Problem("invalid UTF-8 in the header", name, 1,
                                               hint="save the file as UTF-8")])
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ImportProblem(
-            f"{name}: missing required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}",
-            problems=[Problem(f"header has {', '.join(header) or '(nothing)'}", name, 1,
-                              hint=f"required: {', '.join(required)}")],
-        )
-    i = 1
-    while i < len(lines):
-        start = i
-        buf = [lines[i]]
-        record = _parse(buf)
-        while record is None and i + 1 < len(lines) and len(buf) < MAX_RECORD_LINES:
-            i += 1
-            buf.append(lines[i])
-            record = _parse(buf)
-        line_no = start + 1
-        if record is None:
-            report.problems.append(Problem(
-                "unterminated quote: the record never closes its quoted field", name, line_no,
-                hint="check the quotes on this line; the rows after it were still read"))
-            i = start + 1
-            continue
-        i += 1
-        if not any(v.strip() for v in record):
-            continue
-        if _SURROGATE.search("".join(record)):
-            report.problems.append(Problem("invalid UTF-8 bytes in this row", name, line_no,
-                                           hint="save the file as UTF-8; the row was skipped"))
-            continue
-        if len(record) != len(header):
-            report.problems.append(Problem(
-                f"{len(record)} fields where the header has {len(header)}", name, line_no,
-                hint="a stray comma or quote; the row was skipped"))
-            continue
-        yield CsvRow(line_no, dict(zip(header, record, strict=True)))
+    for item in read_table(lines, name, required):
+        if isinstance(item, Problem):
+            problems.append(item)
+        elif any(_SURROGATE.search(v) for v in item.values.values()):
+            problems.append(Problem("invalid UTF-8 bytes in this row", name, item.line,
+                                    hint="save the file as UTF-8; the row was skipped"))
+        else:
+            yield item

@@ -5,19 +5,12 @@ director lists (comma-separated) become credits; ``listed_in`` the genres; ``cou
 countries; the description an asset (kind ``synopsis``, locale ``en``, channel ``catalog``)
 whose version holds the text.
 
-The CSV is read **line-aware**: records are parsed one at a time from the physical lines, so
-every problem names the line where its record starts. A quoted field may legitimately span
-lines, but an *unterminated* quote would make a plain CSV reader swallow the rest of the file.
-So when a record runs over several lines, each continuation line is tried on its own: if one
-parses as a complete row with the header's number of fields, the record is reported as having
-an unterminated quote and reading resumes at that line, so the good rows after it still land.
+The CSV is read line-aware by :func:`clearance.csvrows.read_table`, so every problem names the
+line where its record starts and an unterminated quote loses only its own record.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -30,8 +23,9 @@ from clearance.catalog.records import (
     VersionRecord,
     clean_text,
 )
-from clearance.catalog.sources import ParsedCatalog, physical_lines, read_text
-from clearance.errors import ImportProblem, Problem
+from clearance.catalog.sources import ParsedCatalog, read_text
+from clearance.csvrows import physical_lines, read_table
+from clearance.errors import Problem
 
 NETFLIX_COLUMNS: Final = (
     "show_id",
@@ -54,88 +48,6 @@ SYNOPSIS_LOCALE: Final = "en"
 SYNOPSIS_CHANNEL: Final = "catalog"
 TEXT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
 YEAR_RANGE: Final = (1870, 2100)
-QUOTE_HINT: Final = (
-    "a field containing a comma, quote or line break must be quoted, with quotes inside it doubled"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class CsvRecord:
-    line: int
-    fields: list[str]
-
-
-class _Feed:
-    """Hands physical lines to ``csv.reader`` and remembers how many it took."""
-
-    __slots__ = ("lines", "position")
-
-    def __init__(self, lines: list[str], start: int) -> None:
-        self.lines = lines
-        self.position = start
-
-    def __iter__(self) -> _Feed:
-        return self
-
-    def __next__(self) -> str:
-        if self.position >= len(self.lines):
-            raise StopIteration
-        self.position += 1
-        return self.lines[self.position - 1]
-
-
-def _parse_at(lines: list[str], start: int) -> tuple[list[str] | None, int, str | None]:
-    """One record from ``lines[start:]``: ``(fields, next line index, csv error)``."""
-    feed = _Feed(lines, start)
-    try:
-        fields = next(csv.reader(feed, strict=True))
-    except StopIteration:
-        return None, len(lines), None
-    except csv.Error as exc:
-        return None, max(feed.position, start + 1), str(exc)
-    return fields, feed.position, None
-
-
-def _is_row_start(line: str, width: int) -> bool:
-    fields, _, error = _parse_at([line], 0)
-    return error is None and fields is not None and len(fields) == width
-
-
-def read_records(
-    lines: list[str], display: str, start: int, width: int
-) -> Iterator[CsvRecord | Problem]:
-    """Records from ``lines[start:]``, or a located :class:`Problem` for each broken one."""
-    i = start
-    while i < len(lines):
-        fields, after, error = _parse_at(lines, i)
-        if fields == [] or (fields is None and error is None):
-            i = after  # a blank line
-            continue
-        if after - i > 1 or error is not None:
-            restart = next((k for k in range(i + 1, after) if _is_row_start(lines[k], width)), None)
-            if restart is not None:
-                yield Problem(
-                    f"unterminated quote: this record runs on into the row at line {restart + 1};"
-                    " record skipped",
-                    file=display,
-                    line=i + 1,
-                    hint=QUOTE_HINT,
-                )
-                i = restart
-                continue
-            if error is not None:
-                where = f"line {i + 1}" if after - i == 1 else f"lines {i + 1}-{after}"
-                yield Problem(
-                    f"malformed CSV quoting ({error}); {where} skipped",
-                    file=display,
-                    line=i + 1,
-                    hint=QUOTE_HINT,
-                )
-                i = after
-                continue
-        if fields is not None:
-            yield CsvRecord(i + 1, fields)
-        i = after
 
 
 def _split_list(value: str) -> tuple[str, ...]:
@@ -150,54 +62,16 @@ def _split_list(value: str) -> tuple[str, ...]:
 def read_netflix_csv(path: Path, display: str) -> ParsedCatalog:
     """Read a Netflix-layout CSV; a file-level problem raises :class:`ImportProblem`."""
     lines = physical_lines(read_text(path, display))
-    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_at is None:
-        raise ImportProblem(f"{display}: the file is empty; nothing was imported")
-    header_fields, body_at, error = _parse_at(lines, header_at)
-    if header_fields is None or error is not None:
-        raise ImportProblem(
-            f"{display}: cannot read the CSV header; nothing was imported",
-            problems=[Problem(f"malformed header ({error})", file=display, line=header_at + 1)],
-        )
-    header = [h.strip() for h in header_fields]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if missing or duplicated:
-        what = []
-        if missing:
-            what.append(f"missing required column(s): {', '.join(missing)}")
-        if duplicated:
-            what.append(f"duplicated column(s): {', '.join(duplicated)}")
-        raise ImportProblem(
-            f"{display}: not a Netflix catalog CSV; nothing was imported",
-            problems=[
-                Problem(
-                    "; ".join(what),
-                    file=display,
-                    line=header_at + 1,
-                    hint=f"the header must name the columns {','.join(NETFLIX_COLUMNS)}",
-                )
-            ],
-        )
     parsed = ParsedCatalog()
     seen: dict[str, int] = {}
-    for item in read_records(lines, display, body_at, len(header)):
+    rows = read_table(lines, display, REQUIRED_COLUMNS,
+                      expected="not a Netflix catalog CSV")
+    for item in rows:
         if isinstance(item, Problem):
             parsed.problems.append(item)
             parsed.skipped += 1
             continue
-        if len(item.fields) != len(header):
-            parsed.problems.append(
-                Problem(
-                    f"expected {len(header)} fields, found {len(item.fields)}; record skipped",
-                    file=display,
-                    line=item.line,
-                    hint=QUOTE_HINT,
-                )
-            )
-            parsed.skipped += 1
-            continue
-        row = dict(zip(header, item.fields, strict=True))
+        row = item.values
         record, problems, warnings = _title_from_row(row, item.line, display)
         parsed.warnings.extend(warnings)
         if record is not None and record.id in seen:

@@ -69,13 +69,3 @@ def decode_utf8(data: bytes, display: str) -> str:
 
 def read_text(path: Path, display: str) -> str:
     return decode_utf8(read_bytes(path, display), display)
-
-
-def physical_lines(text: str) -> list[str]:
-    """The file's lines with their endings, split on ``\\n`` only (``\\r\\n`` stays whole)."""
-    lines = text.split("\n")
-    last = lines.pop()
-    result = [line + "\n" for line in lines]
-    if last:
-        result.append(last)
-    return result

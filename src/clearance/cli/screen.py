@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clearance.catalog.queries import get_title, title_assets
 from clearance.cli.common import EXIT_FAIL_ON, err_console, handle_errors
 from clearance.cli.output import render_table
-from clearance.csvrows import CsvReport, read_rows
+from clearance.csvrows import read_rows
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, InputError, Problem
 from clearance.findings import Finding
@@ -35,9 +35,9 @@ def _progress(total: int) -> Progress:
 
 
 def _csv_items(screener: Screener, path: Path, column: str, rating_column: str | None,
-               id_column: str | None, report: CsvReport) -> Iterator[Item]:
+               id_column: str | None, problems: list[Problem]) -> Iterator[Item]:
     required = [column] + [c for c in (rating_column, id_column) if c]
-    for row in read_rows(path, required, report):
+    for row in read_rows(path, required, problems):
         name = f"{path}:{row.line}"
         if id_column and row.values.get(id_column):
             name = row.values[id_column]
@@ -46,8 +46,8 @@ def _csv_items(screener: Screener, path: Path, column: str, rating_column: str |
             yield screener.text_item(text, name=name,
                                      rating=row.values.get(rating_column or "") or None)
         except ContentError as exc:
-            report.problems.append(Problem(exc.message, str(path), row.line, field=column,
-                                           hint="the row was skipped"))
+            problems.append(Problem(exc.message, str(path), row.line, field=column,
+                                    hint="the row was skipped"))
 
 
 def title_copy(settings: Settings, title_id: str) -> tuple[str | None, dict[str, str]]:
@@ -145,31 +145,31 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
         """The campaign without the asset whose copy is being screened."""
         return {ref: fs for ref, fs in campaign.items() if campaign_texts[ref] != text}
 
-    report = CsvReport(problems=[])
+    problems: list[Problem] = []
     results: list[ScreenResult] = []
     for n, t in enumerate(texts, 1):
         try:
             results.append(screener.screen_text(t, name=f"text-{n}" if len(texts) > 1 else "text",
                                                 rating=rating, title_findings=others(t)))
         except ContentError as exc:
-            report.problems.append(Problem(exc.message, f"--text #{n}"))
+            problems.append(Problem(exc.message, f"--text #{n}"))
 
     for path in paths:
         if not path.exists():
-            report.problems.append(Problem("no such file", str(path)))
+            problems.append(Problem("no such file", str(path)))
             continue
         suffix = path.suffix.lower()
         if suffix == ".csv":
             total = max(0, path.read_bytes().count(b"\n") - 1)
             items = _csv_items(screener, path, column, rating_column or None, id_column or None,
-                               report)
+                               problems)
             with _progress(total) as prog:
                 task = prog.add_task("screen", total=total)
                 for batch in _batched(items, BATCH):
                     results.extend(screener.screen_many(batch))
                     prog.advance(task, len(batch))
         elif suffix in IMAGE_SUFFIXES:
-            report.problems.append(Problem("image screening is not available in this release",
+            problems.append(Problem("image screening is not available in this release",
                                            str(path), hint="screen copy (.txt, .csv, --text)"))
         else:
             try:
@@ -177,25 +177,25 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
                 results.append(screener.screen_text(text, name=str(path), rating=rating,
                                                     title_findings=others(text)))
             except UnicodeDecodeError as exc:
-                report.problems.append(Problem(f"not UTF-8 (byte {exc.start})", str(path),
+                problems.append(Problem(f"not UTF-8 (byte {exc.start})", str(path),
                                                hint="save the file as UTF-8"))
             except ContentError as exc:
-                report.problems.append(Problem(exc.message, str(path)))
+                problems.append(Problem(exc.message, str(path)))
             except OSError as exc:
-                report.problems.append(Problem(f"cannot read: {exc.strerror}", str(path)))
+                problems.append(Problem(f"cannot read: {exc.strerror}", str(path)))
 
     if output is not None:
         with output.open("w", encoding="utf-8") as fh:
             _emit(results, fmt, fh)
     elif results:
         _emit(results, fmt, sys.stdout)
-    for p in report.problems:
+    for p in problems:
         err_console.print(f"[yellow]skipped:[/] {escape(p.rendered())}", markup=True,
                           highlight=False)
-    if report.problems:
+    if problems:
         if not results:
-            raise InputError(f"nothing could be screened ({len(report.problems)} problem(s))")
-        err_console.print(f"{len(results)} item(s) screened, {len(report.problems)} skipped")
+            raise InputError(f"nothing could be screened ({len(problems)} problem(s))")
+        err_console.print(f"{len(results)} item(s) screened, {len(problems)} skipped")
         sys.exit(InputError.exit_code)
     rank = {"pass": 0, "review": 1, "block": 2, "never": 3}
     if any(rank[r.decision.outcome] >= rank[fail_on] for r in results):

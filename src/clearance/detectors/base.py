@@ -15,7 +15,7 @@ from typing import ClassVar, Literal, Self
 
 from clearance.findings import Finding
 from clearance.settings import Settings
-from clearance.text import Copy
+from clearance.text import Copy, make_copy
 
 ContentKind = Literal["text", "image"]
 CONTENT_KINDS: tuple[ContentKind, ...] = ("text", "image")
@@ -74,3 +74,24 @@ class Detector(ABC):
     @classmethod
     @abstractmethod
     def examples(cls) -> Sequence[Example]: ...
+
+
+class CopyDetector(Detector):
+    """A detector that reads copy only and needs no settings: implement :meth:`scan`."""
+
+    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"text"})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def detect(self, item: Item) -> Sequence[Finding]:
+        return () if item.copy is None else self.scan(item.copy)
+
+    @abstractmethod
+    def scan(self, copy: Copy) -> Sequence[Finding]: ...
+
+
+def example_item(text: str, **kwargs: str | None) -> Item:
+    """A text item for ``examples()``."""
+    return Item("text", make_copy(text, max_bytes=100_000), **kwargs)  # type: ignore[arg-type]

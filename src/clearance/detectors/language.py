@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Self
+from typing import Any
 
-from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.lexicon import LANGS
 from clearance.findings import Fact, Finding, Label
-from clearance.settings import Settings
-from clearance.text import make_copy
+from clearance.text import Copy
 
 SHORT_TEXT = 40
 
@@ -44,22 +43,15 @@ def lexicon_languages(text: str) -> tuple[str, ...]:
     return LANGS
 
 
-class LanguageDetector(Detector):
+class LanguageDetector(CopyDetector):
     """Reports the language of copy as a ``text.language`` fact."""
 
     name = "language"
     version = "1"
-    kinds = frozenset({"text"})
     labels = (Label.TEXT_LANGUAGE,)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.copy is None:
-            return ()
-        lang, prob = identify(item.copy.text)
+    def scan(self, copy: Copy) -> Sequence[Finding]:
+        lang, prob = identify(copy.text)
         return (
             Finding(
                 label=Label.TEXT_LANGUAGE,
@@ -74,9 +66,6 @@ class LanguageDetector(Detector):
     @classmethod
     def examples(cls) -> Sequence[Example]:
         return (
-            Example(
-                Item("text", make_copy("Une fillette rêve de danser avec ses amies à Paris.",
-                                       max_bytes=10_000)),
-                expect=frozenset({Label.TEXT_LANGUAGE}),
-            ),
+            Example(example_item("Une fillette rêve de danser avec ses amies à Paris."),
+                    expect=frozenset({Label.TEXT_LANGUAGE})),
         )

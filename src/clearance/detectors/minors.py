@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Self
 
-from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
 from clearance.detectors.lexicon import minor_lexicon
 from clearance.findings import Finding, Label, TextSpan
-from clearance.settings import Settings
-from clearance.text import Copy, make_copy
+from clearance.text import Copy
 
 ADULT_AGE = 18
 CHILD_MAX_AGE = 12
@@ -111,22 +109,12 @@ def group_for_age(age: int) -> str:
     return "child" if age <= CHILD_MAX_AGE else "teen"
 
 
-class MinorMentionDetector(Detector):
+class MinorMentionDetector(CopyDetector):
     """Finds mentions of minors in copy (English and French)."""
 
     name = "minor-mention"
     version = "1"
-    kinds = frozenset({"text"})
     labels = (Label.MINOR_MENTIONED,)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.copy is None:
-            return ()
-        return self.scan(item.copy)
 
     def scan(self, copy: Copy) -> list[Finding]:
         text = copy.text
@@ -191,14 +179,13 @@ class MinorMentionDetector(Detector):
 
     @classmethod
     def examples(cls) -> Sequence[Example]:
-        def item(text: str) -> Item:
-            return Item("text", make_copy(text, max_bytes=10_000))
-
         m = frozenset({Label.MINOR_MENTIONED})
         return (
-            Example(item("Amy, 11, becomes fascinated with a twerking dance crew."), expect=m),
-            Example(item("Eleven-year-old Amy rebels against her family."), expect=m),
-            Example(item("Amy, 11 ans, rêve d'intégrer un groupe de danse."), expect=m),
-            Example(item("Eleven years later, the detective returns to Oslo."), forbid=m),
-            Example(item("A 46-year-old teacher returns to Ocean's Eleven in 1911."), forbid=m),
+            Example(example_item("Amy, 11, becomes fascinated with a twerking dance crew."),
+                    expect=m),
+            Example(example_item("Eleven-year-old Amy rebels against her family."), expect=m),
+            Example(example_item("Amy, 11 ans, rêve d'intégrer un groupe de danse."), expect=m),
+            Example(example_item("Eleven years later, the detective returns to Oslo."), forbid=m),
+            Example(example_item("A 46-year-old teacher returns to Ocean's Eleven in 1911."),
+                    forbid=m),
         )

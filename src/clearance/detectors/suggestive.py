@@ -9,32 +9,20 @@ semantic stage (:mod:`clearance.detectors.semantic`) adds paraphrases the lexico
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
 
-from clearance.detectors.base import Detector, Example, Item
+from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
 from clearance.detectors.lexicon import suggestive_lexicon
 from clearance.findings import Finding, Label, TextSpan
-from clearance.settings import Settings
-from clearance.text import Copy, make_copy
+from clearance.text import Copy
 
 
-class SuggestiveTextDetector(Detector):
+class SuggestiveTextDetector(CopyDetector):
     """Lexicon matcher for sexualising framing (English and French)."""
 
     name = "suggestive-lexicon"
     version = "1"
-    kinds = frozenset({"text"})
     labels = (Label.SUGGESTIVE_TEXT,)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.copy is None:
-            return ()
-        return self.scan(item.copy)
 
     def scan(self, copy: Copy) -> list[Finding]:
         lex, framing = suggestive_lexicon()
@@ -68,12 +56,10 @@ class SuggestiveTextDetector(Detector):
 
     @classmethod
     def examples(cls) -> Sequence[Example]:
-        def item(text: str) -> Item:
-            return Item("text", make_copy(text, max_bytes=10_000))
-
         s = frozenset({Label.SUGGESTIVE_TEXT})
         return (
-            Example(item("She becomes fascinated with a twerking dance crew."), expect=s),
-            Example(item("Elle découvre sa féminité."), expect=s),
-            Example(item("A retired detective returns to Oslo for one last case."), forbid=s),
+            Example(example_item("She becomes fascinated with a twerking dance crew."), expect=s),
+            Example(example_item("Elle découvre sa féminité."), expect=s),
+            Example(example_item("A retired detective returns to Oslo for one last case."),
+                    forbid=s),
         )
