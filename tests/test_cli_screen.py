@@ -78,6 +78,15 @@ def test_huge_text_is_refused(tmp_path: Path) -> None:
     assert "20,971,520 bytes" in err and "limit" in err and "Traceback" not in err
 
 
+def test_stdin() -> None:
+    res = CliRunner().invoke(cli, ["screen", "-", "--format", "json"], input=ORIGINAL.encode())
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["item"] == "stdin" and data["decision"] == "block"
+    res = CliRunner().invoke(cli, ["screen", "-"], input=b"\xff\xfe")
+    assert res.exit_code == 3 and "not UTF-8" in res.stderr
+
+
 def test_no_arguments_is_a_usage_error() -> None:
     code, _, err = run("screen")
     assert code == 2 and "--text" in err

@@ -120,7 +120,7 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
            fail_on: str) -> None:
     """Screen copy and print one decision per item with its findings and reasons.
 
-    PATHS may be .txt files (each screened whole) or .csv catalog files (each row's
+    PATHS may be .txt files (each screened whole), - for standard input, or .csv files (each row's
     --column screened; the Netflix catalog layout works as is). Bad rows are reported with
     file:line and skipped; the rest are screened. Exit codes: 0 done, 1 --fail-on reached,
     3 some input was unusable, 4 invalid policy.
@@ -155,6 +155,17 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
             problems.append(Problem(exc.message, f"--text #{n}"))
 
     for path in paths:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read()
+            try:
+                text = data.decode("utf-8")
+                results.append(screener.screen_text(text, name="stdin", rating=rating,
+                                                    title_findings=others(text)))
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(f"not UTF-8 (byte {exc.start})", "stdin"))
+            except ContentError as exc:
+                problems.append(Problem(exc.message, "stdin"))
+            continue
         if not path.exists():
             problems.append(Problem("no such file", str(path)))
             continue
