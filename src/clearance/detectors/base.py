@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Self
 
 from clearance.findings import Finding
+from clearance.picture import DepictedPerson, Picture
 from clearance.settings import Settings
 from clearance.text import Copy, make_copy
 
@@ -23,13 +24,16 @@ CONTENT_KINDS: tuple[ContentKind, ...] = ("text", "image")
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One thing to screen: copy (``copy``) and the title metadata that goes with it."""
+    """One thing to screen: copy (``copy``) or an image (``image``), and the title metadata that
+    goes with it (``rating``; ``depicted``: the people the catalog says appear in it)."""
 
     kind: ContentKind
     copy: Copy | None = None
     rating: str | None = None
     title_id: str | None = None
     name: str = ""
+    image: Picture | None = None
+    depicted: tuple[DepictedPerson, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
