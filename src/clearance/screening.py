@@ -18,45 +18,40 @@ from clearance.detectors.base import Detector, Item
 from clearance.detectors.registry import default_registry
 from clearance.detectors.semantic import SemanticSuggestiveDetector
 from clearance.errors import ContentError
-from clearance.findings import Finding, Label
+from clearance.findings import Finding
 from clearance.policy.engine import Decision, evaluate
 from clearance.policy.loader import load_policy
 from clearance.policy.model import Policy
+from clearance.picture import DepictedPerson, Picture
 from clearance.settings import Settings
 from clearance.text import make_copy
 
 
 @dataclass(frozen=True, slots=True)
 class ScreenResult:
+    """The decision on one item, with its findings; ``source`` is the item itself (its copy or
+    picture), kept for reports and never serialised."""
+
     item: str
     kind: str
     decision: Decision
     findings: tuple[Finding, ...]
-    error: str | None = None
-    context: Mapping[str, str] = field(default_factory=dict)
+    source: Item | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "item": self.item,
             "kind": self.kind,
-            "decision": self.decision.outcome if self.error is None else "error",
+            "decision": self.decision.outcome,
             "policy": self.decision.policy,
             "findings": [f.to_dict() for f in self.findings],
             "reasons": self.decision.reasons,
         }
-        if self.context:
-            out["context"] = dict(self.context)
-        if self.error is not None:
-            out["error"] = self.error
+        picture = self.source.image if self.source is not None else None
+        if picture is not None:
+            out["image"] = {"width": picture.width, "height": picture.height,
+                            "format": picture.format, "sha256": picture.sha256}
         return out
-
-    @property
-    def language(self) -> str | None:
-        for f in self.findings:
-            if f.label == Label.TEXT_LANGUAGE:
-                v = f.attr("language")
-                return str(v) if v is not None else None
-        return None
 
 
 class Screener:
@@ -83,6 +78,13 @@ class Screener:
         return Item("text", make_copy(text, max_bytes=self.max_text_bytes), rating=rating,
                     title_id=title_id, name=name)
 
+    def image_item(self, picture: Picture, *, name: str | None = None,
+                   rating: str | None = None, title_id: str | None = None,
+                   depicted: Sequence[DepictedPerson] = ()) -> Item:
+        """An image item (the picture comes from :func:`clearance.images.load_picture`)."""
+        return Item("image", rating=rating, title_id=title_id, name=name or picture.name,
+                    image=picture, depicted=tuple(depicted))
+
     def findings_many(self, items: Sequence[Item]) -> list[tuple[Finding, ...]]:
         per_item: list[list[Finding]] = [[] for _ in items]
         for det in self.detectors:
@@ -100,7 +102,7 @@ class Screener:
         for n, (item, fs) in enumerate(zip(items, self.findings_many(items), strict=True)):
             others = title_findings[n] if title_findings is not None else None
             decision = evaluate(fs, self.policy, others)
-            out.append(ScreenResult(item.name, item.kind, decision, fs))
+            out.append(ScreenResult(item.name, item.kind, decision, fs, item))
         return out
 
     def screen_text(self, text: str, *, name: str = "text", rating: str | None = None,
@@ -118,7 +120,7 @@ class Screener:
         for ref in refs:
             others = {o: findings[o] for o in refs if o != ref}
             decision = evaluate(findings[ref], self.policy, others)
-            out[ref] = ScreenResult(ref, items[ref].kind, decision, findings[ref])
+            out[ref] = ScreenResult(ref, items[ref].kind, decision, findings[ref], items[ref])
         return out
 
     def campaign_findings(self, copies: Mapping[str, str], *, rating: str | None = None,
@@ -133,7 +135,3 @@ class Screener:
                 continue
         refs = list(items)
         return dict(zip(refs, self.findings_many([items[r] for r in refs]), strict=True))
-
-    def error_result(self, name: str, exc: ContentError) -> ScreenResult:
-        return ScreenResult(name, "text", Decision("pass", self.policy.ref), (),
-                            error=exc.message)

@@ -82,6 +82,10 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
     if fmt == "jsonl":
         for r in results:
             out.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+    elif fmt == "html":
+        from clearance.report_html import render_html
+
+        out.write(render_html(results))
     elif fmt == "json":
         payload = [r.to_dict() for r in results]
         out.write(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False,
@@ -99,7 +103,8 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
               help="A catalog title: its rating, and its assets' copy for title-scope rules.")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="Policy file (default: the built-in policy, or CLEARANCE_POLICY_FILE).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "html"]),
+              default="table",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write results to this file instead of stdout.")
