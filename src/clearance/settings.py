@@ -17,6 +17,10 @@ from clearance.errors import ConfigurationError
 
 #: The largest text (in bytes, UTF-8) that screening accepts by default.
 DEFAULT_MAX_TEXT_BYTES = 1_000_000
+#: The largest image file (bytes) that intake accepts by default: 25 MB.
+DEFAULT_MAX_IMAGE_BYTES = 25_000_000
+#: The most pixels (width x height, read from the header) intake decodes by default: 50 MP.
+DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
 
 
 class Settings(BaseSettings):
@@ -32,6 +36,8 @@ class Settings(BaseSettings):
     blob_dir: Path | None = None
     policy_file: Path | None = None
     max_text_bytes: int = Field(default=DEFAULT_MAX_TEXT_BYTES, gt=0)
+    max_image_bytes: int = Field(default=DEFAULT_MAX_IMAGE_BYTES, gt=0)
+    max_image_pixels: int = Field(default=DEFAULT_MAX_IMAGE_PIXELS, gt=0)
     semantic: Literal["auto", "always", "off"] = "auto"
     semantic_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
     semantic_margin: float = Field(default=0.02, ge=0.0, le=1.0)
