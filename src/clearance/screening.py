@@ -97,10 +97,15 @@ class Screener:
 
     def screen_many(self, items: Sequence[Item],
                     title_findings: Sequence[Mapping[str, Sequence[Finding]] | None] | None = None,
+                    extra: Sequence[Sequence[Finding]] | None = None,
                     ) -> list[ScreenResult]:
+        """Screen items; ``title_findings[n]`` are item n's other campaign assets' findings and
+        ``extra[n]`` findings from outside the detectors (a vendor's response) for item n."""
         out = []
         for n, (item, fs) in enumerate(zip(items, self.findings_many(items), strict=True)):
             others = title_findings[n] if title_findings is not None else None
+            if extra is not None:
+                fs = fs + tuple(extra[n])
             decision = evaluate(fs, self.policy, others)
             out.append(ScreenResult(item.name, item.kind, decision, fs, item))
         return out
