@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from clearance.errors import PolicyError
-from clearance.findings import Fact, Finding, Label, TextSpan
+from clearance.findings import Fact, Finding, ImageBox, Label, TextSpan
 from clearance.policy.engine import evaluate
 from clearance.policy.loader import load_policy, parse_policy_text
 from clearance.policy.model import Policy
@@ -66,6 +66,64 @@ def test_default_policy(findings: list[Finding], outcome: str, rule: str | None)
         assert top.outcome == outcome
         assert top.findings, "a fired rule carries the findings that fired it"
         assert any(rule in reason for reason in d.reasons)
+
+
+def known_minor(age: int = 11) -> Finding:
+    return Finding(Label.MINOR_KNOWN, 1.0, Fact("person", "Amy"), "known-minor", "1",
+                   (("age", age),))
+
+
+def apparent_minor(score: float = 0.8) -> Finding:
+    return Finding(Label.MINOR_APPARENT, score, ImageBox(10, 10, 50, 50), "apparent-age", "1",
+                   (("estimate", 12),))
+
+
+def exposure(region: str, state: str, score: float = 0.8) -> Finding:
+    return Finding(f"exposure.{region}.{state}", score, ImageBox(0, 0, 10, 10), "exposure", "1",
+                   (("region", region), ("state", state)))
+
+
+def suggestive_image(score: float) -> Finding:
+    return Finding(Label.SUGGESTIVE_IMAGE, score, Fact("nsfw_score", str(score)), "nsfw", "1")
+
+
+@pytest.mark.parametrize(
+    ("findings", "outcome", "rule"),
+    [
+        ([known_minor(), exposure("belly", "exposed")], "block", "minor-in-sexualised-image"),
+        ([apparent_minor(), exposure("buttocks", "covered", 0.7)], "block",
+         "minor-in-sexualised-image"),
+        ([known_minor(), suggestive_image(0.9)], "block", "minor-in-sexualised-image"),
+        # a vendor's "revealing clothes" arrives as suggestive.image
+        ([apparent_minor(0.6), suggestive_image(0.65)], "block", "minor-in-sexualised-image"),
+        ([known_minor(), exposure("feet", "exposed"), exposure("armpits", "exposed")], "pass",
+         None),
+        ([known_minor(), suggestive_image(0.3)], "pass", None),
+        ([apparent_minor()], "pass", "apparent-minor-recorded"),
+        ([apparent_minor(0.3), exposure("belly", "exposed")], "pass", None),
+        ([exposure("breast_female", "exposed"), suggestive_image(0.99)], "pass", None),
+        # OCR on the poster itself: a known minor and framing copy in the same image
+        ([known_minor(), suggestive(0)], "block", "minor-in-art-with-sexualised-campaign"),
+    ],
+)
+def test_default_policy_on_images(findings: list[Finding], outcome: str,
+                                  rule: str | None) -> None:
+    d = evaluate(findings, DEFAULT)
+    assert d.outcome == outcome, d.reasons
+    if rule is not None:
+        assert rule in [r.rule for r in d.fired]
+
+
+def test_minor_in_art_blocks_with_sexualising_copy_elsewhere_in_the_campaign() -> None:
+    d = evaluate([known_minor()], DEFAULT, {"synopsis/fr": [suggestive(0)]})
+    assert d.outcome == "block"
+    assert d.fired[0].rule == "minor-in-art-with-sexualised-campaign"
+    # a paraphrase guess elsewhere is not enough to block the art
+    d = evaluate([known_minor()], DEFAULT, {"synopsis/fr": [suggestive(0, source="semantic")]})
+    assert d.outcome == "pass"
+    # and copy naming a child is reviewed when the campaign's art is suggestive
+    d = evaluate([minor(0)], DEFAULT, {"key_art": [suggestive_image(0.9)]})
+    assert d.outcome == "review"
 
 
 def test_title_scope_uses_other_assets() -> None:

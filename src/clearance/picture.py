@@ -25,6 +25,9 @@ class Picture:
     sha256: str
     format: str
     pixels: npt.NDArray[np.uint8]
+    #: ``(width, height)`` of the image these pixels were scaled down from, for a thumbnail
+    #: (boxes are always in the original's pixels); None for a full-size picture.
+    original_size: tuple[int, int] | None = None
 
     @property
     def width(self) -> int:

@@ -14,6 +14,7 @@ import html
 import io
 from collections.abc import Sequence
 
+import numpy as np
 from PIL import Image
 
 from clearance.findings import Finding, ImageBox, TextSpan
@@ -56,6 +57,18 @@ document.querySelectorAll('.frame').forEach(function(f){
 """
 
 
+def thumbnail(picture: Picture) -> Picture:
+    """A copy of ``picture`` no larger than the report shows. The boxes of findings stay in the
+    original's pixels: the report places them in percent of the original size, kept here."""
+    if max(picture.width, picture.height) <= PREVIEW_MAX_SIDE:
+        return picture
+    img = Image.fromarray(picture.pixels)
+    img.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+    small = np.asarray(img)
+    return Picture(picture.name, picture.sha256, picture.format, small,
+                   original_size=(picture.width, picture.height))
+
+
 def _data_uri(picture: Picture) -> str:
     img = Image.fromarray(picture.pixels)
     img.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
@@ -65,7 +78,8 @@ def _data_uri(picture: Picture) -> str:
 
 
 def _box(f: Finding, box: ImageBox, picture: Picture) -> str:
-    w, h = picture.width or 1, picture.height or 1
+    w, h = picture.original_size or (picture.width, picture.height)
+    w, h = w or 1, h or 1
     style = (f"left:{100 * box.x / w:.2f}%;top:{100 * box.y / h:.2f}%;"
              f"width:{100 * box.width / w:.2f}%;height:{100 * box.height / h:.2f}%")
     return (f'<div class="box" style="{style}"><span>{html.escape(f.label)} '

@@ -1,0 +1,205 @@
+"""What ``clearance screen`` screens: turning its arguments into items, in batches.
+
+A :class:`ScreenInputs` knows the run's context — the rating, the title's campaign (its other
+assets' findings, for ``scope: title`` rules), the people depicted, a vendor's recorded response —
+and yields batches of ``(items, title_findings, extra_findings)`` for :meth:`Screener.screen_many`
+from inline copy, standard input, ``.txt`` files, catalog ``.csv`` files, images and folders of
+images. Every input that cannot be used becomes a located :class:`Problem` and is skipped; the
+rest are screened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clearance.catalog.queries import get_title, title_assets
+from clearance.csvrows import read_rows
+from clearance.detectors.base import Item
+from clearance.errors import ContentError, InputError, NotFound, Problem
+from clearance.findings import Finding
+from clearance.images import iter_image_files, load_picture_file
+from clearance.picture import DepictedPerson, Picture
+from clearance.screening import Screener
+from clearance.settings import Settings
+from clearance.storage import LocalBlobStore, migrated_engine, session_scope
+from clearance.vendors import parse_vendor_findings
+
+BATCH = 64
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+Batch = tuple[list[Item], list[dict[str, tuple[Finding, ...]]], list[tuple[Finding, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class TitleContext:
+    """A catalog title as screening needs it."""
+
+    rating: str | None
+    copies: dict[str, str]  # "kind/locale/channel" -> latest text version
+    people: dict[str, tuple[int, dt.date | None]]  # name (casefolded) -> (person id, birth date)
+
+
+def load_title(settings: Settings, title_id: str) -> TitleContext:
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    copies: dict[str, str] = {}
+    with migrated_engine(settings.resolved_database_url) as engine, \
+            session_scope(engine) as session:
+        title = get_title(session, title_id)
+        for asset in title_assets(session, title_id):
+            v = asset.latest
+            if v is None or not v.content_type.startswith("text/"):
+                continue
+            copies[f"{asset.kind}/{asset.locale}/{asset.channel}"] = \
+                blobs.get(v.content_sha256).decode("utf-8", errors="replace")
+    people = {c.person.name.casefold(): (c.person.id, c.person.date_of_birth)
+              for c in title.credits}
+    return TitleContext(title.rating, copies, people)
+
+
+def resolve_depicted(names: Sequence[str], title: TitleContext | None,
+                     shoot_date: dt.date) -> tuple[DepictedPerson, ...]:
+    """``--depicts`` values: ``NAME=AGE``, or a name from the ``--title``'s credits (whose age on
+    ``shoot_date`` comes from the catalog's date of birth)."""
+    out: list[DepictedPerson] = []
+    for raw in names:
+        name, sep, age_text = raw.partition("=")
+        name = name.strip()
+        if sep:
+            if not age_text.strip().isdigit():
+                raise InputError(f"--depicts {raw!r}: the age after '=' must be a whole number")
+            out.append(DepictedPerson(name, int(age_text)))
+            continue
+        if title is None:
+            raise InputError(f"--depicts {raw!r}: give NAME=AGE, or --title to look the person "
+                             "up in the catalog")
+        found = title.people.get(name.casefold())
+        if found is None:
+            known = ", ".join(sorted(title.people)) or "nobody"
+            raise NotFound(f"--depicts {raw!r}: not credited on the title (credited: {known})")
+        person_id, born = found
+        age = None
+        if born is not None:
+            age = shoot_date.year - born.year - (
+                (shoot_date.month, shoot_date.day) < (born.month, born.day))
+        out.append(DepictedPerson(name, age, person_id))
+    return tuple(out)
+
+
+@dataclass
+class ScreenInputs:
+    screener: Screener
+    settings: Settings
+    rating: str | None = None
+    campaign: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    campaign_texts: dict[str, str] = field(default_factory=dict)
+    depicted: tuple[DepictedPerson, ...] = ()
+    vendor_file: Path | None = None
+    column: str = "description"
+    rating_column: str | None = "rating"
+    id_column: str | None = "show_id"
+    problems: list[Problem] = field(default_factory=list)
+
+    def use_title(self, title: TitleContext) -> None:
+        self.rating = self.rating or title.rating
+        self.campaign_texts = title.copies
+        self.campaign = self.screener.campaign_findings(title.copies, rating=self.rating)
+
+    def _others(self, text: str | None) -> dict[str, tuple[Finding, ...]]:
+        """The campaign without the asset whose copy is being screened."""
+        return {ref: fs for ref, fs in self.campaign.items() if self.campaign_texts[ref] != text}
+
+    def _text(self, text: str, name: str, where: str) -> Iterator[tuple[Item, str | None]]:
+        try:
+            yield self.screener.text_item(text, name=name, rating=self.rating), text
+        except ContentError as exc:
+            self.problems.append(Problem(exc.message, where))
+
+    def _read_text(self, path: Path) -> Iterator[tuple[Item, str | None]]:
+        try:
+            data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(f"not UTF-8 (byte {exc.start})", str(path),
+                                         hint="save the file as UTF-8"))
+            return
+        except OSError as exc:
+            self.problems.append(Problem(f"cannot read: {exc.strerror}", str(path)))
+            return
+        yield from self._text(text, "stdin" if str(path) == "-" else str(path), str(path))
+
+    def _csv(self, path: Path) -> Iterator[tuple[Item, str | None]]:
+        required = [self.column] + [c for c in (self.rating_column, self.id_column) if c]
+        for row in read_rows(path, required, self.problems):
+            name = row.values.get(self.id_column or "") or f"{path}:{row.line}"
+            try:
+                item = self.screener.text_item(
+                    row.values[self.column], name=name,
+                    rating=row.values.get(self.rating_column or "") or self.rating)
+            except ContentError as exc:
+                self.problems.append(Problem(exc.message, str(path), row.line, field=self.column,
+                                             hint="the row was skipped"))
+                continue
+            yield item, None
+
+    def _image(self, path: Path) -> Iterator[tuple[Item, str | None]]:
+        try:
+            picture = load_picture_file(path, max_bytes=self.settings.max_image_bytes,
+                                        max_pixels=self.settings.max_image_pixels)
+        except ContentError as exc:
+            self.problems.append(Problem(exc.message, str(path)))
+            return
+        yield self.screener.image_item(picture, rating=self.rating,
+                                       depicted=self.depicted), None
+
+    def _all(self, texts: Sequence[str], paths: Sequence[Path],
+             ) -> Iterator[tuple[Item, str | None]]:
+        for n, t in enumerate(texts, 1):
+            yield from self._text(t, f"text-{n}" if len(texts) > 1 else "text", f"--text #{n}")
+        for given in paths:
+            if str(given) == "-" or given.suffix.lower() in TEXT_SUFFIXES:
+                yield from self._read_text(given)
+            elif given.suffix.lower() == ".csv" and not given.is_dir():
+                if not given.exists():
+                    self.problems.append(Problem("no such file", str(given)))
+                    continue
+                yield from self._csv(given)
+            else:
+                for path in iter_image_files([given]):
+                    yield from self._image(path)
+
+    def _vendor(self, picture: Picture) -> tuple[Finding, ...]:
+        path = self.vendor_file
+        if path is None:
+            return ()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        return tuple(parse_vendor_findings(data, width=picture.width, height=picture.height,
+                                           source=str(path)))
+
+    def batches(self, texts: Sequence[str], paths: Sequence[Path]) -> Iterator[Batch]:
+        """Batches of items with their campaign and extra findings, read lazily (a folder of
+        thousands of images is never all in memory)."""
+        stream = self._all(texts, paths)
+        if self.vendor_file is not None:
+            pending = list(stream)
+            picture = pending[0][0].image if len(pending) == 1 else None
+            if picture is None:
+                raise InputError("--vendor-findings belongs to one image: screen exactly one "
+                                 f"image with it (got {len(pending)} item(s) that could be read)")
+            yield [pending[0][0]], [dict(self.campaign)], [self._vendor(picture)]
+            return
+        items: list[Item] = []
+        others: list[dict[str, tuple[Finding, ...]]] = []
+        for item, text in stream:
+            items.append(item)
+            others.append(self._others(text) if item.kind == "text" else dict(self.campaign))
+            if len(items) == BATCH:
+                yield items, others, [() for _ in items]
+                items, others = [], []
+        if items:
+            yield items, others, [() for _ in items]
