@@ -37,6 +37,16 @@ class ScreenResult:
     decision: Decision
     findings: tuple[Finding, ...]
     source: Item | None = field(default=None, compare=False, repr=False)
+    image: dict[str, str | int] | None = None
+
+    @classmethod
+    def of(cls, item: Item, decision: Decision, findings: tuple[Finding, ...]) -> ScreenResult:
+        pic = item.image
+        meta: dict[str, str | int] | None = None
+        if pic is not None:
+            meta = {"width": pic.width, "height": pic.height, "format": pic.format,
+                    "sha256": pic.sha256}
+        return cls(item.name, item.kind, decision, findings, item, meta)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -47,10 +57,8 @@ class ScreenResult:
             "findings": [f.to_dict() for f in self.findings],
             "reasons": self.decision.reasons,
         }
-        picture = self.source.image if self.source is not None else None
-        if picture is not None:
-            out["image"] = {"width": picture.width, "height": picture.height,
-                            "format": picture.format, "sha256": picture.sha256}
+        if self.image is not None:
+            out["image"] = dict(self.image)
         return out
 
 
@@ -107,7 +115,7 @@ class Screener:
             if extra is not None:
                 fs = fs + tuple(extra[n])
             decision = evaluate(fs, self.policy, others)
-            out.append(ScreenResult(item.name, item.kind, decision, fs, item))
+            out.append(ScreenResult.of(item, decision, fs))
         return out
 
     def screen_text(self, text: str, *, name: str = "text", rating: str | None = None,
@@ -125,7 +133,7 @@ class Screener:
         for ref in refs:
             others = {o: findings[o] for o in refs if o != ref}
             decision = evaluate(findings[ref], self.policy, others)
-            out[ref] = ScreenResult(ref, items[ref].kind, decision, findings[ref], items[ref])
+            out[ref] = ScreenResult.of(items[ref], decision, findings[ref])
         return out
 
     def campaign_findings(self, copies: Mapping[str, str], *, rating: str | None = None,
