@@ -21,16 +21,23 @@ def test_demo_command_meets_every_expectation_and_is_rerunnable(database_url: st
     for _ in range(2):  # a second run finds the catalog unchanged and decides the same
         res = runner.invoke(cli, ["demo", "--report-dir", str(tmp_path / "out")], env=env)
         assert res.exit_code == 0, res.stdout + res.stderr
-    assert "6/6 expectations met" in res.stdout
+    assert "9/9 expectations met" in res.stdout
     assert "1 unchanged" in res.stdout
     report = json.loads((tmp_path / "out" / "demo-report.json").read_text(encoding="utf-8"))
     assert report["passed"] is True
     assert {m["age"] for m in report["known_minors"]} == {11}
     assert len(report["known_minors"]) == 4
-    first = report["results"][0]
-    assert first["asset"] == "synopsis/en" and first["decision"] == "block"
+    by_moment = [(r["asset"], r["version"], r["decision"]) for r in report["results"]]
+    assert by_moment == [
+        ("key_art", 1, "block"), ("synopsis/en", 1, "block"), ("synopsis/fr", 1, "block"),
+        ("key_art", 2, "block"), ("synopsis/en", 2, "review"), ("synopsis/fr", 1, "block"),
+        ("key_art", 2, "pass"), ("synopsis/en", 2, "pass"), ("synopsis/fr", 2, "pass")]
+    original = report["results"][1]
     assert any(f["label"] == "minor.mentioned" and f["attributes"]["age"] == 11
-               for f in first["findings"])
+               for f in original["findings"])
+    poster = report["results"][0]
+    assert poster["image"]["width"] == 1080
+    assert any(f["detector"] == "aws-rekognition" for f in poster["findings"])
     assert (tmp_path / "out" / "demo-report.md").read_text(encoding="utf-8").startswith(
         "# Clearance demo: Mignonnes (s2032)")
 
@@ -42,7 +49,7 @@ def test_demo_fails_when_an_expectation_is_not_met(tmp_path: Path) -> None:
     lenient.policy = lenient.policy.model_copy(update={
         "rules": [r for r in lenient.policy.rules if r.outcome != "block"]})
     run = run_demo(settings, lenient)
-    assert len(run.outcomes) == 2 * len(MOMENTS)
+    assert len(run.outcomes) == 3 * len(MOMENTS)
     assert run.failures
     try:
         check(run)

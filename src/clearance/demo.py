@@ -2,10 +2,14 @@
 
 1. Import the demo catalog (``demo_data/cuties.yaml``): the title with its English and French
    names and hashtags, rating TV-MA, the cast of the public catalog row with *illustrative* dates
-   of birth that make the four lead girls 11 at the 2019 shoot, and two versions of each synopsis.
+   of birth that make the four lead girls 11 at the 2019 shoot, and two versions of each synopsis;
+   then two versions of the key art, drawn by code (:mod:`clearance.demo_art`), each declaring
+   the four girls as depicted, with a recorded vendor response beside each
+   (``demo_data/vendor-*.json``) for what no drawn image can show: outfits, poses, apparent ages.
 2. Read the known minors in the cast on the shoot date.
-3. Screen the title's live synopses together at three moments: the August 2020 campaign as
-   published, the English copy fixed while the French copy was not, and both rewritten.
+3. Screen the title's live assets together at three moments: the August 2020 campaign as
+   published, the poster replaced and the English copy fixed while the French copy was not, and
+   everything replaced.
 4. Check every decision against what a standards reviewer expects; write a JSON and a Markdown
    report; fail (exit 1) if any expectation is not met.
 """
@@ -25,13 +29,19 @@ from sqlalchemy.orm import Session
 from clearance.catalog.importer import import_catalog
 from clearance.catalog.queries import get_title, known_minors
 from clearance.catalog.views import KnownMinor, TitlePublic
+from clearance.catalog.write import add_asset_version, require_title, upsert_asset
+from clearance.demo_art import HEIGHT, WIDTH, Variant, draw_poster
 from clearance.detectors.base import Item
 from clearance.errors import ExpectationFailed
+from clearance.findings import Finding
+from clearance.images import load_picture
+from clearance.picture import DepictedPerson
 from clearance.screening import Screener, ScreenResult
 from clearance.settings import Settings
 from clearance.storage.blobs import LocalBlobStore
 from clearance.storage.db import migrated_engine, session_scope
-from clearance.storage.models import Asset, AssetVersion
+from clearance.storage.models import Asset, AssetVersion, Person
+from clearance.vendors import parse_vendor_findings
 
 TITLE_ID = "s2032"
 #: The demo's synopses live on their own channel, so a streaming catalog imported into the same
@@ -39,33 +49,43 @@ TITLE_ID = "s2032"
 CHANNEL = "press-kit"
 SHOOT_DATE = dt.date(2019, 7, 15)
 CREATED_BY = "clearance-demo"
+#: The four lead girls, depicted in both posters (ages from the catalog's illustrative dates).
+LEAD_GIRLS = ("Fathia Youssouf", "Médina El Aidi-Azouni", "Esther Gohourou",
+              "Ilanah Cami-Goursolas")
+
+
+KEY_ART = "key_art"
+POSTERS: tuple[Variant, ...] = ("withdrawn", "replacement")
 
 
 @dataclass(frozen=True, slots=True)
 class Moment:
-    """A moment of the campaign: which version of each synopsis is live, and what to expect."""
+    """A moment of the campaign: which version of each asset is live, and what to expect."""
 
     name: str
-    live: dict[str, int]  # locale -> version number (1 = original, 2 = rewritten)
-    expect: dict[str, str]  # locale -> expected decision
+    live: dict[str, int]  # asset -> version number (1 = original, 2 = replacement)
+    expect: dict[str, str]  # asset -> expected decision
 
 
 MOMENTS = (
-    Moment("August 2020: the campaign as published", {"en": 1, "fr": 1},
-           {"en": "block", "fr": "block"}),
-    Moment("September 2020: English synopsis rewritten, French one not yet",
-           {"en": 2, "fr": 1}, {"en": "review", "fr": "block"}),
-    Moment("After the fix: both synopses rewritten", {"en": 2, "fr": 2},
-           {"en": "pass", "fr": "pass"}),
+    Moment("August 2020: the campaign as published",
+           {KEY_ART: 1, "synopsis/en": 1, "synopsis/fr": 1},
+           {KEY_ART: "block", "synopsis/en": "block", "synopsis/fr": "block"}),
+    Moment("September 2020: poster replaced, English synopsis rewritten, French one not yet",
+           {KEY_ART: 2, "synopsis/en": 2, "synopsis/fr": 1},
+           {KEY_ART: "block", "synopsis/en": "review", "synopsis/fr": "block"}),
+    Moment("After the fix: everything replaced",
+           {KEY_ART: 2, "synopsis/en": 2, "synopsis/fr": 2},
+           {KEY_ART: "pass", "synopsis/en": "pass", "synopsis/fr": "pass"}),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     moment: str
-    locale: str
+    asset: str
     version: int
-    text: str
+    text: str  # the copy, or a description of the poster
     expected: str
     result: ScreenResult
 
@@ -95,7 +115,7 @@ class DemoRun:
                              for m in self.minors],
             "import": self.import_summary,
             "results": [
-                {"moment": o.moment, "asset": f"synopsis/{o.locale}", "version": o.version,
+                {"moment": o.moment, "asset": o.asset, "version": o.version,
                  "text": o.text, "expected": o.expected, "met": o.is_met,
                  **o.result.to_dict()}
                 for o in self.outcomes
@@ -104,16 +124,33 @@ class DemoRun:
         }
 
 
-def _synopsis_versions(session: Session) -> dict[str, list[AssetVersion]]:
+def _add_posters(session: Session, blobs: LocalBlobStore) -> None:
+    """Store the two drawn posters as versions of the title's key art (idempotent)."""
+    title = require_title(session, TITLE_ID)
+    asset, _ = upsert_asset(session, title, kind=KEY_ART, locale="und", channel=CHANNEL)
+    girls = [p for p in session.scalars(select(Person).where(Person.name.in_(LEAD_GIRLS)))]
+    for variant in POSTERS:
+        add_asset_version(session, blobs, asset, draw_poster(variant), content_type="image/png",
+                          created_by=CREATED_BY, shoot_date=SHOOT_DATE, depicted=girls)
+
+
+def _versions(session: Session) -> dict[str, list[AssetVersion]]:
     rows = session.scalars(
         select(AssetVersion).join(Asset, Asset.id == AssetVersion.asset_id)
-        .where(Asset.title_id == TITLE_ID, Asset.kind == "synopsis", Asset.channel == CHANNEL)
+        .where(Asset.title_id == TITLE_ID, Asset.channel == CHANNEL)
         .order_by(AssetVersion.id)
     ).all()
     out: dict[str, list[AssetVersion]] = {}
     for v in rows:
-        out.setdefault(v.asset.locale, []).append(v)
+        ref = KEY_ART if v.asset.kind == KEY_ART else f"{v.asset.kind}/{v.asset.locale}"
+        out.setdefault(ref, []).append(v)
     return out
+
+
+def _vendor_findings(variant: Variant) -> tuple[Finding, ...]:
+    ref = resources.files("clearance.demo_data").joinpath(f"vendor-{variant}.json")
+    return tuple(parse_vendor_findings(ref.read_text(encoding="utf-8"), width=WIDTH,
+                                       height=HEIGHT, source=f"vendor-{variant}.json"))
 
 
 def run_demo(settings: Settings, screener: Screener) -> DemoRun:
@@ -124,27 +161,43 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
     with migrated_engine(settings.resolved_database_url) as engine:
         with resources.as_file(catalog_file) as path, session_scope(engine) as session:
             report = import_catalog(session, blobs, path, created_by=CREATED_BY)
+            if not report.problems:
+                _add_posters(session, blobs)
         if report.problems:
             raise ExpectationFailed("the demo catalog did not import cleanly",
                                     problems=report.problems)
         with session_scope(engine) as session:
             title = get_title(session, TITLE_ID)
             minors = known_minors(session, TITLE_ID, SHOOT_DATE)
-            versions = _synopsis_versions(session)
-            texts = {loc: [blobs.get(v.content_sha256).decode("utf-8") for v in vs]
-                     for loc, vs in versions.items()}
+            versions = _versions(session)
+            items: dict[tuple[str, int], Item] = {}
+            texts: dict[tuple[str, int], str] = {}
+            for ref, vs in versions.items():
+                for n, v in enumerate(vs, 1):
+                    data = blobs.get(v.content_sha256)
+                    if ref == KEY_ART:
+                        depicted = [DepictedPerson(m.person.name, m.age, m.person.id)
+                                    for m in known_minors(session, v.id)]
+                        picture = load_picture(data, f"key_art v{n} ({POSTERS[n - 1]} poster)")
+                        items[ref, n] = screener.image_item(
+                            picture, name=ref, rating=title.rating, title_id=TITLE_ID,
+                            depicted=depicted)
+                        texts[ref, n] = (f"{POSTERS[n - 1]} poster, drawn by code; depicts "
+                                         + ", ".join(d.name for d in depicted))
+                    else:
+                        texts[ref, n] = data.decode("utf-8")
+                        items[ref, n] = screener.text_item(texts[ref, n], name=ref,
+                                                           rating=title.rating,
+                                                           title_id=TITLE_ID)
 
     outcomes: list[Outcome] = []
     for moment in MOMENTS:
-        items: dict[str, Item] = {
-            f"synopsis/{loc}": screener.text_item(texts[loc][n - 1], name=f"synopsis/{loc}",
-                                                  rating=title.rating, title_id=TITLE_ID)
-            for loc, n in moment.live.items()
-        }
-        results = screener.screen_campaign(items)
-        for loc, n in moment.live.items():
-            outcomes.append(Outcome(moment.name, loc, n, texts[loc][n - 1],
-                                    moment.expect[loc], results[f"synopsis/{loc}"]))
+        live = {ref: items[ref, n] for ref, n in moment.live.items()}
+        extra = {KEY_ART: _vendor_findings(POSTERS[moment.live[KEY_ART] - 1])}
+        results = screener.screen_campaign(live, extra)
+        for ref, n in moment.live.items():
+            outcomes.append(Outcome(moment.name, ref, n, texts[ref, n], moment.expect[ref],
+                                    results[ref]))
     summary = report.summary().replace(str(catalog_file), "cuties.yaml")
     return DemoRun(title, minors, outcomes, summary)
 
@@ -165,7 +218,7 @@ def write_reports(run: DemoRun, folder: Path) -> tuple[Path, Path]:
             current = o.moment
             lines += ["", f"## {o.moment}", ""]
         mark = "met" if o.is_met else "NOT MET"
-        lines += [f"### synopsis/{o.locale} v{o.version}: **{o.result.decision.outcome}** "
+        lines += [f"### {o.asset} v{o.version}: **{o.result.decision.outcome}** "
                   f"(expected {o.expected}: {mark})", "", f"> {o.text}", ""]
         lines += [f"- {r}" for r in o.result.decision.reasons] or ["- no rule fired"]
     lines += ["", f"Result: {'all expectations met' if not run.failures else 'FAILED'}", ""]
@@ -178,5 +231,5 @@ def check(run: DemoRun) -> None:
     if run.failures:
         raise ExpectationFailed(
             f"{len(run.failures)} expectation(s) not met: " + "; ".join(
-                f"{o.moment} synopsis/{o.locale} v{o.version} was "
+                f"{o.moment} {o.asset} v{o.version} was "
                 f"{o.result.decision.outcome}, expected {o.expected}" for o in run.failures))

@@ -124,11 +124,16 @@ class Screener:
         item = self.text_item(text, name=name, rating=rating)
         return self.screen_many([item], [title_findings])[0]
 
-    def screen_campaign(self, items: Mapping[str, Item]) -> dict[str, ScreenResult]:
+    def screen_campaign(self, items: Mapping[str, Item],
+                        extra: Mapping[str, Sequence[Finding]] | None = None,
+                        ) -> dict[str, ScreenResult]:
         """Screen the live assets of one title together: each is decided with the findings of
-        the others available to ``scope: title`` / ``other_assets`` rules."""
+        the others available to ``scope: title`` / ``other_assets`` rules. ``extra`` adds
+        findings from outside the detectors (a vendor's response) to an asset."""
         refs = list(items)
-        findings = dict(zip(refs, self.findings_many([items[r] for r in refs]), strict=True))
+        found = self.findings_many([items[r] for r in refs])
+        findings = {ref: fs + tuple((extra or {}).get(ref, ()))
+                    for ref, fs in zip(refs, found, strict=True)}
         out: dict[str, ScreenResult] = {}
         for ref in refs:
             others = {o: findings[o] for o in refs if o != ref}

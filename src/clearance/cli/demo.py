@@ -35,14 +35,20 @@ def _print(run: DemoRun, console: Console) -> None:
             console.rule(f"[bold]{o.moment}")
         d = o.result.decision.outcome
         mark = "[green]✓ as expected[/]" if o.is_met else f"[red]✗ expected {o.expected}[/]"
-        console.print(f"[bold]synopsis/{o.locale}[/] v{o.version}: "
+        console.print(f"[bold]{o.asset}[/] v{o.version}: "
                       f"[{STYLE[d]}]{d.upper()}[/]  {mark}")
         console.print(f"  [dim]“{escape(o.text)}”[/]", highlight=False)
         for f in o.result.findings:
             ev = f.to_dict()["evidence"]
-            what = f"“{ev['text']}”" if ev["kind"] == "text_span" else f"{ev['value']}"
+            if ev["kind"] == "text_span":
+                what = f"“{ev['text']}”"
+            elif ev["kind"] == "image_box":
+                what = f"box {ev['x']},{ev['y']} {ev['width']}×{ev['height']}"
+            else:
+                what = f"{ev['value']}"
             extra = ", ".join(f"{k}={v}" for k, v in f.attributes
-                              if k in ("age", "group", "category", "source"))
+                              if k in ("age", "group", "category", "source", "name"))
+            extra += f" ({f.detector})"
             console.print(f"    {f.label:<16} {f.score:.2f}  {escape(what)}  "
                           f"[dim]{escape(extra)}[/]",
                           highlight=False)

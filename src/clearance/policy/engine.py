@@ -51,8 +51,12 @@ class FiredRule:
         for s in self.findings:
             f = s.finding
             ev = f.evidence
-            what = f'"{ev.text}"' if isinstance(ev, TextSpan) else (
-                f"{ev.name} {ev.value}" if isinstance(ev, Fact) else "box")
+            if isinstance(ev, TextSpan):
+                what = f'"{ev.text}"'
+            elif isinstance(ev, Fact):
+                what = f"{ev.name} {ev.value}"
+            else:
+                what = f"box {ev.x},{ev.y} {ev.width}×{ev.height}"
             age = f.attr("age")
             detail = f" (age {age})" if age is not None else ""
             cat = f.attr("category")
