@@ -19,10 +19,10 @@ from clearance.detectors.registry import default_registry
 from clearance.detectors.semantic import SemanticSuggestiveDetector
 from clearance.errors import ContentError
 from clearance.findings import Finding
+from clearance.picture import DepictedPerson, Picture
 from clearance.policy.engine import Decision, evaluate
 from clearance.policy.loader import load_policy
 from clearance.policy.model import Policy
-from clearance.picture import DepictedPerson, Picture
 from clearance.settings import Settings
 from clearance.text import make_copy
 
