@@ -31,9 +31,13 @@ main{padding:16px 20px;display:grid;gap:16px}
 .badge{border-radius:3px;padding:1px 8px;color:#fff;font-size:12px;text-transform:uppercase}
 .pass{background:#2e7d32}.review{background:#b26a00}.block{background:#c62828}
 .frame{position:relative;display:inline-block;max-width:100%;cursor:pointer;outline:none}
-.frame img{display:block;max-width:100%;height:auto;filter:blur(22px) grayscale(1);
+.body{display:flex;gap:18px;flex-wrap:wrap;align-items:flex-start}
+.media{flex:0 1 auto;max-width:100%}.details{flex:1 1 380px;min-width:0}
+.frame img{display:block;max-width:100%;max-height:560px;width:auto;height:auto;
+  filter:blur(22px) grayscale(1);
   transition:filter .15s}
 .frame.revealed img{filter:none}
+.frame .pic{overflow:hidden}
 .frame:focus-visible{box-shadow:0 0 0 3px #1565c0}
 .frame .hint{position:absolute;left:8px;bottom:8px;background:#000a;color:#fff;padding:2px 8px;
   border-radius:3px;font-size:12px}
@@ -92,7 +96,7 @@ def _image(result: ScreenResult, picture: Picture) -> str:
     alt = html.escape(f"{result.item} (blurred until revealed)")
     return (f'<div class="frame" tabindex="0" role="button" aria-pressed="false" '
             f'title="click to reveal">'
-            f'<img src="{_data_uri(picture)}" alt="{alt}">{boxes}'
+            f'<div class="pic"><img src="{_data_uri(picture)}" alt="{alt}"></div>{boxes}'
             '<div class="hint">blurred — click to reveal</div></div>')
 
 
@@ -123,10 +127,12 @@ def _card(result: ScreenResult) -> str:
     outcome = result.decision.outcome
     parts = [f'<section class="card"><h2><span class="badge {outcome}">{outcome}</span>'
              f"{html.escape(result.item)}</h2>"]
+    parts.append('<div class="body">')
     source = result.source
     if source is not None and source.image is not None:
-        parts.append(_image(result, source.image))
-    elif source is not None and source.copy is not None:
+        parts.append(f'<div class="media">{_image(result, source.image)}</div>')
+    parts.append('<div class="details">')
+    if source is not None and source.copy is not None:
         parts.append(_copy(source.copy.text, result.findings))
     if result.decision.reasons:
         parts.append('<ul class="reasons">' + "".join(
@@ -138,7 +144,7 @@ def _card(result: ScreenResult) -> str:
             for f in result.findings)
         parts.append("<table><tr><th>label</th><th>score</th><th>evidence</th>"
                      f"<th>detector</th></tr>{rows}</table>")
-    parts.append("</section>")
+    parts.append("</div></div></section>")
     return "".join(parts)
 
 
