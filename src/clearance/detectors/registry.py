@@ -52,13 +52,16 @@ class DetectorRegistry:
 
 def default_registry() -> DetectorRegistry:
     """A registry holding every built-in detector."""
+    from clearance.detectors.exposure import ExposureDetector
     from clearance.detectors.language import LanguageDetector
     from clearance.detectors.minors import MinorMentionDetector
+    from clearance.detectors.nsfw import SuggestiveImageDetector
+    from clearance.detectors.ocr import OcrDetector
     from clearance.detectors.rating import MatureRatingDetector
     from clearance.detectors.suggestive import SuggestiveTextDetector
 
     reg = DetectorRegistry()
     for cls in (MinorMentionDetector, SuggestiveTextDetector, MatureRatingDetector,
-                LanguageDetector):
+                LanguageDetector, ExposureDetector, SuggestiveImageDetector, OcrDetector):
         reg.register(cls)
     return reg
