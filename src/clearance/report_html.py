@@ -119,7 +119,9 @@ def _evidence(f: Finding) -> str:
     if isinstance(ev, TextSpan):
         return f"“{ev.text}” [{ev.start}:{ev.end}]"
     if isinstance(ev, ImageBox):
-        return f"box x={ev.x} y={ev.y} w={ev.width} h={ev.height}"
+        text = f.attr("text")
+        said = f" “{text}”" if text else ""
+        return f"box x={ev.x} y={ev.y} w={ev.width} h={ev.height}{said}"
     return f"{ev.name} = {ev.value}"
 
 

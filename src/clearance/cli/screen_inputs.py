@@ -187,11 +187,15 @@ class ScreenInputs:
         stream = self._all(texts, paths)
         if self.vendor_file is not None:
             pending = list(stream)
-            picture = pending[0][0].image if len(pending) == 1 else None
-            if picture is None:
+            pictures = [i.image for i, _ in pending if i.image is not None]
+            if len(pictures) != 1:
                 raise InputError("--vendor-findings belongs to one image: screen exactly one "
-                                 f"image with it (got {len(pending)} item(s) that could be read)")
-            yield [pending[0][0]], [dict(self.campaign)], [self._vendor(picture)]
+                                 f"image with it (got {len(pictures)} readable image(s))")
+            found = self._vendor(pictures[0])
+            yield ([i for i, _ in pending],
+                   [self._others(t) if i.kind == "text" else dict(self.campaign)
+                    for i, t in pending],
+                   [found if i.image is not None else () for i, _ in pending])
             return
         items: list[Item] = []
         others: list[dict[str, tuple[Finding, ...]]] = []
