@@ -331,7 +331,7 @@ def test_models_load_from_the_wheels_without_the_network(
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    engine, _ = ocr._engine.__wrapped__(ocr.DEFAULT_DET_SIDE, 1)  # a fresh engine, not cached
+    engine, _ = ocr._engine.__wrapped__(1)  # a fresh engine, not the cached one
     out = engine(np.ascontiguousarray(synopsis_poster[0].pixels[:, :, ::-1]))
     assert "CUTIES" in out.txts
     clf = nsfw._classifier.__wrapped__(1)
@@ -396,14 +396,27 @@ def test_words_found_once_and_benign_text_is_only_text() -> None:
     assert _ocr([]) == []
 
 
+def test_detection_input_is_bounded_by_pixels_and_reaches_the_engine() -> None:
+    assert ocr.det_side(1080, 1350) == 371
+    assert ocr.det_side(1280, 720) == 442
+    assert ocr.det_side(200, 150) == 200  # never enlarged
+    assert ocr.det_side(4000, 10) == 4000 and ocr.det_side(1, 1) == 32
+    wide = picture_of(drawn_poster([("OPEN WATER", 60)], (1280, 720))[0], "wide.png")
+    ocr.read_lines(wide)
+    engine, _ = ocr._engine(None)
+    # RapidOCR reads this attribute on every call: if an upgrade moves it, this fails
+    assert engine.text_det.limit_side_len == 442
+    assert engine.text_det.get_preprocess().limit_side_len == 442
+
+
 def test_quad_boxes_are_upright_and_clipped() -> None:
     quad = np.array([[101.2, 104.0], [624.0, 100.6], [625.0, 264.0], [-3.0, 266.4]])
     assert quad_box(quad, 600, 250) == ImageBox(0, 100, 600, 150)
 
 
 def test_ocr_settings_are_checked() -> None:
-    with pytest.raises(ValueError, match="det_side"):
-        OcrDetector(det_side=8)
+    with pytest.raises(ValueError, match="det_pixels"):
+        OcrDetector(det_pixels=100)
     with pytest.raises(ValueError, match="labels"):
         from clearance.detectors.language import LanguageDetector
 

@@ -7,15 +7,19 @@ model's alphabet covers Latin script with French accents. The 180-degree angle c
 it cost ~4 ms and changed nothing on poster text.
 
 **Speed** (``bench/bench_images.py``, one core, drawn posters with a photo, a title, a tagline,
-two lines of small print and a billing block): detection costs grow with its input, so the picture
-is shrunk until its long side is :data:`DEFAULT_DET_SIDE` pixels for detection (recognition still
-reads the line crops at full resolution). By ``--sweep`` on 1080 x 1350 posters: 384 reads every
-title, tagline and small-print line (down to 2.5 % of the short side, 27 px) at ~210 ms for OCR;
-320 saves ~40 ms but misses 10 % of the small print (40 % on 1280 x 720); 448 costs ~60 ms more
-and only adds half of the billing block (1 % of the short side); the package default (short side
-scaled *up* to 736) costs ~1.5 s. Known gap at 384: small print on landscape 1280 x 720 images is
-read 75 % of the time, billing blocks never. Recognition costs ~18 ms per line, one line at a time
-(``rec_batch_num`` 1 avoids padding short lines to the longest: about -25 % on posters).
+two lines of small print and a billing block): the detection model's cost grows with its input's
+pixels, so the picture is shrunk for detection to at most :data:`DEFAULT_DET_PIXELS` pixels
+(110,000, e.g. 297 x 371 for a 1080 x 1350 poster, 442 x 249 for 1280 x 720; never enlarged;
+recognition still reads the line crops at full resolution). A pixel budget rather than a fixed
+long side keeps the cost, and the size at which text is still found, alike for portrait, square
+and landscape pictures. By ``--sweep``: 110,000 pixels read every title, tagline and small-print
+line (down to 2.5 % of the short side) on all three bench sizes at 190-205 ms of OCR per 1080 x 1350
+poster; a fixed long side of 384 cost ~205 ms there and missed 25 % of the small print on
+1280 x 720; 90,000 pixels missed 10-25 % (and 100,000 once missed 45 % on 1280 x 720: the
+margin above the smallest print is thin); billing blocks (1 % of the short side) are mostly not
+read at any of these; the package default (short side scaled *up* to 736) costs ~1.5 s.
+Recognition costs ~18 ms per line, one line at a time (``rec_batch_num`` 1 avoids padding short
+lines to the longest: about -25 % on posters).
 
 **Findings**
 
@@ -37,6 +41,7 @@ read 75 % of the time, billing blocks never. Recognition costs ~18 ms per line, 
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -59,8 +64,8 @@ from clearance.picture import Picture
 from clearance.settings import Settings
 from clearance.text import make_copy
 
-#: Long side (pixels) the picture is shrunk to for text detection (never enlarged).
-DEFAULT_DET_SIDE: Final = 384
+#: The most pixels the text detection model sees; larger pictures are shrunk (never enlarged).
+DEFAULT_DET_PIXELS: Final = 110_000
 #: Lines recognised with less confidence than this are dropped.
 MIN_CONFIDENCE: Final = 0.5
 MODEL_FILES: Final = {"det": "PP-OCRv6_det_small.onnx", "rec": "PP-OCRv6_rec_small.onnx"}
@@ -92,7 +97,7 @@ def _model_dir() -> Path | None:
 
 
 @cache
-def _engine(det_side: int, threads: int | None) -> tuple[Any, Lock]:
+def _engine(threads: int | None) -> tuple[Any, Lock]:
     root = _model_dir()
     if root is None:
         raise DetectorUnavailable(
@@ -105,7 +110,7 @@ def _engine(det_side: int, threads: int | None) -> tuple[Any, Lock]:
         "Global.text_score": MIN_CONFIDENCE,
         "Det.model_path": str(root / MODEL_FILES["det"]),
         "Det.limit_type": "max",
-        "Det.limit_side_len": det_side,
+        "Det.limit_side_len": 736,  # replaced for every picture: see det_side()
         "Rec.model_path": str(root / MODEL_FILES["rec"]),
         "Rec.rec_batch_num": 1,
         "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
@@ -117,22 +122,40 @@ def _engine(det_side: int, threads: int | None) -> tuple[Any, Lock]:
 _load_lock = Lock()
 
 
-def load(det_side: int = DEFAULT_DET_SIDE, threads: int | None = None) -> None:
+def load(threads: int | None = None) -> None:
     """Load the models now (they are otherwise loaded by the first picture with text)."""
     with _load_lock:
-        engine, lock = _engine(det_side, threads)
+        engine, lock = _engine(threads)
     card, _ = drawn_poster([("LOAD", 48)], (240, 110))
     with lock:  # RapidOCR creates each session on first use: read a word to create both
         engine(np.ascontiguousarray(card[:, :, ::-1]))
 
 
-def read_lines(picture: Picture, *, det_side: int = DEFAULT_DET_SIDE,
+def det_side(width: int, height: int, det_pixels: int = DEFAULT_DET_PIXELS) -> int:
+    """The long side of the detection input for a picture: at most ``det_pixels`` pixels."""
+    scale = min(1.0, math.sqrt(det_pixels / max(1, width * height)))
+    return max(32, round(max(width, height) * scale))
+
+
+def _set_det_side(engine: Any, side: int) -> None:
+    # RapidOCR 3.10 reads TextDetector.limit_side_len on every call (cfg.Det before the detector
+    # exists); tests/test_image_detectors.py checks that this still holds.
+    if engine.text_det is None:
+        engine.cfg.Det.limit_side_len = side
+    else:
+        engine.text_det.limit_side_len = side
+
+
+def read_lines(picture: Picture, *, det_pixels: int = DEFAULT_DET_PIXELS,
                threads: int | None = None) -> tuple[OcrLine, ...]:
     """The lines of text in the picture, in reading order."""
     with _load_lock:
-        engine, lock = _engine(det_side, threads)
-    bgr = np.ascontiguousarray(picture.pixels[:, :, ::-1])  # RapidOCR reads arrays as BGR
+        engine, lock = _engine(threads)
+    import cv2  # installed with rapidocr
+
+    bgr = cv2.cvtColor(picture.pixels, cv2.COLOR_RGB2BGR)  # RapidOCR reads arrays as BGR
     with lock:
+        _set_det_side(engine, det_side(picture.width, picture.height, det_pixels))
         out = engine(bgr)
     boxes, txts, scores = (getattr(out, a, None) for a in ("boxes", "txts", "scores"))
     if boxes is None or txts is None or scores is None:
@@ -238,15 +261,15 @@ class OcrDetector(Detector):
     labels: ClassVar[tuple[str, ...]] = (
         Label.TEXT_OCR, Label.MINOR_MENTIONED, Label.SUGGESTIVE_TEXT)
 
-    def __init__(self, *, reader: OcrReader | None = None, det_side: int = DEFAULT_DET_SIDE,
-                 threads: int | None = None,
+    def __init__(self, *, reader: OcrReader | None = None,
+                 det_pixels: int = DEFAULT_DET_PIXELS, threads: int | None = None,
                  copy_detectors: Sequence[CopyDetector] | None = None) -> None:
-        """``reader`` replaces the OCR engine (tests); ``det_side`` is the detection input's long
-        side; ``threads`` onnxruntime's intra-op threads (None: its default);
+        """``reader`` replaces the OCR engine (tests); ``det_pixels`` bounds the detection
+        input; ``threads`` onnxruntime's intra-op threads (None: its default);
         ``copy_detectors`` screen the text read (default: minors and the suggestive lexicon)."""
-        if det_side < 32:
-            raise ValueError(f"det_side must be at least 32 pixels, got {det_side}")
-        self.det_side = det_side
+        if det_pixels < 32 * 32:
+            raise ValueError(f"det_pixels must be at least {32 * 32}, got {det_pixels}")
+        self.det_pixels = det_pixels
         self._threads = threads
         self._reader = reader
         self.copy_detectors = tuple(copy_detectors) if copy_detectors is not None \
@@ -265,13 +288,13 @@ class OcrDetector(Detector):
 
     @property
     def engine_version(self) -> str:
-        return f"{self.version}+{MODEL}/det{self.det_side}"
+        return f"{self.version}+{MODEL}/det{self.det_pixels}px"
 
     def read(self, picture: Picture) -> tuple[OcrLine, ...]:
         """The lines of text in the picture, in reading order."""
         if self._reader is not None:
             return tuple(line for row in reading_rows(self._reader(picture)) for line in row)
-        return read_lines(picture, det_side=self.det_side, threads=self._threads)
+        return read_lines(picture, det_pixels=self.det_pixels, threads=self._threads)
 
     def detect(self, item: Item) -> Sequence[Finding]:
         if item.image is None:
