@@ -336,6 +336,11 @@ def test_models_load_from_the_wheels_without_the_network(
     assert "CUTIES" in out.txts
     clf = nsfw._classifier.__wrapped__(1)
     assert 0.0 <= clf.classify(synopsis_poster[0].pixels).nsfw <= 1.0
+    from clearance.detectors import regions
+
+    nude = regions._model.__wrapped__()
+    rgba = np.dstack([synopsis_poster[0].pixels, np.full((1350, 1080), 255, np.uint8)])
+    assert isinstance(nude.detect(rgba), list)
 
 
 # --- OCR: from lines to findings, with a fake reader -----------------------------------------
