@@ -10,3 +10,4 @@ mkdir -p bench/results
 "$PY" bench/bench_copy.py --out bench/results/copy.json | tee bench/results/copy.txt
 "$PY" bench/quality.py --semantic all --out bench/results/quality.json \
     | tee bench/results/quality.txt
+"$PY" bench/bench_images.py --out bench/results/images.json | tee bench/results/images.txt
