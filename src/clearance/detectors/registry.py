@@ -52,7 +52,10 @@ class DetectorRegistry:
 
 def default_registry() -> DetectorRegistry:
     """A registry holding every built-in detector."""
+    from clearance.detectors.age import ApparentAgeDetector
     from clearance.detectors.exposure import ExposureDetector
+    from clearance.detectors.faces import FaceDetector
+    from clearance.detectors.known_minors import KnownMinorDetector
     from clearance.detectors.language import LanguageDetector
     from clearance.detectors.minors import MinorMentionDetector
     from clearance.detectors.nsfw import SuggestiveImageDetector
@@ -62,6 +65,7 @@ def default_registry() -> DetectorRegistry:
 
     reg = DetectorRegistry()
     for cls in (MinorMentionDetector, SuggestiveTextDetector, MatureRatingDetector,
-                LanguageDetector, ExposureDetector, SuggestiveImageDetector, OcrDetector):
+                LanguageDetector, ExposureDetector, SuggestiveImageDetector, OcrDetector,
+                FaceDetector, ApparentAgeDetector, KnownMinorDetector):
         reg.register(cls)
     return reg
