@@ -438,3 +438,18 @@ def test_picture_of_hashes_shape_and_pixels() -> None:
     assert _px(a).sha256 == _px(a.copy()).sha256
     with pytest.raises(ValueError, match="RGB"):
         picture_of(np.zeros((4, 4), np.uint8), "grey.png")
+
+
+def test_a_region_that_is_mostly_a_face_is_dropped() -> None:
+    """NudeNet once called a close-up face on a shared face crop an exposed body region; a body
+    region covered by a face box is not reported."""
+    pic = picture_of(np.full((200, 200, 3), 128, np.uint8), "crop.png")
+    whole = Region("FEMALE_GENITALIA_EXPOSED", 0.52, ImageBox(18, 5, 181, 194))
+    belly = Region("BELLY_EXPOSED", 0.8, ImageBox(0, 150, 60, 50))
+    det = ExposureDetector(regions=lambda _: (whole, belly),
+                           faces=lambda _: [ImageBox(0, 0, 200, 200)])
+    assert [f.label for f in det.findings(pic)] == []
+    det = ExposureDetector(regions=lambda _: (whole, belly),
+                           faces=lambda _: [ImageBox(0, 0, 100, 100)])
+    assert sorted(f.label for f in det.findings(pic)) == ["exposure.belly.exposed",
+                                                          "exposure.genitalia_female.exposed"]

@@ -259,15 +259,21 @@ def estimate_whole_image(picture: Picture, cal: Calibration | None = None) -> Ag
     return estimate_ages(picture, [box], "whole_image", cal)[0]
 
 
-def picture_ages(picture: Picture, cal: Calibration | None = None) -> list[AgeEstimate]:
-    """Every face's apparent age. A small, square-ish picture in which no face is found but which
-    looks like a face crop is taken as one face (``face_box == "whole_image"``)."""
+def face_boxes(picture: Picture) -> tuple[list[ImageBox], str]:
+    """The picture's face boxes and how they were found: ``detected``, or ``whole_image`` for a
+    small, square-ish picture in which no face is found but which looks like a face crop."""
     boxes = [f.box for f in find_faces(picture)]
     if boxes:
-        return estimate_ages(picture, boxes, "detected", cal)
+        return boxes, "detected"
     if is_face_sized(picture) and face_crop_score(picture) >= WHOLE_IMAGE_MIN_FACE_SCORE:
-        return [estimate_whole_image(picture, cal)]
-    return []
+        return [ImageBox(0, 0, picture.width, picture.height)], "whole_image"
+    return [], "detected"
+
+
+def picture_ages(picture: Picture, cal: Calibration | None = None) -> list[AgeEstimate]:
+    """Every face's apparent age (faces from :func:`face_boxes`)."""
+    boxes, how = face_boxes(picture)
+    return estimate_ages(picture, boxes, how, cal) if boxes else []
 
 
 def calibration_split(files_by_band: dict[int, Sequence[str]], seed: int,
