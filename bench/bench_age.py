@@ -62,8 +62,9 @@ from clearance.detectors.age import (
     is_face_sized,
 )
 from clearance.detectors.faces import MODEL_NAME as FACE_MODEL
-from clearance.detectors.faces import face_crop_score, find_faces, iou, picture_of
+from clearance.detectors.faces import face_crop_score, find_faces, iou
 from clearance.findings import ImageBox
+from clearance.picture import picture_of
 
 DEFAULT_SEED = 20261124
 KID_GOAL, TEEN_GOAL, YOUNG_ADULT_GOAL, ADULT_GOAL = 0.95, 0.75, 0.30, 0.03

@@ -40,6 +40,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from _common import RESULTS, machine_info, shared_data
 from clearance.detectors import faces, regions
 from clearance.detectors.faces import Raw, iou, nudenet_faces
+from clearance.picture import picture_of
 
 SIZES = (40, 60, 80, 120, 200, 400)
 CANVASES = ((640, 480), (800, 1200), (1280, 720), (1024, 1024), (1920, 1080))
@@ -246,7 +247,7 @@ def candidate(name: str) -> Callable[[np.ndarray], list[Raw]]:
 def _find_faces(pixels: np.ndarray) -> list[Raw]:
     regions._results.clear()
     faces._results.clear()
-    pic = faces.picture_of(pixels, "bench")
+    pic = picture_of(pixels, "bench")
     return [(f.box.x, f.box.y, f.box.width, f.box.height, f.score) for f in faces.find_faces(pic)]
 
 

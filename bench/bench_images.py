@@ -213,8 +213,8 @@ def _load_models(det_pixels: int, use_ocr: bool) -> tuple[dict[str, float], Any]
 
 def _screen_one(dets: Any, px: np.ndarray, name: str) -> dict[str, float]:
     from clearance.detectors.base import Item
-    from clearance.detectors.exposure import picture_of
     from clearance.detectors.regions import body_regions
+    from clearance.picture import picture_of
 
     exposure, suggestive, ocr_det = dets
     pic = picture_of(px, name)
@@ -296,7 +296,7 @@ def sweep_worker(job: dict[str, Any], out: Any) -> None:
     import cv2
 
     from clearance.detectors import ocr
-    from clearance.detectors.exposure import picture_of
+    from clearance.picture import picture_of
 
     cv2.setNumThreads(1)
     res: dict[str, Any] = {}

@@ -36,11 +36,10 @@ from clearance.detectors.faces import (
     find_faces,
     in_original,
     iou,
-    picture_of,
 )
 from clearance.detectors.known_minors import KnownMinorDetector
 from clearance.findings import Fact, ImageBox, Label
-from clearance.picture import DepictedPerson
+from clearance.picture import DepictedPerson, picture_of
 from clearance.settings import Settings
 
 #: Faces in scikit-image's sample photos (x, y, w, h), drawn by hand.

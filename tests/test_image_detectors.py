@@ -27,13 +27,12 @@ from clearance.detectors.exposure import (
     REGIONS,
     SKIPPED_CLASSES,
     ExposureDetector,
-    picture_of,
 )
 from clearance.detectors.nsfw import SuggestiveImageDetector
 from clearance.detectors.ocr import OcrDetector, OcrLine, drawn_poster, quad_box, reading_rows
 from clearance.detectors.regions import Region, body_regions
 from clearance.findings import Fact, Finding, ImageBox, Label, is_known_label
-from clearance.picture import Picture
+from clearance.picture import Picture, picture_of
 from clearance.policy.engine import evaluate
 from clearance.policy.loader import load_policy
 from clearance.settings import Settings

@@ -11,6 +11,7 @@ the shoot date when their date of birth is known; the ``minor.known`` detector r
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,3 +46,14 @@ class DepictedPerson:
     name: str
     age: int | None = None
     person_id: int | None = None
+
+
+def picture_of(pixels: npt.NDArray[np.uint8], name: str) -> Picture:
+    """A :class:`Picture` of RGB (or RGBA, alpha dropped) pixels made in code: examples, tests,
+    benchmarks. Real files go through :func:`clearance.images.load_picture`."""
+    rgb = np.ascontiguousarray(pixels[..., :3] if pixels.ndim == 3 else pixels, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected H x W x 3 RGB pixels, got shape {rgb.shape}")
+    digest = hashlib.sha256(repr(rgb.shape).encode() + rgb.tobytes()).hexdigest()
+    rgb.flags.writeable = False
+    return Picture(name, digest, "png", rgb)

@@ -30,7 +30,6 @@ box in the picture's pixel coordinates, and its attributes ``region``, ``state``
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -43,7 +42,7 @@ from PIL import Image, ImageDraw
 from clearance.detectors.base import ContentKind, Detector, Example, Item
 from clearance.detectors.regions import Region, body_regions
 from clearance.findings import Finding, ImageBox
-from clearance.picture import Picture
+from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 
 #: NudeNet class -> (region, state). Face classes are deliberately absent.
@@ -187,16 +186,6 @@ def _clip(box: ImageBox, width: int, height: int) -> ImageBox:
     x = min(max(box.x, 0), width)
     y = min(max(box.y, 0), height)
     return ImageBox(x, y, max(0, min(box.width, width - x)), max(0, min(box.height, height - y)))
-
-
-def picture_of(pixels: npt.NDArray[np.uint8], name: str) -> Picture:
-    """A :class:`Picture` of RGB pixels made in code (examples, tests, benchmarks)."""
-    rgb = np.ascontiguousarray(pixels, dtype=np.uint8)
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"expected H x W x 3 RGB pixels, got shape {rgb.shape}")
-    digest = hashlib.sha256(repr(rgb.shape).encode() + rgb.tobytes()).hexdigest()
-    rgb.flags.writeable = False
-    return Picture(name, digest, "png", rgb)
 
 
 def _drawn_shapes() -> npt.NDArray[np.uint8]:

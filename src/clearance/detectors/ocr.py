@@ -55,12 +55,11 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from clearance.detectors.base import ContentKind, CopyDetector, Detector, Example, Item
-from clearance.detectors.exposure import picture_of
 from clearance.detectors.minors import MinorMentionDetector
 from clearance.detectors.suggestive import SuggestiveTextDetector
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label, TextSpan
-from clearance.picture import Picture
+from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 from clearance.text import make_copy
 
