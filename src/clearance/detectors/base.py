@@ -96,6 +96,22 @@ class CopyDetector(Detector):
     def scan(self, copy: Copy) -> Sequence[Finding]: ...
 
 
+class ImageDetector(Detector):
+    """A detector that reads images only and needs no settings: implement :meth:`scan`."""
+
+    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def detect(self, item: Item) -> Sequence[Finding]:
+        return () if item.image is None else self.scan(item.image)
+
+    @abstractmethod
+    def scan(self, picture: Picture) -> Sequence[Finding]: ...
+
+
 def example_item(text: str, **kwargs: str | None) -> Item:
     """A text item for ``examples()``."""
     return Item("text", make_copy(text, max_bytes=100_000), **kwargs)  # type: ignore[arg-type]

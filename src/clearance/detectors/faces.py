@@ -44,17 +44,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from threading import Lock
-from typing import Any, ClassVar, Self
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from clearance.detectors.base import ContentKind, Detector, Example, Item
+from clearance.detectors.base import Example, ImageDetector, Item
 from clearance.detectors.regions import body_regions
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label
 from clearance.picture import Picture, picture_of
-from clearance.settings import Settings
 
 MODEL_NAME = "nudenet 3.4.2 320n.onnx (320 + detail pass) + dlib 20 HOG frontal"
 #: The shared 320 x 320 pass keeps face boxes from this score.
@@ -270,25 +269,18 @@ def find_faces(picture: Picture) -> tuple[FaceBox, ...]:
     return out
 
 
-class FaceDetector(Detector):
+class FaceDetector(ImageDetector):
     """``face``: one finding per face box (score = the model's confidence)."""
 
     name = "face"
     version = "1"
-    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
     labels = (Label.FACE,)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.image is None:
-            return ()
+    def scan(self, picture: Picture) -> Sequence[Finding]:
         return tuple(
-            Finding(Label.FACE, f.score, in_original(f.box, item.image), self.name, self.version,
+            Finding(Label.FACE, f.score, in_original(f.box, picture), self.name, self.version,
                     attributes=(("model", MODEL_NAME),))
-            for f in find_faces(item.image)
+            for f in find_faces(picture)
         )
 
     @classmethod
