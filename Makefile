@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	@scripts/ensure-postgres
+	@scripts/ensure-chromium
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 	CLEARANCE_TEST_POSTGRES_URL=$${CLEARANCE_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \

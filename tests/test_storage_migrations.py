@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from clearance.errors import ConfigurationError, StorageError
 from clearance.storage import current_revision, head_revision, make_engine, upgrade
 from clearance.storage.models import Base
+from clearance.storage.review_models import REVIEW_TABLES
 
 TABLES = {
     "titles",
@@ -22,6 +23,7 @@ TABLES = {
     "asset_versions",
     "version_people",
     "alembic_version",
+    *REVIEW_TABLES,
 }
 
 

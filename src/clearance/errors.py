@@ -1,7 +1,7 @@
 """One exception tree for all of Clearance.
 
 Everything the package raises on purpose derives from :class:`ClearanceError`. The CLI maps each
-branch to one exit code (see ``docs/cli.md``) and the API (later) to one problem+json shape, so a
+branch to one exit code (see ``docs/cli.md``) and the API to one problem+json shape, so a
 caller never has to catch a bare ``Exception``::
 
     ClearanceError                      exit 70 unless a subclass says otherwise
@@ -13,7 +13,11 @@ caller never has to catch a bare ``Exception``::
     ├── RegistryError                   exit 70  duplicate or unknown detector/kind at registration
     ├── DetectorUnavailable             exit 6   a detector's model or optional extra is missing
     ├── StorageError                    exit 5   the database or blob store failed
-    │   └── NotFound                             a catalog object that does not exist
+    │   └── NotFound                             a catalog object that does not exist (HTTP 404)
+    ├── AccessError                     exit 7
+    │   ├── Unauthenticated                      no or bad credentials (HTTP 401)
+    │   └── Forbidden                            known user, not allowed (HTTP 403)
+    ├── ReviewConflict                  exit 8   review state or rules refuse it (HTTP 409)
     └── ExpectationFailed               exit 1   the demo's expected outcome was not met
 
 Problems that carry a location (``file:line``) are :class:`Problem` values, rendered as
@@ -106,6 +110,29 @@ class StorageError(ClearanceError):
 
 class NotFound(StorageError):
     """A catalog object that does not exist."""
+
+
+class AccessError(ClearanceError):
+    """Who is asking is unknown (:class:`Unauthenticated`) or may not do this
+    (:class:`Forbidden`)."""
+
+    exit_code = 7
+
+
+class Unauthenticated(AccessError):
+    """No, expired or wrong credentials (HTTP 401)."""
+
+
+class Forbidden(AccessError):
+    """Known user, not allowed (HTTP 403)."""
+
+
+class ReviewConflict(ClearanceError):
+    """A review action that the item's state or the review rules refuse (HTTP 409): an item
+    claimed by someone else, a lease that expired, one's own submission, a second review that is
+    not by a senior, an overturned block without a written reason."""
+
+    exit_code = 8
 
 
 class ExpectationFailed(ClearanceError):

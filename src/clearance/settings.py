@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     semantic_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
     semantic_margin: float = Field(default=0.02, ge=0.0, le=1.0)
     secret_key: str | None = None
+    #: Review service (``clearance serve``).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, gt=0, lt=65536)
+    session_max_age: int = Field(default=8 * 3600, gt=0)
+    review_lease_seconds: int = Field(default=15 * 60, gt=0)
+    max_upload_bytes: int = Field(default=DEFAULT_MAX_IMAGE_BYTES, gt=0)
+    webhook_max_attempts: int = Field(default=6, gt=0)
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,7 @@ for asset version content. Everything that fails here raises
 :class:`~clearance.errors.StorageError`.
 """
 
+from clearance.storage import review_models  # noqa: F401  (registers the review tables)
 from clearance.storage.blobs import BlobStore, LocalBlobStore, sha256_hex
 from clearance.storage.db import (
     current_revision,

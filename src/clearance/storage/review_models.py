@@ -1,0 +1,240 @@
+"""The review schema: teams, users, API tokens, review items, reviews, comments, the audit chain
+and webhooks (same metadata as :mod:`clearance.storage.models`; migration ``0002``).
+
+* A **team** owns the assets its submitters upload; a submitter sees only their team's items.
+* A **user** has one role (:data:`ROLES`, in increasing power: submitter, reviewer,
+  senior_reviewer, admin) and a wellness preference (images blurred and greyscale by default).
+* An **API token** is stored as the SHA-256 of the secret (the secret is shown once); revocable.
+* A **review item** is one screened asset version: the screening decision, findings and reasons as
+  JSON, the risk it is queued by, its state (:data:`ITEM_STATES`) and the current claim (who,
+  until when). Items whose screening decided ``pass`` are recorded but never queued.
+* A **review** is one reviewer's outcome (:data:`OUTCOMES`) on an item; an item with a ``minor.*``
+  finding is decided only by two concurring reviews, the second by a senior reviewer.
+* A **comment** goes back and forth between reviewers and the submitter.
+* An **audit event** is one row of the append-only, hash-chained log (``prev_hash`` -> ``hash``);
+  database triggers refuse UPDATE and DELETE on it, and ``clearance audit verify`` recomputes the
+  chain, so even an edit that bypasses the triggers is found.
+* A **webhook subscription** receives signed JSON on decisions; each attempt is in the
+  **delivery** log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clearance.storage.models import AssetVersion, Base, _in, utcnow
+
+#: Roles in increasing power; each includes what the ones before it may do, except that a
+#: submitter's view is limited to their team.
+ROLES: Final = ("submitter", "reviewer", "senior_reviewer", "admin")
+#: queued: waiting for a (first or second) review; claimed: leased to one reviewer;
+#: passed: screening passed, never queued; approved / rejected / changes_requested: final.
+ITEM_STATES: Final = ("queued", "claimed", "passed", "approved", "rejected", "changes_requested")
+FINAL_STATES: Final = ("passed", "approved", "rejected", "changes_requested")
+OUTCOMES: Final = ("approve", "reject", "request_changes")
+DELIVERY_STATES: Final = ("pending", "delivered", "failed")
+#: The ``prev_hash`` of the first audit event.
+GENESIS_HASH: Final = "0" * 64
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    #: argon2id hash; ``None`` for a user who only uses API tokens.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Wellness: show images blurred and greyscale until revealed (per-user preference).
+    blur_images: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    team: Mapped[Team | None] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 (hex) of the secret; the secret itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters of the secret, to tell tokens apart in lists.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class ReviewItem(Base):
+    __tablename__ = "review_items"
+    __table_args__ = (
+        CheckConstraint(_in("state", ITEM_STATES), name="state"),
+        CheckConstraint(_in("screening_decision", ("pass", "review", "block")),
+                        name="screening_decision"),
+        Index(None, "state", "risk", "created_at"),
+        Index(None, "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_versions.id", ondelete="CASCADE"), unique=True
+    )
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    screening_decision: Mapped[str] = mapped_column(String(16))
+    policy_version: Mapped[str] = mapped_column(String(100))
+    #: The screening's findings and reasons, as the JSON output of ``clearance screen``.
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: Rule ids that fired (for the queue's filter) and labels found.
+    rules: Mapped[list[str]] = mapped_column(JSON)
+    #: Queue order: higher first (block 2 + top score, review 1 + top score), then oldest.
+    risk: Mapped[float] = mapped_column(Float)
+    #: True when a ``minor.*`` finding is present: two concurring reviews, the second senior.
+    needs_two: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(32))
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    version: Mapped[AssetVersion] = relationship()
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Review.id"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Comment.id"
+    )
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    outcome: Mapped[str] = mapped_column(String(32))
+    #: The reviewer's written reason (required to overturn a block).
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: True when this review made the item's decision final.
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    item: Mapped[ReviewItem] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship()
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("review_items.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    item: Mapped[ReviewItem] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """One link of the hash chain. ``hash = sha256(prev_hash + canonical JSON of the event)``;
+    see :mod:`clearance.review.audit`. ``prev_hash`` is unique, so two appends racing for the same
+    predecessor cannot fork the chain: one of them fails and rolls back."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    #: ``user:<username>``, ``token:<username>/<token id>`` or ``system``.
+    actor: Mapped[str] = mapped_column(String(200))
+    #: What it is about: ``item:12``, ``user:alice``, ``token:3``, ``webhook:1``...
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    #: Canonical JSON (sorted keys, no spaces) exactly as hashed.
+    data: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class WebhookSubscription(Base):
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    #: The HMAC-SHA256 key (a secret the subscriber also holds).
+    secret: Mapped[str] = mapped_column(String(200))
+    #: Event types delivered (``decision`` for now); JSON list.
+    events: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("status", DELIVERY_STATES), name="status"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    event_type: Mapped[str] = mapped_column(String(64))
+    #: The JSON body sent (exactly the signed bytes, as text).
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    subscription: Mapped[WebhookSubscription] = relationship()
+
+
+REVIEW_TABLES: Final = (
+    "teams", "users", "api_tokens", "review_items", "reviews", "comments", "audit_events",
+    "webhook_subscriptions", "webhook_deliveries",
+)
