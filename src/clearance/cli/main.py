@@ -46,6 +46,8 @@ def _register() -> None:
     cli.add_command(catalog.catalog)
     cli.add_command(catalog.db)
     cli.add_command(demo.demo)
+    from clearance.cli import users as users_cli
+    cli.add_command(users_cli.users)
 
 
 _register()
