@@ -1,0 +1,118 @@
+"""What a reviewer sees next to an item: the title, its cast with ages, the title's other assets
+and how they were decided, the history of this asset, the reviews and the comments.
+
+Ages matter for the two-person rule: ``age_at_shoot`` is the cast member's age on the version's
+shoot date (when known), computed by :func:`clearance.catalog.views.age_on`. A submitter sees
+only their own team's decisions on other assets, and reviews without the reviewers' names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearance.catalog.views import age_on
+from clearance.review.access import Actor
+from clearance.storage.models import Asset, AssetVersion, Credit
+from clearance.storage.review_models import ReviewItem
+
+
+def _iso(at: dt.datetime | None) -> str | None:
+    if at is None:
+        return None
+    return (at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at).isoformat()
+
+
+def _can_see(actor: Actor, item: ReviewItem) -> bool:
+    if actor.at_least("reviewer"):
+        return True
+    return item.submitted_by == actor.user_id or (
+        actor.team_id is not None and item.team_id == actor.team_id)
+
+
+def _reviews(actor: Actor, item: ReviewItem) -> list[dict[str, Any]]:
+    named = actor.at_least("reviewer")
+    return [{"reviewer": r.reviewer.username if named else None, "outcome": r.outcome,
+             "reason": r.reason, "final": r.final, "created_at": _iso(r.created_at)}
+            for r in item.reviews]
+
+
+def _items_by_version(session: Session, version_ids: list[int]) -> dict[int, ReviewItem]:
+    if not version_ids:
+        return {}
+    rows = session.scalars(select(ReviewItem).where(ReviewItem.version_id.in_(version_ids)))
+    return {row.version_id: row for row in rows}
+
+
+def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, Any]:
+    """The context of ``item`` (which ``actor`` has already been allowed to see)."""
+    version = item.version
+    asset = version.asset
+    title = asset.title
+    today = dt.datetime.now(dt.UTC).date()
+    cast = []
+    for credit in session.scalars(select(Credit).where(Credit.title_id == title.id,
+                                                       Credit.role == "cast")
+                                  .order_by(Credit.id)):
+        dob = credit.person.date_of_birth
+        cast.append({
+            "name": credit.person.name, "character": credit.character,
+            "date_of_birth": dob.isoformat() if dob else None,
+            "age_now": age_on(dob, today) if dob else None,
+            "age_at_shoot": age_on(dob, version.shoot_date) if dob and version.shoot_date
+            else None,
+        })
+    assets = list(session.scalars(select(Asset).where(Asset.title_id == title.id)
+                                  .order_by(Asset.id)))
+    latest: dict[int, AssetVersion] = {}
+    for other in assets:
+        if other.versions:
+            latest[other.id] = other.versions[-1]
+    all_versions = [v.id for v in asset.versions] + [v.id for v in latest.values()]
+    items = _items_by_version(session, all_versions)
+    others = []
+    for other in assets:
+        if other.id == asset.id:
+            continue
+        newest = latest.get(other.id)
+        other_item = items.get(newest.id) if newest is not None else None
+        shown = other_item is not None and _can_see(actor, other_item)
+        others.append({
+            "asset_id": other.id, "kind": other.kind, "locale": other.locale,
+            "channel": other.channel, "version_id": newest.id if newest else None,
+            "item_id": other_item.id if shown and other_item else None,
+            "state": other_item.state if shown and other_item else None,
+            "screening_decision": other_item.screening_decision if shown and other_item
+            else None,
+        })
+    history = []
+    for v in asset.versions:
+        v_item = items.get(v.id)
+        shown = v_item is not None and _can_see(actor, v_item)
+        history.append({
+            "version_id": v.id, "sha256": v.content_sha256, "created_at": _iso(v.created_at),
+            "created_by": v.created_by, "shoot_date": v.shoot_date.isoformat()
+            if v.shoot_date else None, "current": v.id == version.id,
+            "item_id": v_item.id if shown and v_item else None,
+            "state": v_item.state if shown and v_item else None,
+            "screening_decision": v_item.screening_decision if shown and v_item else None,
+            "reviews": _reviews(actor, v_item) if shown and v_item else [],
+        })
+    return {
+        "title": {"id": title.id, "name": title.original_title, "rating": title.rating},
+        "asset": {"asset_id": asset.id, "kind": asset.kind, "locale": asset.locale,
+                  "channel": asset.channel},
+        "version": {"version_id": version.id, "sha256": version.content_sha256,
+                    "content_type": version.content_type, "shoot_date":
+                    version.shoot_date.isoformat() if version.shoot_date else None,
+                    "depicted": [d.person.name for d in version.depicted]},
+        "cast": cast,
+        "other_assets": others,
+        "history": history,
+        "reviews": _reviews(actor, item),
+        "comments": [{"author": c.author.username, "body": c.body,
+                      "created_at": _iso(c.created_at)} for c in item.comments],
+    }
