@@ -1,0 +1,170 @@
+"""The review service: one FastAPI app serving the JSON API (``/api``), the review UI and its
+static files, and ``/healthz``.
+
+:func:`create_app` builds everything from :class:`~clearance.settings.Settings`: the database
+engine (migrated to the current schema), the blob store, the session secret (refused outside
+development unless ``CLEARANCE_SECRET_KEY`` is set), the background job runner and, lazily on
+first use, the screening models. While the app runs (its lifespan) a
+:class:`~clearance.review.webhooks.WebhookWorker` thread delivers decision webhooks.
+
+FastAPI's interactive ``/docs`` page loads its scripts from a CDN, which a review tool holding
+pre-release artwork should not do; it is off. The OpenAPI description stays at
+``/openapi.json``, and ``docs/api.md`` describes every route.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clearance import __version__
+from clearance.errors import ConfigurationError
+from clearance.review.webhooks import WebhookWorker
+from clearance.screening import Screener
+from clearance.service.api import router as api_router
+from clearance.service.jobs import JobRunner
+from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
+from clearance.service.problems import install as install_problems
+from clearance.service.state import ServiceState
+from clearance.settings import Settings, get_settings
+from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
+
+log = logging.getLogger("clearance.service")
+
+STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
+_UPLOAD_PATH: Final = re.compile(r"^/api/titles/[^/]+/assets/?$")
+#: Security headers on every response (a route or page may set its own instead).
+SECURITY_HEADERS: Final = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+     b"script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+     b"frame-ancestors 'none'"),
+)
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` where a response has not set them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def body_caps(settings: Settings) -> Callable[[str], int]:
+    """The request body cap of each path: uploads get the upload limit, batches four times it,
+    everything else :data:`DEFAULT_CAP`."""
+    upload = settings.max_upload_bytes + FORM_OVERHEAD
+    batch = 4 * settings.max_upload_bytes + FORM_OVERHEAD
+
+    def cap_for(path: str) -> int:
+        if _UPLOAD_PATH.match(path):
+            return upload
+        if path.rstrip("/") == "/api/batches":
+            return batch
+        return DEFAULT_CAP
+
+    return cap_for
+
+
+def _engine_for(settings: Settings) -> Engine:
+    url = settings.resolved_database_url
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if not url.startswith("sqlite"):
+        # Request threads (AnyIO's pool holds 40) each hold one connection for a request.
+        kwargs.update(pool_size=20, max_overflow=20)
+    engine = make_engine(url, **kwargs)
+    upgrade(engine)
+    return engine
+
+
+def _include_ui(app: FastAPI) -> None:
+    """The review UI's pages and ``/static``. A broken installation (UI present, its static
+    files missing) is refused with a clear message rather than serving unstyled pages."""
+    try:
+        from clearance.service import ui
+    except ModuleNotFoundError as exc:
+        if exc.name != "clearance.service.ui":
+            raise
+        log.warning("the review UI is not installed; serving the API only")
+        return
+    if not STATIC_DIR.is_dir():
+        raise ConfigurationError(f"the review UI's static files are missing ({STATIC_DIR}); "
+                                 "reinstall Clearance")
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               screener: Screener | None = None, webhook_worker: bool = True) -> FastAPI:
+    """The service app. ``engine`` (already migrated) and ``screener`` may be given, e.g. by
+    tests sharing them; otherwise they come from ``settings`` (the engine at once, the screener
+    on first use). ``webhook_worker=False`` leaves webhook delivery to someone else."""
+    settings = settings or get_settings()
+    secret = settings.require_secret()
+    owns_engine = engine is None
+    engine = engine if engine is not None else _engine_for(settings)
+
+    def build_screener() -> Screener:
+        return screener if screener is not None else Screener.from_settings(settings)
+
+    state = ServiceState(settings=settings, engine=engine,
+                         blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
+                         jobs=JobRunner(), screener_factory=build_screener)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = WebhookWorker.from_settings(engine, settings) if webhook_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            state.jobs.shutdown()
+            if owns_engine:
+                engine.dispose()
+
+    app = FastAPI(title="Clearance review service", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.state.clearance = state
+    install_problems(app)
+    app.add_middleware(BodyLimit, cap_for=body_caps(settings))
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability; needs no authentication."""
+        with session_scope(engine) as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.include_router(api_router)
+    _include_ui(app)
+    return app

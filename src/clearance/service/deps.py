@@ -1,0 +1,118 @@
+"""The dependencies every route is built from: the service state, one database session per
+request, and who is asking.
+
+* :data:`SessionDep` — a session in :func:`~clearance.storage.session_scope`: the request is one
+  transaction, committed before the response is sent (``scope="function"``), so a failed commit
+  is the client's error response, not a lost write after a 200.
+* :data:`ActorDep` — the caller, from ``Authorization: Bearer clr_...`` (an API token) or else the
+  signed session cookie of the web UI; neither is :class:`~clearance.errors.Unauthenticated`.
+  A cookie is sent by the browser on its own, so for a cookie-authenticated POST, PUT, PATCH or
+  DELETE the CSRF token of the session must come back too, as the ``X-CSRF-Token`` header or a
+  ``csrf`` form field (403 otherwise). A bearer token is never sent by a browser on its own, so
+  token calls need no CSRF token.
+* :func:`require` — the caller, with at least a role (:class:`~clearance.errors.Forbidden`
+  naming the role otherwise); :data:`ReviewerDep`, :data:`SeniorDep` and :data:`AdminDep` are
+  the usual ones.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated, Final
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from clearance.errors import Forbidden, Unauthenticated
+from clearance.review import access
+from clearance.review.access import Actor
+from clearance.service.state import ServiceState
+from clearance.storage import session_scope
+
+UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER: Final = "X-CSRF-Token"
+CSRF_FIELD: Final = "csrf"
+_FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.clearance
+    return state
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+def db_session(state: StateDep) -> Iterator[Session]:
+    with session_scope(state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return secret.strip()
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a cookie-authenticated unsafe request sent back (header or form field);
+    the body is read only when it can matter."""
+    if request.method not in UNSAFE_METHODS or "authorization" in request.headers:
+        return None
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def current_actor(request: Request, session: SessionDep, state: StateDep,
+                  csrf: Annotated[str | None, Depends(submitted_csrf)]) -> Actor:
+    """Who is asking (see the module docstring); also sets ``request.state.csrf`` for a
+    cookie session so pages can embed it."""
+    token = _bearer(request)
+    if token is not None:
+        return access.authenticate_token(session, token)
+    cookie = request.cookies.get(access.SESSION_COOKIE)
+    if not cookie:
+        raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>' "
+                              "or log in")
+    max_age = state.settings.session_max_age
+    _uid, expected = access.read_session_cookie(state.secret, cookie, max_age)
+    actor = access.actor_from_session(session, state.secret, cookie, max_age)
+    if request.method in UNSAFE_METHODS and (
+            csrf is None or not hmac.compare_digest(csrf.encode(), expected.encode())):
+        raise Forbidden(f"missing or wrong CSRF token: send the session's token as the "
+                        f"{CSRF_HEADER} header or the '{CSRF_FIELD}' form field")
+    request.state.csrf = expected
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def require(role: str) -> Callable[[Actor], Actor]:
+    """A dependency: the caller, who must have at least ``role``."""
+
+    def dependency(actor: ActorDep) -> Actor:
+        access.require_role(actor, role)
+        return actor
+
+    dependency.__name__ = f"require_{role}"
+    return dependency
+
+
+SubmitterDep = Annotated[Actor, Depends(require("submitter"))]
+ReviewerDep = Annotated[Actor, Depends(require("reviewer"))]
+SeniorDep = Annotated[Actor, Depends(require("senior_reviewer"))]
+AdminDep = Annotated[Actor, Depends(require("admin"))]

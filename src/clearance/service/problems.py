@@ -1,0 +1,148 @@
+"""Every error the service answers is one ``application/problem+json`` document (RFC 9457)::
+
+    {"type": "urn:clearance:problem:not-found", "title": "Not found", "status": 404,
+     "detail": "no review item 12", "errors": [...]}
+
+``errors`` is present only when there is more than one thing to say (the fields of a request
+that failed validation, the files of an upload that could not be used). The exception tree of
+:mod:`clearance.errors` maps onto statuses here and nowhere else, so a route only ever raises a
+Clearance exception: :class:`NotFound` 404, :class:`Unauthenticated` 401 (with
+``WWW-Authenticate: Bearer``), :class:`Forbidden` 403, :class:`ReviewConflict` 409,
+:class:`InputError` 422, :class:`UploadTooLarge` 413, :class:`StorageError` 503. FastAPI's own
+validation errors and Starlette's 404/405 come out in the same shape, and anything unexpected is a
+500 whose body says nothing about the internals (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from clearance.errors import (
+    AccessError,
+    ClearanceError,
+    ContentError,
+    DetectorUnavailable,
+    Forbidden,
+    InputError,
+    NotFound,
+    ReviewConflict,
+    StorageError,
+    Unauthenticated,
+)
+
+log = logging.getLogger("clearance.service")
+
+PROBLEM_JSON: Final = "application/problem+json"
+TYPE_PREFIX: Final = "urn:clearance:problem:"
+
+#: status -> (type slug, title). Every status the service answers with is here.
+PROBLEM_TYPES: Final[Mapping[int, tuple[str, str]]] = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Review conflict"),
+    413: ("too-large", "Content too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    500: ("internal-error", "Internal error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+class UploadTooLarge(ContentError):
+    """An upload (a file, or the whole request body) over ``CLEARANCE_MAX_UPLOAD_BYTES``
+    (HTTP 413)."""
+
+
+def status_for(exc: ClearanceError) -> int:
+    """The HTTP status of one Clearance error (subclasses before their bases)."""
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Unauthenticated):
+        return 401
+    if isinstance(exc, Forbidden | AccessError):
+        return 403
+    if isinstance(exc, ReviewConflict):
+        return 409
+    if isinstance(exc, UploadTooLarge):
+        return 413
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, StorageError | DetectorUnavailable):
+        return 503
+    return 500
+
+
+def problem_body(status: int, detail: str,
+                 errors: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    slug, title = PROBLEM_TYPES.get(status, ("error", "Error"))
+    body: dict[str, Any] = {"type": TYPE_PREFIX + slug, "title": title, "status": status,
+                            "detail": detail}
+    if errors:
+        body["errors"] = [dict(e) for e in errors]
+    return body
+
+
+def problem(status: int, detail: str, errors: Sequence[Mapping[str, Any]] | None = None,
+            headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """A problem+json response."""
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers.setdefault("WWW-Authenticate", 'Bearer realm="clearance"')
+    return JSONResponse(problem_body(status, detail, errors), status_code=status,
+                        media_type=PROBLEM_JSON, headers=all_headers)
+
+
+def _clearance_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ClearanceError)  # registered for ClearanceError only
+    status = status_for(exc)
+    if status >= 500:
+        log.error("%s answered %d: %s", type(exc).__name__, status, exc.rendered())
+    if status == 500:
+        return problem(500, "internal error; the server log has the details")
+    errors = [{"detail": p.rendered(), **({"field": p.field} if p.field else {})}
+              for p in exc.problems]
+    return problem(status, exc.message, errors)
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for e in exc.errors():
+        # "input" may echo a password or a whole upload back: never include it.
+        loc = [str(part) for part in e.get("loc", ())]
+        errors.append({"field": ".".join(loc), "detail": str(e.get("msg", "invalid")),
+                       "code": str(e.get("type", "invalid"))})
+    fields = ", ".join(e["field"] for e in errors)
+    return problem(422, f"the request is not valid ({fields})", errors)
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else PROBLEM_TYPES.get(
+        exc.status_code, ("", "error"))[1]
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "no such resource"
+    return problem(exc.status_code, detail, headers=exc.headers)
+
+
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return problem(500, "internal error; the server log has the details")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+    app.add_exception_handler(ClearanceError, _clearance_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

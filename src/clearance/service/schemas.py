@@ -1,0 +1,56 @@
+"""Request bodies of the JSON API (responses are built in :mod:`clearance.service.views`).
+Unknown fields are refused, so a misspelt field is a 422, not silently ignored."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["submitter", "reviewer", "senior_reviewer", "admin"]
+Outcome = Literal["approve", "reject", "request_changes"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DecisionIn(_Body):
+    outcome: Outcome
+    #: Required to approve a screening ``block`` (an override).
+    reason: str = Field(default="", max_length=5000)
+    #: Required with ``request_changes``; shown to the submitter.
+    comment: str = Field(default="", max_length=10_000)
+
+
+class CommentIn(_Body):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class PreferencesIn(_Body):
+    blur_images: bool
+
+
+class UserCreate(_Body):
+    username: str = Field(min_length=2, max_length=64)
+    role: Role
+    team_id: str | None = Field(default=None, max_length=64)
+    display_name: str | None = Field(default=None, max_length=200)
+    #: Omit for a token-only user.
+    password: str | None = Field(default=None, max_length=1000)
+
+
+class RoleUpdate(_Body):
+    role: Role
+
+
+class TokenCreate(_Body):
+    name: str = Field(default="api", min_length=1, max_length=100)
+    expires_days: int | None = Field(default=None, gt=0, le=3650)
+
+
+class WebhookCreate(_Body):
+    url: str = Field(min_length=1, max_length=2000)
+    #: Generated when omitted; returned once either way.
+    secret: str | None = Field(default=None, max_length=200)
+    events: list[str] = Field(default_factory=lambda: ["decision"])

@@ -1,0 +1,52 @@
+"""What one running service holds for its whole life: settings, the database engine, the blob
+store, the session secret, the background jobs, and the screening models.
+
+The :class:`~clearance.screening.Screener` loads its models on first use (seconds, hundreds of
+megabytes), so it is built lazily, once per app, under a lock; screening itself runs under a lock
+too, because the detectors share model sessions that were not written to be called from many
+request threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from clearance.screening import Screener
+from clearance.service.jobs import JobRunner
+from clearance.settings import Settings
+from clearance.storage import BlobStore
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    engine: Engine
+    blobs: BlobStore
+    #: The key that signs session cookies (``settings.require_secret()``).
+    secret: str
+    jobs: JobRunner
+    screener_factory: Callable[[], Screener]
+    _screener: Screener | None = None
+    _build_lock: threading.Lock = field(default_factory=threading.Lock)
+    _screen_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def screener(self) -> Screener:
+        """The app's one screener, built on first use."""
+        if self._screener is None:
+            with self._build_lock:
+                if self._screener is None:
+                    self._screener = self.screener_factory()
+        return self._screener
+
+    @contextmanager
+    def screening(self) -> Iterator[Screener]:
+        """The screener, held by this thread alone while the block runs."""
+        screener = self.screener
+        with self._screen_lock:
+            yield screener
