@@ -240,8 +240,23 @@ def _passes(spec: str) -> Callable[[np.ndarray], list[Raw]]:
     return run
 
 
+def _min_face(min_face_px: int) -> Callable[[np.ndarray], list[Raw]]:
+    """find_faces as configured with ``CLEARANCE_FACE_MIN_PX=min_face_px``."""
+    detail, upsample = faces.passes_for(min_face_px)
+
+    def run(pixels: np.ndarray) -> list[Raw]:
+        shared = [r for r in _nudenet_320(pixels) if r[4] >= faces.SHARED_MIN_SCORE]
+        return faces.merge_faces(pixels, shared, detail=detail, hog_upsample=upsample)
+    return run
+
+
 def candidate(name: str) -> Callable[[np.ndarray], list[Raw]]:
-    return _passes(name) if name.startswith("nn320+") else CANDIDATES[name]
+    """A named candidate, a pass spec (``nn320+...``) or ``min<N>`` (find_faces for N px)."""
+    if name.startswith("nn320+"):
+        return _passes(name)
+    if name.startswith("min") and name[3:].isdigit():
+        return _min_face(int(name[3:]))
+    return CANDIDATES[name]
 
 
 def _find_faces(pixels: np.ndarray) -> list[Raw]:
@@ -336,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (data / "labels.csv").is_file():
         sys.exit(f"the face crops are not at {data} (set CLEARANCE_SHARED_DATA)")
     names = [c for c in args.candidates.split(",") if c]
-    unknown = [c for c in names if c not in CANDIDATES and not c.startswith("nn320+")]
+    unknown = [c for c in names if c not in CANDIDATES and not c.startswith("nn320+")
+               and not (c.startswith("min") and c[3:].isdigit())]
     if unknown:
         sys.exit(f"unknown candidates {unknown}; known: {', '.join(CANDIDATES)}")
 
@@ -365,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         thresholds = THRESHOLDS  # NudeNet alone: its score
         if name.startswith("dlib"):
             thresholds = (0.5, faces.HOG_MIN_SCORE)  # dlib's own threshold (margin 0), ours
-        if name in MERGED or name.startswith(("nn320+", "skimage")):
+        if name in MERGED or name.startswith(("nn320+", "skimage", "min")):
             thresholds = (0.0,)  # thresholds built in
         results[name] = [evaluate(name, pos, neg, t) for t in thresholds]
         for r in results[name]:

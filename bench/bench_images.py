@@ -1,8 +1,10 @@
 """Image-screening benchmark: per-stage latency, throughput and process scaling of the image
-detectors (NudeNet regions -> ``exposure.*``, open_nsfw -> ``suggestive.image``, RapidOCR ->
-``text.ocr`` + copy screening).
+detectors (NudeNet regions -> ``exposure.*``, find_faces -> ``face``, the age network ->
+``minor.apparent``, open_nsfw -> ``suggestive.image``, RapidOCR -> ``text.ocr`` + copy
+screening).
 
-    .venv/bin/python bench/bench_images.py [--n 20] [--posters 40] [--det-pixels N] [--out FILE]
+    .venv/bin/python bench/bench_images.py [--n 20] [--posters 40] [--det-pixels N]
+                                           [--face-min-px 40] [--out FILE]
     .venv/bin/python bench/bench_images.py --sweep 90000,110000,150000 [--n 10]
 
 Inputs are posters drawn here (deterministic): a coloured background, a title, a tagline and
@@ -17,8 +19,10 @@ with onnxruntime's default). Figures:
 
 * **load** — in a fresh process: importing the packages, then each model's load, separately;
 * **latency** — per image and stage, p50/p95/mean (ms), after two warm-up images:
-  ``nudenet`` (body_regions + the exposure mapping), ``nsfw``, ``ocr_read`` (the RapidOCR engine),
-  ``ocr_screen`` (copy detectors on the text read), and ``total``; img/s = 1000 / mean total;
+  ``nudenet`` (body_regions + the exposure mapping), ``faces`` (find_faces' detail and HOG
+  passes; the shared 320 pass is in ``nudenet``), ``age`` (apparent age of each face),
+  ``nsfw``, ``ocr_read`` (the RapidOCR engine), ``ocr_screen`` (copy detectors on the text
+  read), and ``total``; img/s = 1000 / mean total;
 * **processes** — 1080 x 1350 posters/s with 1 and 2 worker processes (one core each), all
   detectors and without OCR, wall clock from the moment every worker has loaded its models;
   scaling = posters/s with 2 processes / (2 x with 1). A control (a pure-Python loop in 1 and 2
@@ -61,7 +65,7 @@ from _common import RESULTS, machine_info  # noqa: E402
 SIZES: dict[str, tuple[int, int]] = {"512x512": (512, 512), "1280x720": (1280, 720),
                                      "1080x1350": (1080, 1350)}
 POSTER = "1080x1350"
-STAGES = ("nudenet", "nsfw", "ocr_read", "ocr_screen", "total")
+STAGES = ("nudenet", "faces", "age", "nsfw", "ocr_read", "ocr_screen", "total")
 GOAL_P50_MS = 250.0
 GOAL_POSTERS_PER_S = 8.0
 GOAL_SCALING = 0.9
@@ -176,13 +180,14 @@ def _pin(cpu: int | None) -> None:
         os.sched_setaffinity(0, {cpu})
 
 
-def _load_models(det_pixels: int, use_ocr: bool) -> tuple[dict[str, float], Any]:
+def _load_models(det_pixels: int, use_ocr: bool,
+                 face_min_px: int) -> tuple[dict[str, float], Any]:
     """Import and load every model with one thread; returns load times (ms) and detectors."""
     t = time.perf_counter()
     import cv2
     import onnxruntime as ort
 
-    from clearance.detectors import nsfw, ocr, regions
+    from clearance.detectors import age, faces, nsfw, ocr, regions
     from clearance.detectors.exposure import ExposureDetector
     from clearance.detectors.nsfw import SuggestiveImageDetector
     from clearance.detectors.ocr import OcrDetector
@@ -202,6 +207,12 @@ def _load_models(det_pixels: int, use_ocr: bool) -> tuple[dict[str, float], Any]
     t = time.perf_counter()
     nsfw.load(threads=1)
     load["nsfw"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    faces._hog()
+    age._network()
+    age.calibration()
+    faces.configure(face_min_px)
+    load["faces+age"] = (time.perf_counter() - t) * 1000
     if use_ocr:
         t = time.perf_counter()
         ocr.load(threads=1)
@@ -212,7 +223,9 @@ def _load_models(det_pixels: int, use_ocr: bool) -> tuple[dict[str, float], Any]
 
 
 def _screen_one(dets: Any, px: np.ndarray, name: str) -> dict[str, float]:
+    from clearance.detectors.age import calibration, picture_ages
     from clearance.detectors.base import Item
+    from clearance.detectors.faces import find_faces
     from clearance.detectors.regions import body_regions
     from clearance.picture import picture_of
 
@@ -222,8 +235,16 @@ def _screen_one(dets: Any, px: np.ndarray, name: str) -> dict[str, float]:
     ms: dict[str, float] = {}
     t = time.perf_counter()
     body_regions(pic)
-    exposure.detect(item)
     ms["nudenet"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    find_faces(pic)  # the face detector's work; shared (cached) by age and exposure
+    ms["faces"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    picture_ages(pic, calibration())
+    ms["age"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    exposure.detect(item)
+    ms["nudenet"] += (time.perf_counter() - t) * 1000
     t = time.perf_counter()
     suggestive.detect(item)
     ms["nsfw"] = (time.perf_counter() - t) * 1000
@@ -242,7 +263,7 @@ def _screen_one(dets: Any, px: np.ndarray, name: str) -> dict[str, float]:
 def latency_worker(job: dict[str, Any], out: Any) -> None:
     """One process, one core: load times, then per-stage timings per size."""
     _pin(job["cpu"])
-    load, dets = _load_models(job["det_pixels"], job["ocr"])
+    load, dets = _load_models(job["det_pixels"], job["ocr"], job["face_min_px"])
     res: dict[str, Any] = {"load_ms": load, "sizes": {}}
     for label in job["sizes"]:
         size = SIZES[label]
@@ -260,7 +281,7 @@ def latency_worker(job: dict[str, Any], out: Any) -> None:
 def throughput_worker(job: dict[str, Any], barrier: Any, out: Any) -> None:
     """One of P processes: load, prepare its posters, wait for the others, then screen."""
     _pin(job["cpu"])
-    _, dets = _load_models(job["det_pixels"], job["ocr"])
+    _, dets = _load_models(job["det_pixels"], job["ocr"], job["face_min_px"])
     size = SIZES[POSTER]
     for k in range(WARMUP):
         _screen_one(dets, make_poster(size, 20_000 + 100 * job["worker"] + k), "warm")
@@ -338,11 +359,11 @@ def _stats(values: Sequence[float]) -> dict[str, float]:
             "mean": float(a.mean()), "max": float(a.max())}
 
 
-def run_latency(n: int, det_pixels: int, use_ocr: bool) -> dict[str, Any]:
+def run_latency(n: int, det_pixels: int, use_ocr: bool, face_min_px: int) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     job = {"cpu": _cpus()[0], "det_pixels": det_pixels, "ocr": use_ocr, "n": n,
-           "sizes": list(SIZES)}
+           "sizes": list(SIZES), "face_min_px": face_min_px}
     p = ctx.Process(target=latency_worker, args=(job, q))
     p.start()
     res = q.get()
@@ -360,7 +381,8 @@ def run_latency(n: int, det_pixels: int, use_ocr: bool) -> dict[str, Any]:
     return out
 
 
-def run_processes(procs: int, n: int, det_pixels: int, use_ocr: bool) -> dict[str, Any]:
+def run_processes(procs: int, n: int, det_pixels: int, use_ocr: bool,
+                  face_min_px: int) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     barrier = ctx.Barrier(procs)
@@ -368,7 +390,7 @@ def run_processes(procs: int, n: int, det_pixels: int, use_ocr: bool) -> dict[st
     workers = []
     for w in range(procs):
         job = {"cpu": cpus[w % len(cpus)], "det_pixels": det_pixels, "ocr": use_ocr, "worker": w,
-               "indexes": list(range(w, n, procs))}
+               "indexes": list(range(w, n, procs)), "face_min_px": face_min_px}
         p = ctx.Process(target=throughput_worker, args=(job, barrier, q))
         p.start()
         workers.append(p)
@@ -456,8 +478,8 @@ def print_report(out: dict[str, Any]) -> None:
     print(f"\nmachine: {m['cpu_count']} CPUs ({m['processor']}), load average at start "
           f"{m['load_average']}, commit {str(m['git_commit'])[:10]}"
           f"{' + uncommitted src' if m['src_dirty'] else ''}")
-    print(f"OCR detection input <= {out['settings']['det_pixels']:,} pixels; one thread per "
-          "process; "
+    print(f"OCR detection input <= {out['settings']['det_pixels']:,} pixels; faces from "
+          f"{out['settings']['face_min_px']} px; one thread per process; "
           f"{out['settings']['n']} images per size after {WARMUP} warm-up images\n")
     load = out["all"]["load_ms"]
     print("load, fresh process (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in load.items()))
@@ -472,7 +494,7 @@ def print_report(out: dict[str, Any]) -> None:
             if s == "total":
                 extra = (f"{r['images_per_s']:>8.1f}{b['stages_ms']['total']['p50']:>12.1f}"
                          f"{b['images_per_s']:>14.1f}")
-            print(f"{label if s == 'nudenet' else '':<10}{s:<12}{st['p50']:>9.1f}"
+            print(f"{label if s == STAGES[0] else '':<10}{s:<12}{st['p50']:>9.1f}"
                   f"{st['p95']:>9.1f}{st['mean']:>9.1f}{extra}")
         print(f"{'':<10}(OCR lines read per image: {r['ocr_lines_mean']:.1f})")
     print(f"\npeak RSS (one process, every model): {out['all']['peak_rss_mb']:.0f} MB; "
@@ -505,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="posters per throughput run (split between the processes)")
     ap.add_argument("--det-pixels", type=int, default=None,
                     help="OCR detection input pixel budget (default: the detector's)")
+    ap.add_argument("--face-min-px", type=int, default=None,
+                    help="smallest face looked for (CLEARANCE_FACE_MIN_PX; default 40)")
     ap.add_argument("--out", type=Path, default=RESULTS / "images.json")
     ap.add_argument("--sweep", type=str, default="",
                     help="only compare OCR detection pixel budgets, e.g. 90000,110000,150000 "
@@ -525,21 +549,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_sweep(res["sweep"])
         print(f"\nwritten: {path}")
         return 0
+    from clearance.detectors.faces import DEFAULT_MIN_FACE_PX
     from clearance.detectors.ocr import DEFAULT_DET_PIXELS
 
     det_pixels = args.det_pixels or DEFAULT_DET_PIXELS
+    face_min = args.face_min_px or DEFAULT_MIN_FACE_PX
     out: dict[str, Any] = {"machine": {**machine_info(), "image_packages": _versions()},
                            "settings": {"det_pixels": det_pixels, "n": args.n,
                                         "posters": args.posters, "warmup": WARMUP,
                                         "fonts": [font_file("bold"), font_file("regular")],
-                                        "threads_per_process": 1}}
+                                        "threads_per_process": 1, "face_min_px": face_min}}
     t = time.perf_counter()
-    out["all"] = run_latency(args.n, det_pixels, True)
-    out["no_ocr"] = run_latency(args.n, det_pixels, False)
+    out["all"] = run_latency(args.n, det_pixels, True, face_min)
+    out["no_ocr"] = run_latency(args.n, det_pixels, False, face_min)
     out["processes"] = {}
     out["control_before"] = run_control()
     for key, use_ocr in (("all", True), ("no_ocr", False)):
-        runs = {str(p): run_processes(p, args.posters, det_pixels, use_ocr) for p in (1, 2)}
+        runs = {str(p): run_processes(p, args.posters, det_pixels, use_ocr, face_min)
+                for p in (1, 2)}
         runs["scaling"] = runs["2"]["posters_per_s"] / (2 * runs["1"]["posters_per_s"])
         out["processes"][key] = runs
     out["control_after"] = run_control()

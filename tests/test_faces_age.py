@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from clearance.detectors import faces as faces_module
 from clearance.detectors.age import (
     ApparentAgeDetector,
     age_probabilities,
@@ -29,13 +30,16 @@ from clearance.detectors.age import (
 )
 from clearance.detectors.base import Detector, Item
 from clearance.detectors.faces import (
+    DEFAULT_MIN_FACE_PX,
     FaceDetector,
     astronaut_picture,
+    configure,
     drawn_picture,
     face_crop_score,
     find_faces,
     in_original,
     iou,
+    passes_for,
 )
 from clearance.detectors.known_minors import KnownMinorDetector
 from clearance.findings import Fact, ImageBox, Label
@@ -65,6 +69,29 @@ def test_astronaut_face_is_found() -> None:
     b = faces[0].box
     assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
     assert faces[0].score >= 0.5
+
+
+def test_passes_follow_the_smallest_face_wanted() -> None:
+    assert passes_for(40) == (1.5, True)  # 40 px -> NudeNet at 60 px, HOG upsampled
+    assert passes_for(80) == (0.75, False)  # HOG finds 80 px as is: no upsampling
+    assert passes_for(120) == (0.5, False)
+    assert passes_for(400) == (None, False)  # the shared 320 pass is enough
+    with pytest.raises(ValueError):
+        passes_for(0)
+
+
+def test_face_min_px_setting_configures_find_faces() -> None:
+    try:
+        FaceDetector.from_settings(Settings(face_min_px=80))
+        assert faces_module._min_face_px == 80
+        # the astronaut's face is ~90 px: still found by the cheaper passes
+        found = find_faces(astronaut_picture())
+        assert len(found) == 1
+        b = found[0].box
+        assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
+    finally:
+        configure(DEFAULT_MIN_FACE_PX)
+    assert faces_module._min_face_px == DEFAULT_MIN_FACE_PX
 
 
 def test_a_turned_head_is_found() -> None:

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     semantic: Literal["auto", "always", "off"] = "auto"
     semantic_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
     semantic_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    face_min_px: int = Field(default=40, ge=16, le=1000)
     secret_key: str | None = None
     #: Review service (``clearance serve``).
     host: str = "127.0.0.1"

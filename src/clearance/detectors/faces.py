@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,7 @@ from clearance.detectors.regions import body_regions
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label
 from clearance.picture import Picture, picture_of
+from clearance.settings import Settings
 
 MODEL_NAME = "nudenet 3.4.2 320n.onnx (320 + detail pass) + dlib 20 HOG frontal"
 #: The shared 320 x 320 pass keeps face boxes from this score.
@@ -71,6 +72,9 @@ HOG_MIN_SCORE = 0.7
 #: most :data:`HOG_MAX_PIXELS` (a larger image is shrunk first).
 HOG_UPSAMPLE_MAX_PIXELS = 2_400_000
 HOG_MAX_PIXELS = 4_000_000
+#: The smallest face (pixels, in the image as given) :func:`find_faces` is built to find by
+#: default; ``CLEARANCE_FACE_MIN_PX`` changes it (see :func:`passes_for`).
+DEFAULT_MIN_FACE_PX = 40
 _NMS_IOU = 0.45
 _CONTAINED = 0.7
 _FACE_CLASSES = ("FACE_FEMALE", "FACE_MALE")
@@ -179,11 +183,12 @@ def hog_faces(pixels: npt.NDArray[np.uint8], upsample: int, min_score: float) ->
     return out
 
 
-def hog_pass(pixels: npt.NDArray[np.uint8], min_score: float = HOG_MIN_SCORE) -> list[Raw]:
-    """dlib HOG as :func:`find_faces` runs it: upsampled once up to
+def hog_pass(pixels: npt.NDArray[np.uint8], min_score: float = HOG_MIN_SCORE,
+             upsample: bool = True) -> list[Raw]:
+    """dlib HOG as :func:`find_faces` runs it: upsampled once (when ``upsample``) up to
     :data:`HOG_UPSAMPLE_MAX_PIXELS`, as is up to :data:`HOG_MAX_PIXELS`, shrunk beyond."""
     h, w = pixels.shape[:2]
-    if w * h <= HOG_UPSAMPLE_MAX_PIXELS:
+    if upsample and w * h <= HOG_UPSAMPLE_MAX_PIXELS:
         return hog_faces(pixels, 1, min_score)
     scale = min(1.0, math.sqrt(HOG_MAX_PIXELS / (w * h)))
     if scale == 1.0:
@@ -200,17 +205,43 @@ def hog_pass(pixels: npt.NDArray[np.uint8], min_score: float = HOG_MIN_SCORE) ->
 def merge_faces(pixels: npt.NDArray[np.uint8], shared: Sequence[Raw], *,
                 detail: float | None = DETAIL_SCALE, detail_min: float = DETAIL_MIN_SCORE,
                 detail_max_pixels: int = DETAIL_MAX_PIXELS, hog: bool = True,
-                hog_min: float = HOG_MIN_SCORE) -> list[Raw]:
+                hog_min: float = HOG_MIN_SCORE, hog_upsample: bool = True) -> list[Raw]:
     """``shared`` (the 320 pass's face boxes) merged with the detail pass and dlib HOG. The
-    keywords exist for the benchmark; :func:`find_faces` uses the defaults."""
+    keywords exist for the benchmark and :func:`passes_for`."""
     h, w = pixels.shape[:2]
     raw = list(shared)
     if detail is not None:
         scale = min(detail, math.sqrt(detail_max_pixels / (w * h)))
         raw += nudenet_faces(pixels, scale, detail_min)
     if hog:
-        raw += hog_pass(pixels, hog_min)
+        raw += hog_pass(pixels, hog_min, hog_upsample)
     return nms(raw, _NMS_IOU, _CONTAINED)
+
+
+def passes_for(min_face_px: int) -> tuple[float | None, bool]:
+    """``(detail scale, HOG upsampling)`` for :func:`merge_faces` to find faces from
+    ``min_face_px`` pixels up.
+
+    The detail pass runs NudeNet where the smallest wanted face is about 60 pixels (NudeNet's
+    own floor), i.e. at ``60 / min_face_px`` times the image (at most :data:`DETAIL_SCALE`; none
+    when even the shared 320 pass would see it, above 200 px); dlib HOG is upsampled only below
+    its own 80-pixel floor. Cost grows with the square of the detail scale, so 40 px faces cost
+    about four times what 80 px faces do (``bench/bench_faces.py``, ``bench_images.py``)."""
+    if min_face_px < 1:
+        raise ValueError(f"min_face_px must be positive, not {min_face_px}")
+    detail = min(DETAIL_SCALE, 60.0 / min_face_px)
+    return (detail if min_face_px <= 200 else None), min_face_px < 80
+
+
+_min_face_px = DEFAULT_MIN_FACE_PX
+
+
+def configure(min_face_px: int) -> None:
+    """Set the smallest face :func:`find_faces` looks for (process-wide: the face, age and
+    exposure detectors share one run per picture). Set from ``CLEARANCE_FACE_MIN_PX``."""
+    global _min_face_px
+    passes_for(min_face_px)  # validates
+    _min_face_px = min_face_px
 
 
 def _shared_pass(picture: Picture) -> list[Raw]:
@@ -255,15 +286,19 @@ _lock = Lock()
 
 def find_faces(picture: Picture) -> tuple[FaceBox, ...]:
     """Every face in ``picture``, best first (cached per picture content)."""
+    min_face = _min_face_px
+    key = f"{picture.sha256}/{min_face}"
     with _lock:
-        hit = _results.get(picture.sha256)
+        hit = _results.get(key)
         if hit is not None:
-            _results.move_to_end(picture.sha256)
+            _results.move_to_end(key)
             return hit
-    merged = merge_faces(picture.pixels, _shared_pass(picture))
+    detail, upsample = passes_for(min_face)
+    merged = merge_faces(picture.pixels, _shared_pass(picture), detail=detail,
+                         hog_upsample=upsample)
     out = tuple(_to_face(r, picture.width, picture.height) for r in merged)
     with _lock:
-        _results[picture.sha256] = out
+        _results[key] = out
         while len(_results) > _CACHE_SIZE:
             _results.popitem(last=False)
     return out
@@ -275,6 +310,11 @@ class FaceDetector(ImageDetector):
     name = "face"
     version = "1"
     labels = (Label.FACE,)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        configure(settings.face_min_px)
+        return cls()
 
     def scan(self, picture: Picture) -> Sequence[Finding]:
         return tuple(
