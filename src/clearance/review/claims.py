@@ -1,0 +1,214 @@
+"""Claims: a reviewer leases an item before reviewing it, so two people never work on one item.
+
+The claiming UPDATE is conditional (``state = 'queued'``, or ``'claimed'`` with a lapsed lease)
+and its row count is checked, so on every database a claim either takes the item or is refused.
+Claim-next picks the next eligible item in queue order; on PostgreSQL with
+``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent reviewers are handed different items instead
+of queueing up for the same row; elsewhere it retries with the next candidate when it loses.
+Eligibility: never one's own submission, an item awaiting a senior second review only for a
+senior, and never an item whose open first review is one's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Final
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from clearance.errors import InputError, NotFound, ReviewConflict
+from clearance.review import audit
+from clearance.review.access import SYSTEM, Actor, require_role
+from clearance.review.items import (
+    OPEN_STATES,
+    QUEUE_ORDER,
+    aware,
+    get_item,
+    is_postgres,
+    iso,
+    open_review,
+    subject,
+    username_of,
+    utcnow,
+)
+from clearance.storage.review_models import Review, ReviewItem
+
+#: How many candidates claim-next tries when a conditional UPDATE loses a race (no SKIP LOCKED).
+_CLAIM_ATTEMPTS: Final = 20
+
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+    """Queued, or claimed with a lapsed lease."""
+    return or_(ReviewItem.state == "queued",
+               and_(ReviewItem.state == "claimed", ReviewItem.lease_expires_at <= now))
+
+
+def _eligible(actor: Actor) -> list[ColumnElement[bool]]:
+    """What claim-next skips for ``actor``: their own submissions; items awaiting a senior second
+    review unless they are senior; items whose open first review is their own."""
+    review_count = (select(func.count(Review.id)).where(Review.item_id == ReviewItem.id)
+                    .correlate(ReviewItem).scalar_subquery())
+    last_reviewer = (select(Review.reviewer_id).where(Review.item_id == ReviewItem.id)
+                     .order_by(Review.id.desc()).limit(1).correlate(ReviewItem)
+                     .scalar_subquery())
+    has_open = and_(ReviewItem.needs_two, review_count % 2 == 1)
+    where: list[ColumnElement[bool]] = [
+        or_(ReviewItem.submitted_by.is_(None), ReviewItem.submitted_by != actor.user_id),
+    ]
+    if actor.is_senior:
+        where.append(~and_(has_open, last_reviewer == actor.user_id))
+    else:
+        where.append(~has_open)
+    return where
+
+
+def refuse_ineligible(item: ReviewItem, actor: Actor) -> None:
+    if item.submitted_by is not None and item.submitted_by == actor.user_id:
+        raise ReviewConflict(f"item {item.id} is your own submission; someone else must review it")
+    first = open_review(item)
+    if first is not None:
+        if first.reviewer_id == actor.user_id:
+            raise ReviewConflict(f"you gave item {item.id}'s first review; the second must be "
+                                 "by a different person")
+        if not actor.is_senior:
+            raise ReviewConflict(f"item {item.id} is awaiting a senior second review "
+                                 "(two-person rule for minor.* findings)")
+
+
+def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease: dt.timedelta
+          ) -> bool:
+    """The conditional claiming UPDATE; true when this transaction got the item."""
+    result = session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, _claimable(now))
+        .values(state="claimed", claimed_by=actor.user_id, lease_expires_at=now + lease,
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequence[int]
+                    ) -> int | None:
+    query = select(ReviewItem.id).where(_claimable(now), *_eligible(actor))
+    if skip:
+        query = query.where(ReviewItem.id.not_in(skip))
+    query = query.order_by(*QUEUE_ORDER).limit(1)
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=ReviewItem)
+    return session.scalar(query)
+
+
+def _held_by_someone(item: ReviewItem, now: dt.datetime) -> bool:
+    return (item.state == "claimed" and item.lease_expires_at is not None
+            and aware(item.lease_expires_at) > now)
+
+
+def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_seconds: int,
+          now: dt.datetime | None = None) -> ReviewItem:
+    """Lease an item to ``actor`` (reviewer or above) for ``lease_seconds``.
+
+    ``item_id=None`` takes the next eligible item in queue order (:class:`NotFound` when there
+    is none). A named item that is held by someone else, final, the actor's own submission,
+    awaiting a senior second review (for a non-senior) or first-reviewed by the actor in this
+    round is refused with :class:`ReviewConflict`."""
+    require_role(actor, "reviewer")
+    if lease_seconds <= 0:
+        raise InputError("lease_seconds must be positive")
+    now = now or utcnow()
+    lease = dt.timedelta(seconds=lease_seconds)
+    if item_id is None:
+        tried: list[int] = []
+        for _ in range(_CLAIM_ATTEMPTS):
+            candidate = _next_candidate(session, actor, now, tried)
+            if candidate is None:
+                break
+            previous = session.get(ReviewItem, candidate)
+            holder = previous.claimed_by if previous is not None else None
+            if _take(session, actor, candidate, now, lease):
+                return _claimed(session, actor, candidate, holder, now)
+            tried.append(candidate)
+        raise NotFound("no item in the queue is waiting for you")
+    item = get_item(session, actor, item_id)
+    if item.state not in OPEN_STATES:
+        raise ReviewConflict(f"item {item_id} is {item.state}; it cannot be claimed")
+    refuse_ineligible(item, actor)
+    if _held_by_someone(item, now) and item.claimed_by == actor.user_id:
+        # Renewing one's own live lease.
+        item.lease_expires_at = now + lease
+        item.updated_at = now
+        session.flush()
+        audit.record(session, "claim", actor.audit_name, subject(item.id),
+                     {"lease_expires_at": iso(now + lease), "renewed": True})
+        return item
+    holder = item.claimed_by
+    if not _take(session, actor, item.id, now, lease):
+        session.refresh(item)
+        if _held_by_someone(item, now):
+            who = username_of(session, item.claimed_by) or "someone else"
+            raise ReviewConflict(f"item {item_id} is claimed by {who} until "
+                                 f"{iso(aware(item.lease_expires_at or now))}")
+        raise ReviewConflict(f"item {item_id} is {item.state}; it cannot be claimed")
+    return _claimed(session, actor, item.id, holder, now)
+
+
+def _claimed(session: Session, actor: Actor, item_id: int, previous_holder: int | None,
+             now: dt.datetime) -> ReviewItem:
+    item = session.get(ReviewItem, item_id, populate_existing=True)
+    if item is None:  # pragma: no cover - the row was just updated in this transaction
+        raise NotFound(f"no review item {item_id}")
+    if previous_holder is not None and previous_holder != actor.user_id:
+        audit.record(session, "release", SYSTEM, subject(item_id), {
+            "reason": "lease expired", "held_by": username_of(session, previous_holder)})
+    audit.record(session, "claim", actor.audit_name, subject(item_id), {
+        "lease_expires_at": iso(item.lease_expires_at or now)})
+    return item
+
+
+def release(session: Session, actor: Actor, item_id: int) -> ReviewItem:
+    """Give a claim back (its holder only); the item is queued again."""
+    item = get_item(session, actor, item_id)
+    if item.state != "claimed" or item.claimed_by != actor.user_id:
+        raise ReviewConflict(f"you do not hold item {item_id}")
+    result = session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.state == "claimed",
+               ReviewItem.claimed_by == actor.user_id)
+        .values(state="queued", claimed_by=None, lease_expires_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise ReviewConflict(f"you do not hold item {item_id}")
+    session.refresh(item)
+    audit.record(session, "release", actor.audit_name, subject(item_id), {"reason": "released"})
+    return item
+
+
+def expire_leases(session: Session, now: dt.datetime | None = None) -> int:
+    """Queue again every claimed item whose lease has lapsed; returns how many.
+
+    The rows are locked first (skipping rows a concurrent claim holds) and audited afterwards,
+    so this never waits for a row while holding the audit log's append lock."""
+    now = now or utcnow()
+    query = select(ReviewItem.id, ReviewItem.claimed_by).where(
+        ReviewItem.state == "claimed", ReviewItem.lease_expires_at <= now
+    ).order_by(ReviewItem.id)
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=ReviewItem)
+    expired: list[tuple[int, int | None]] = []
+    for item_id, holder in session.execute(query).all():
+        result = session.execute(
+            update(ReviewItem)
+            .where(ReviewItem.id == item_id, ReviewItem.state == "claimed",
+                   ReviewItem.lease_expires_at <= now)
+            .values(state="queued", claimed_by=None, lease_expires_at=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            expired.append((item_id, holder))
+    for item_id, holder in expired:
+        audit.record(session, "release", SYSTEM, subject(item_id),
+                     {"reason": "lease expired", "held_by": username_of(session, holder)})
+    session.expire_all()
+    return len(expired)

@@ -1,0 +1,170 @@
+"""Reviews and decisions: one reviewer's outcome on a claimed item and, when the rules allow, the
+item's final decision; comments and wellness reveals.
+
+* The reviewer must hold a live claim; nobody reviews their own submission.
+* ``request_changes`` needs a comment (it goes to the submitter).
+* Approving an item whose screening said ``block`` is an **override**: a senior reviewer (or
+  admin) only, with a written reason, audited as ``override``.
+* **Two-person rule** (any ``minor.*`` finding): reviews come in rounds of two. The first leaves
+  the item queued awaiting a senior; a second review by a different senior that concurs makes
+  it final; one that disagrees closes the round (both kept) and queues the item for a new round.
+* A final decision is audited (``review`` then ``decision``) and announced to webhook
+  subscribers in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
+from clearance.review import audit
+from clearance.review.access import Actor, require_role
+from clearance.review.claims import refuse_ineligible
+from clearance.review.items import (
+    FINAL_STATE,
+    FINAL_STATE_OUTCOME,
+    aware,
+    get_item,
+    is_postgres,
+    iso,
+    open_review,
+    subject,
+    username_of,
+    utcnow,
+)
+from clearance.storage.review_models import OUTCOMES, Comment, Review, ReviewItem
+
+MAX_COMMENT_CHARS: Final = 10_000
+
+
+def _locked_item(session: Session, actor: Actor, item_id: int) -> ReviewItem:
+    """The item re-read from the database, row-locked on PostgreSQL until the transaction ends."""
+    get_item(session, actor, item_id)
+    query = select(ReviewItem).where(ReviewItem.id == item_id).execution_options(
+        populate_existing=True)
+    if is_postgres(session):
+        query = query.with_for_update(of=ReviewItem)
+    item = session.scalar(query)
+    if item is None:
+        raise NotFound(f"no review item {item_id}")
+    session.refresh(item, ["reviews"])
+    return item
+
+
+def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason: str = "",
+           comment: str = "", now: dt.datetime | None = None) -> ReviewItem:
+    """Record ``actor``'s review of a claimed item and, when the rules allow, the final decision.
+
+    Refused (:class:`ReviewConflict`) unless the actor holds a live claim on it; never one's own
+    submission; approving a screening ``block`` needs a senior and a written reason; on a
+    two-person item the second review must be a senior's and by someone else. ``request_changes``
+    needs a comment (:class:`InputError`)."""
+    require_role(actor, "reviewer")
+    if outcome not in OUTCOMES:
+        raise InputError(f"unknown outcome {outcome!r} (one of {', '.join(OUTCOMES)})")
+    reason, comment = reason.strip(), comment.strip()
+    if outcome == "request_changes" and not comment:
+        raise InputError("request_changes needs a comment telling the submitter what to change")
+    now = now or utcnow()
+    item = _locked_item(session, actor, item_id)
+    if item.state != "claimed" or item.claimed_by != actor.user_id:
+        raise ReviewConflict(f"claim item {item_id} first")
+    if item.lease_expires_at is None or aware(item.lease_expires_at) <= now:
+        raise ReviewConflict(f"your lease on item {item_id} expired; claim it again")
+    refuse_ineligible(item, actor)
+    is_override = outcome == "approve" and item.screening_decision == "block"
+    if is_override:
+        if not actor.is_senior:
+            raise ReviewConflict("approving an item that screening blocked is an override: it "
+                                 "needs a senior reviewer")
+        if not reason:
+            raise ReviewConflict("approving an item that screening blocked is an override: "
+                                 "write the reason")
+    first = open_review(item)
+    review = Review(item_id=item.id, reviewer_id=actor.user_id, outcome=outcome, reason=reason,
+                    final=False, created_at=now)
+    session.add(review)
+    if not item.needs_two:
+        final, round_reviews = True, [review]
+    elif first is None:
+        final, round_reviews = False, [review]
+    else:
+        final, round_reviews = first.outcome == outcome, [first, review]
+    item.claimed_by, item.lease_expires_at, item.updated_at = None, None, now
+    if final:
+        review.final = True
+        item.state, item.decided_at = FINAL_STATE[outcome], now
+    else:
+        item.state = "queued"
+    session.flush()
+    reviewers = [username_of(session, r.reviewer_id) or "" for r in round_reviews]
+    step = ("single" if not item.needs_two else "first" if first is None
+            else "concurring" if final else "disagreeing")
+    audit.record(session, "review", actor.audit_name, subject(item.id), {
+        "review_id": review.id, "outcome": outcome, "reason": reason, "step": step,
+        "final": final,
+    })
+    if final:
+        audit.record(session, "decision", actor.audit_name, subject(item.id), {
+            "outcome": outcome, "state": item.state, "reviewers": reviewers,
+            "screening_decision": item.screening_decision, "reason": reason,
+        })
+        if is_override:
+            audit.record(session, "override", actor.audit_name, subject(item.id), {
+                "screening_decision": "block", "outcome": outcome, "reviewers": reviewers,
+                "reasons": [r.reason for r in round_reviews],
+            })
+    if comment:
+        _add_comment(session, actor, item, comment, now)
+    if final:
+        _announce(session, item, reviewers)
+    return item
+
+
+def _announce(session: Session, item: ReviewItem, reviewers: list[str]) -> None:
+    from clearance.review import webhooks  # imported late: webhooks imports httpx
+
+    version = item.version
+    asset = version.asset
+    webhooks.enqueue(session, "decision", {
+        "item_id": item.id, "version_id": version.id, "title_id": asset.title_id,
+        "asset": {"kind": asset.kind, "locale": asset.locale, "channel": asset.channel},
+        "outcome": FINAL_STATE_OUTCOME[item.state], "screening_decision": item.screening_decision,
+        "policy_version": item.policy_version, "reviewers": reviewers,
+        "decided_at": iso(item.decided_at or utcnow()),
+    })
+
+
+# -- comments and reveals------------------------------------------------------------------
+
+def _add_comment(session: Session, actor: Actor, item: ReviewItem, body: str,
+                 now: dt.datetime) -> Comment:
+    if not body:
+        raise InputError("a comment needs some text")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise InputError(f"a comment is at most {MAX_COMMENT_CHARS} characters")
+    row = Comment(item_id=item.id, author_id=actor.user_id, body=body, created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, "comment", actor.audit_name, subject(item.id),
+                 {"comment_id": row.id, "body": body})
+    return row
+
+
+def add_comment(session: Session, actor: Actor, item_id: int, body: str) -> Comment:
+    """A comment on an item by a reviewer or by a member of the item's team."""
+    item = get_item(session, actor, item_id)
+    return _add_comment(session, actor, item, body.strip(), utcnow())
+
+
+def record_reveal(session: Session, actor: Actor, item_id: int) -> None:
+    """Audit that ``actor`` (reviewer or above) revealed the item's image unblurred."""
+    if not actor.at_least("reviewer"):
+        raise Forbidden("revealing is recorded for reviewers; this needs the reviewer role")
+    item = get_item(session, actor, item_id)
+    audit.record(session, "reveal", actor.audit_name, subject(item.id),
+                 {"version_id": item.version_id})
