@@ -48,6 +48,10 @@ def _register() -> None:
     cli.add_command(demo.demo)
     from clearance.cli import users as users_cli
     cli.add_command(users_cli.users)
+    from clearance.cli import audit as audit_cli
+    cli.add_command(audit_cli.audit_group)
+    from clearance.cli import webhooks as webhooks_cli
+    cli.add_command(webhooks_cli.webhooks_group)
 
 
 _register()

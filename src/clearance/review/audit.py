@@ -114,8 +114,9 @@ def verify(session: Session) -> ChainReport:
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
     for event in rows:
         if event.seq != expected_seq:
-            return ChainReport(checked, event.seq,
-                               f"event {expected_seq} is missing (next is {event.seq})")
+            return ChainReport(checked, expected_seq,
+                               f"event {expected_seq} is missing (deleted? the next is "
+                               f"{event.seq})")
         if event.prev_hash != prev_hash:
             return ChainReport(checked, event.seq,
                                f"event {event.seq} does not link to event {event.seq - 1}'s hash")

@@ -34,7 +34,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import InputError, NotFound
@@ -146,9 +146,14 @@ def enqueue(session: Session, event_type: str, payload: Mapping[str, Any]
                   for s in subs]
     session.add_all(deliveries)
     session.flush()
+    # wake running workers once the deliveries are visible to them, i.e. after the commit
+    event.listen(session, "after_commit", _notify_listeners, once=True)
+    return deliveries
+
+
+def _notify_listeners(_session: Session) -> None:
     for listener in list(_listeners):
         listener()
-    return deliveries
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -179,10 +184,16 @@ def _backoff(backoff_s: float, attempts: int) -> float:
 
 def _claim_due(engine: Engine, now: dt.datetime, limit: int, lease_s: float
                ) -> list[tuple[int, str, str, str, str]]:
-    """Pick due pending deliveries and push their ``next_attempt_at`` past the attempt, so a
-    second worker (or process) does not send them too. PostgreSQL: ``FOR UPDATE SKIP LOCKED``."""
+    """Pick due pending deliveries and push their ``next_attempt_at`` past the attempt, so
+    another worker (thread or process) does not send them too.
+
+    PostgreSQL skips rows another worker has locked (``FOR UPDATE SKIP LOCKED``); on every
+    backend the push is a conditional UPDATE (still pending and due) whose row count is checked,
+    so two workers that read the same row cannot both claim it.
+    """
     with session_scope(engine) as session:
-        query = (select(WebhookDelivery)
+        query = (select(WebhookDelivery.id, WebhookDelivery.event_type, WebhookSubscription.url,
+                        WebhookSubscription.secret, WebhookDelivery.payload)
                  .join(WebhookSubscription)
                  .where(WebhookDelivery.status == "pending",
                         WebhookDelivery.next_attempt_at <= now,
@@ -191,11 +202,17 @@ def _claim_due(engine: Engine, now: dt.datetime, limit: int, lease_s: float
                  .limit(limit))
         if engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
+        lease_until = now + dt.timedelta(seconds=lease_s)
         claimed = []
-        for delivery in session.execute(query).scalars():
-            delivery.next_attempt_at = now + dt.timedelta(seconds=lease_s)
-            claimed.append((delivery.id, delivery.event_type, delivery.subscription.url,
-                            delivery.subscription.secret, delivery.payload))
+        for row in session.execute(query).all():
+            result = session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == row.id, WebhookDelivery.status == "pending",
+                       WebhookDelivery.next_attempt_at <= now)
+                .values(next_attempt_at=lease_until)
+                .execution_options(synchronize_session=False))
+            if getattr(result, "rowcount", 0) == 1:
+                claimed.append((row.id, row.event_type, row.url, row.secret, row.payload))
         return claimed
 
 
@@ -232,10 +249,12 @@ def deliver_due(engine: Engine, *, now: dt.datetime | None = None,
     try:
         for delivery_id, event_type, url, secret, body in claimed:
             code, error = _post(http, delivery_id, event_type, url, secret, body, timeout_s)
-            finished = _utcnow()
+            finished = when if now is not None else _utcnow()
             with session_scope(engine) as session:
                 delivery = session.get_one(WebhookDelivery, delivery_id)
                 delivery.attempts += 1
+                log.info("webhook delivery %s to %s: attempt %s -> %s", delivery_id, url,
+                         delivery.attempts, code if code is not None else error)
                 delivery.last_status_code = code
                 delivery.last_error = error
                 if error is None:

@@ -1,0 +1,93 @@
+"""``clearance webhooks add|list|remove|deliveries``: manage decision webhooks from the shell.
+
+Subscriptions and deliveries live in the database (``docs/webhooks.md``); ``clearance serve``
+sends them. The secret is printed once on ``add`` because the subscriber needs it to verify
+signatures; ``list`` never shows it.
+"""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from clearance.cli.catalog import _stdout
+from clearance.cli.common import err_console, handle_errors
+from clearance.review import webhooks as hooks
+from clearance.settings import get_settings
+from clearance.storage import migrated_engine, session_scope
+from clearance.storage.review_models import DELIVERY_STATES
+
+#: The audit actor for changes made from the shell (the API records the admin user instead).
+SYSTEM = "system"
+
+
+@click.group("webhooks")
+def webhooks_group() -> None:
+    """Signed decision webhooks: subscriptions and the delivery log."""
+
+
+@webhooks_group.command("add")
+@click.argument("url")
+@click.option("--secret", default=None, metavar="S",
+              help="Signing secret (at least 16 characters); generated when omitted.")
+@handle_errors
+def add(url: str, secret: str | None) -> None:
+    """Subscribe URL to decisions; prints the signing secret once."""
+    with (migrated_engine(get_settings().resolved_database_url) as engine,
+          session_scope(engine) as session):
+        sub, key = hooks.subscribe(session, SYSTEM, url, secret)
+        sub_id = sub.id
+    click.echo(f"webhook {sub_id} -> {url}")
+    click.echo(f"secret: {key}")
+    err_console.print("Store this secret now: it is not shown again.", markup=False)
+
+
+@webhooks_group.command("list")
+@handle_errors
+def list_() -> None:
+    """Active subscriptions (without their secrets)."""
+    with (migrated_engine(get_settings().resolved_database_url) as engine,
+          session_scope(engine) as session):
+        subs = hooks.list_subscriptions(session)
+        table = Table("id", "url", "events", "created")
+        for sub in subs:
+            table.add_row(str(sub.id), sub.url, ",".join(sub.events), f"{sub.created_at:%Y-%m-%d}")
+    if not subs:
+        click.echo("no webhook subscriptions")
+        return
+    _stdout().print(table)
+
+
+@webhooks_group.command("remove")
+@click.argument("sub_id", metavar="ID", type=int)
+@handle_errors
+def remove(sub_id: int) -> None:
+    """Deactivate subscription ID (its delivery log is kept)."""
+    with (migrated_engine(get_settings().resolved_database_url) as engine,
+          session_scope(engine) as session):
+        hooks.unsubscribe(session, SYSTEM, sub_id)
+    click.echo(f"webhook {sub_id} removed")
+
+
+@webhooks_group.command("deliveries")
+@click.option("--status", type=click.Choice(DELIVERY_STATES), default=None,
+              help="Only deliveries in this state.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@handle_errors
+def deliveries(status: str | None, limit: int) -> None:
+    """The delivery log, newest first: attempts, last status code or error."""
+    with (migrated_engine(get_settings().resolved_database_url) as engine,
+          session_scope(engine) as session):
+        rows = hooks.list_deliveries(session, status=status, limit=limit)
+        table = Table("id", "webhook", "event", "status", "attempts", "last code", "last error",
+                      "next attempt")
+        for d in rows:
+            table.add_row(str(d.id), str(d.subscription_id), d.event_type, d.status,
+                          str(d.attempts), "" if d.last_status_code is None
+                          else str(d.last_status_code), (d.last_error or "")[:60],
+                          f"{d.next_attempt_at:%Y-%m-%d %H:%M:%S}" if d.status == "pending"
+                          else "")
+    if not rows:
+        click.echo("no deliveries")
+        return
+    _stdout().print(table)
