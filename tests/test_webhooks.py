@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from clearance.cli.main import cli
 from clearance.errors import InputError, NotFound
 from clearance.review import audit, webhooks
+from clearance.settings import Settings
 from clearance.storage import make_engine, session_scope, upgrade
 from clearance.storage.review_models import WebhookDelivery
 
@@ -250,7 +251,10 @@ def test_deliver_due_honours_now(engine: Engine, receiver: Receiver) -> None:
 
 
 def test_worker_delivers_in_the_background(engine: Engine, receiver: Receiver) -> None:
-    worker = webhooks.WebhookWorker(engine, max_attempts=3, interval_s=30, **FAST)
+    settings = Settings(webhook_max_attempts=3, webhook_backoff_seconds=0.05,
+                        webhook_timeout_seconds=2)
+    worker = webhooks.WebhookWorker.from_settings(engine, settings, interval_s=30)
+    assert (worker.max_attempts, worker.backoff_s, worker.timeout_s) == (3, 0.05, 2)
     worker.start()
     try:
         assert worker.running

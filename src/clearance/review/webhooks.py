@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from clearance.errors import InputError, NotFound
 from clearance.review import audit
 from clearance.review.audit import canonical
+from clearance.settings import Settings
 from clearance.storage.db import session_scope
 from clearance.storage.review_models import WebhookDelivery, WebhookSubscription
 
@@ -294,8 +295,9 @@ class WebhookWorker:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def from_settings(cls, engine: Engine, settings: Any, *, interval_s: float = 1.0
+    def from_settings(cls, engine: Engine, settings: Settings, *, interval_s: float = 1.0
                       ) -> WebhookWorker:
+        """A worker with ``CLEARANCE_WEBHOOK_*`` attempts, backoff and timeout."""
         return cls(engine, max_attempts=settings.webhook_max_attempts,
                    backoff_s=settings.webhook_backoff_seconds,
                    timeout_s=settings.webhook_timeout_seconds, interval_s=interval_s)
