@@ -547,3 +547,14 @@ def test_item_context(world: World) -> None:
     assert ctx["comments"] == []
     with Session(world.engine) as s:
         assert queue.item_context(s, world.bob, first)["comments"][0]["body"] == "too suggestive"
+
+
+def test_docs_describe_every_state_outcome_and_filter() -> None:
+    from pathlib import Path
+
+    from clearance.storage.review_models import ITEM_STATES, OUTCOMES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "review.md").read_text("utf-8")
+    for word in (*ITEM_STATES, *OUTCOMES, "rule", "title", "locale", "older_than_hours",
+                 "CLEARANCE_REVIEW_LEASE_SECONDS"):
+        assert f"`{word}`" in text, f"docs/review.md does not mention `{word}`"
