@@ -129,6 +129,9 @@ def upload_batch(actor: SubmitterDep, session: SessionDep, state: StateDep,
         items = [submit_content(session, state, actor, spec, c)[0] for c in contents]
         return JSONResponse({"items": views.item_list(session, actor, items)}, status_code=201)
     steps = [(name, _step(state, actor, spec, name, raw)) for name, raw in inputs]
+    # The job writes in transactions of its own: end this request's first (SQLite allows one
+    # writer, and authenticating may have written the token's last use).
+    session.commit()
     job = state.jobs.submit(actor.user_id, steps)
     url = f"/api/jobs/{job.id}"
     return JSONResponse({"job": job.to_dict(), "url": url}, status_code=202,
