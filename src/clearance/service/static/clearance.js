@@ -1,0 +1,108 @@
+/* Clearance review UI: keyboard shortcuts and the audited Reveal without a page reload.
+   Everything also works without this file (plain forms); nothing here is fetched from elsewhere. */
+(function () {
+  "use strict";
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" ||
+      (target && target.isContentEditable);
+  }
+
+  /* ---- queue / list navigation: j/k select a row, Enter or o opens it ---- */
+  var rows = Array.prototype.slice.call(
+    document.querySelectorAll("table[data-nav] tbody tr[data-href]"));
+  var current = -1;
+  function select(i) {
+    if (!rows.length) { return; }
+    i = Math.max(0, Math.min(rows.length - 1, i));
+    if (current >= 0) { rows[current].classList.remove("selected"); }
+    current = i;
+    rows[i].classList.add("selected");
+    rows[i].scrollIntoView({ block: "nearest" });
+  }
+  rows.forEach(function (row, i) {
+    row.addEventListener("click", function (e) {
+      if (e.target.closest("a, button, input, form")) { return; }
+      select(i);
+    });
+    row.addEventListener("dblclick", function () { window.location = row.dataset.href; });
+  });
+
+  /* ---- Reveal: POST (the server records it in the audit log), then unblur that one image ---- */
+  document.querySelectorAll("form.js-reveal").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = form.querySelector("button");
+      if (button) { button.disabled = true; }
+      fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (resp) {
+        if (!resp.ok) { throw new Error("reveal refused (" + resp.status + ")"); }
+        var frame = document.getElementById(form.dataset.frame);
+        if (frame) { frame.classList.remove("blurred"); frame.dataset.revealed = "1"; }
+        var note = document.createElement("span");
+        note.className = "muted";
+        note.textContent = "revealed (recorded in the audit log)";
+        form.replaceWith(note);
+      }).catch(function (err) {
+        if (button) { button.disabled = false; }
+        window.alert(err.message);
+      });
+    });
+  });
+
+  /* ---- help overlay ---- */
+  var help = document.getElementById("help");
+  function toggleHelp(open) {
+    if (!help) { return; }
+    help.classList.toggle("open", open === undefined ? !help.classList.contains("open") : open);
+  }
+  if (help) {
+    help.addEventListener("click", function (e) { if (e.target === help) { toggleHelp(false); } });
+  }
+
+  function submit(selector) {
+    var form = document.querySelector(selector);
+    if (!form) { return false; }
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    return true;
+  }
+
+  function pickOutcome(value) {
+    var form = document.getElementById("decision-form");
+    if (!form) { return; }
+    var radio = form.querySelector("input[name=outcome][value=" + value + "]");
+    if (!radio) { return; }
+    radio.checked = true;
+    var field = form.querySelector(value === "request_changes" ? "[name=comment]" : "[name=reason]");
+    if (field) { field.focus(); }
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) { return; }
+    if (e.key === "Escape") { toggleHelp(false); if (typing(e.target)) { e.target.blur(); } return; }
+    if (typing(e.target)) { return; }
+    switch (e.key) {
+      case "?": toggleHelp(); break;
+      case "j": select(current + 1); break;
+      case "k": select(current < 0 ? 0 : current - 1); break;
+      case "Enter": case "o":
+        if (current >= 0) { window.location = rows[current].dataset.href; } else { return; }
+        break;
+      case "c":
+        if (current >= 0 && rows[current].querySelector("form.js-claim")) {
+          var f = rows[current].querySelector("form.js-claim");
+          if (f.requestSubmit) { f.requestSubmit(); } else { f.submit(); }
+        } else if (!submit("#claim-form")) { submit("#claim-next-form"); }
+        break;
+      case "r": submit("form.js-reveal"); break;
+      case "a": pickOutcome("approve"); break;
+      case "x": pickOutcome("reject"); break;
+      case "e": pickOutcome("request_changes"); break;
+      default: return;
+    }
+    e.preventDefault();
+  });
+})();

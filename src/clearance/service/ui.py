@@ -1,0 +1,252 @@
+"""The review web UI: server-rendered pages over plain forms (``ui.router``, mounted at ``/``).
+
+Pages (see ``docs/ui.md``): ``/login``, ``/`` (the queue for reviewers, ``/mine`` for
+submitters), ``/queue`` with filters and claim-next, ``/items/{id}`` (in
+:mod:`clearance.service.ui_items`), ``/mine``, ``/audit`` (senior reviewers and admins) and
+``/settings`` (the blur preference). Every state change goes through
+:mod:`clearance.review.queue` / :mod:`clearance.review.access`, so the UI, the API and the
+command line share one set of rules and one audit log; this module only reads forms, calls them
+and renders the result. Authentication, CSRF and error pages are in
+:mod:`clearance.service.ui_base`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearance.errors import Forbidden, InputError, Unauthenticated
+from clearance.review import access, audit, queue
+from clearance.service.ui_base import (
+    LOGIN_CSRF_COOKIE,
+    LOGIN_FORM_MAX_AGE,
+    LoginRequired,
+    Page,
+    UIRoute,
+    db,
+    page_actor,
+    query_params,
+    redirect,
+    render,
+    safe_next,
+    set_session_cookie,
+    state_of,
+)
+from clearance.service.ui_items import router as items_router
+from clearance.storage.review_models import ITEM_STATES, AuditEvent, ReviewItem, User
+
+router = APIRouter(route_class=UIRoute, include_in_schema=False)
+router.include_router(items_router)
+
+QUEUE_PAGE = 50
+AUDIT_PAGE = 100
+Csrf = Annotated[str, Form()]
+
+
+# -- login and logout ----------------------------------------------------------------------
+
+def _login_form(request: Request, *, next_url: str, error: str | None = None,
+                username: str | None = None, status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, status_code=status_code, login_csrf=token,
+                      next=next_url, error=error, username=username)
+    settings = state_of(request).settings
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=LOGIN_FORM_MAX_AGE, httponly=True,
+                        samesite="lax", path="/login",
+                        secure=settings.environment != "development")
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The login form (or straight on, for someone already logged in)."""
+    target = safe_next(next)
+    with db(request) as session:
+        try:
+            page_actor(request, session)
+        except LoginRequired:
+            return _login_form(request, next_url=target)
+    return redirect(target)
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", csrf: Csrf = "",
+          next: Annotated[str, Form()] = "/") -> Response:
+    """Check the password and start a session (a signed cookie carrying a CSRF token)."""
+    target = safe_next(next)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not csrf or not expected or not secrets.compare_digest(csrf, expected):
+        return _login_form(request, next_url=target, username=username, status_code=403,
+                           error="The login form expired; please try again.")
+    state = state_of(request)
+    try:
+        with db(request) as session:
+            actor = access.login(session, username.strip(), password)
+    except Unauthenticated as exc:
+        return _login_form(request, next_url=target, username=username, status_code=401,
+                           error=exc.message[:1].upper() + exc.message[1:] + ".")
+    value, _csrf = access.new_session_cookie(state.secret, actor.user_id)
+    response = redirect(target)
+    set_session_cookie(response, state.settings, value)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Csrf = "") -> Response:
+    """End the session (the cookie is dropped; it carries no server-side state)."""
+    with db(request) as session:
+        page_actor(request, session, csrf=csrf)
+    response = redirect("/login")
+    response.delete_cookie(access.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """Reviewers start at the queue, submitters at their items."""
+    with db(request) as session:
+        page = page_actor(request, session)
+    return redirect("/queue" if page.is_reviewer else "/mine")
+
+
+# -- the queue -----------------------------------------------------------------------------
+
+def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    return {uid: name for uid, name in rows}
+
+
+def _row(item: ReviewItem, names: dict[int, str]) -> dict[str, Any]:
+    asset = item.version.asset
+    claimed = item.state == "claimed" and item.claimed_by is not None
+    return {"item": item, "title_id": asset.title_id, "title_name": asset.title.original_title,
+            "claimed_by": names.get(item.claimed_by or 0) if claimed else None,
+            "awaiting": queue.awaiting_senior(item), "claimable": item.state == "queued"}
+
+
+def _hours(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise InputError(f"'older than' must be a number of hours, not {value!r}") from exc
+
+
+@router.get("/queue")
+def queue_page(request: Request, rule: str | None = None, title: str | None = None,
+               locale: str | None = None, older: str | None = None, state: str = "open",
+               offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """The queue, highest risk first, with filters and claim-next."""
+    flt = queue.QueueFilter(rule=rule or None, title_id=title or None, locale=locale or None,
+                            older_than_hours=_hours(older), state=state or "open")
+    with db(request) as session:
+        page = page_actor(request, session)
+        items = queue.list_queue(session, page.actor, flt, limit=QUEUE_PAGE + 1, offset=offset)
+        has_more = len(items) > QUEUE_PAGE
+        items = items[:QUEUE_PAGE]
+        names = _usernames(session, {i.claimed_by for i in items if i.claimed_by is not None})
+        rows = [_row(i, names) for i in items]
+        filters = dict(query_params(request, "rule", "title", "locale", "older", "state"))
+        return render(request, "queue.html", page, rows=rows, filters=filters,
+                      states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,
+                      next_query=urlencode({**filters, "offset": offset + QUEUE_PAGE}),
+                      prev_query=urlencode({**filters,
+                                            "offset": max(0, offset - QUEUE_PAGE)}))
+
+
+@router.post("/queue/claim-next")
+def claim_next(request: Request, csrf: Csrf = "") -> Response:
+    """Claim the next item this reviewer may take, and open it."""
+    with db(request) as session:
+        page = page_actor(request, session, csrf=csrf)
+        item = queue.claim(session, page.actor, None,
+                           lease_seconds=state_of(request).settings.review_lease_seconds)
+        item_id = item.id
+    return redirect(f"/items/{item_id}")
+
+
+# -- the submitter's items -----------------------------------------------------------------
+
+@router.get("/mine")
+def mine(request: Request) -> Response:
+    """The items of the viewer's team (or their own submissions), with decisions and comments."""
+    with db(request) as session:
+        page = page_actor(request, session)
+        items = queue.list_submitted(session, page.actor, limit=200)
+        rows = []
+        for item in items:
+            row = _row(item, {})
+            row["comments"] = [{"author": c.author.username, "body": c.body,
+                                "created_at": c.created_at} for c in item.comments]
+            rows.append(row)
+        heading = "Submitted by my team" if page.is_reviewer else "My items"
+        return render(request, "mine.html", page, rows=rows, heading=heading)
+
+
+# -- settings ------------------------------------------------------------------------------
+
+@router.get("/settings")
+def settings_page(request: Request, saved: int = 0) -> Response:
+    with db(request) as session:
+        page = page_actor(request, session)
+        return render(request, "settings.html", page, saved=bool(saved))
+
+
+@router.post("/settings")
+def save_settings(request: Request, csrf: Csrf = "",
+                  blur_images: Annotated[str | None, Form()] = None) -> Response:
+    """The wellness preference (a checkbox: absent means unticked); the change is audited."""
+    with db(request) as session:
+        page = page_actor(request, session, csrf=csrf)
+        access.set_blur_preference(session, page.actor, blur_images is not None)
+    return redirect("/settings?saved=1")
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+def _require_senior(page: Page) -> None:
+    if not page.is_senior:
+        raise Forbidden("the audit log is for senior reviewers and admins "
+                        f"({page.actor.username} is {page.actor.role})")
+
+
+@router.get("/audit")
+def audit_page(request: Request, subject: str | None = None, type: str | None = None,
+               actor: str | None = None,
+               before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    """Audit events, newest first, with filters and the hash chain's status."""
+    with db(request) as session:
+        page = page_actor(request, session)
+        _require_senior(page)
+        query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(AUDIT_PAGE + 1)
+        if subject:
+            query = query.where(AuditEvent.subject == subject.strip())
+        if type:
+            query = query.where(AuditEvent.type == type)
+        if actor:
+            query = query.where(AuditEvent.actor == actor.strip())
+        if before:
+            query = query.where(AuditEvent.seq < before)
+        found = list(session.scalars(query))
+        events = []
+        for e in found[:AUDIT_PAGE]:
+            row = audit.as_dict(e)
+            row["data"] = e.data
+            kind, _, ident = e.subject.partition(":")
+            row["item_id"] = int(ident) if kind == "item" and ident.isdigit() else None
+            events.append(row)
+        filters = dict(query_params(request, "subject", "type", "actor"))
+        older = (urlencode({**filters, "before": found[AUDIT_PAGE - 1].seq})
+                 if len(found) > AUDIT_PAGE else None)
+        return render(request, "audit.html", page, events=events, filters=filters,
+                      types=audit.EVENT_TYPES, chain=audit.verify(session), older_query=older)

@@ -1,0 +1,263 @@
+"""Plumbing shared by the review UI's pages: templates, who is asking, CSRF and error pages.
+
+The UI is server-rendered HTML over plain forms, authenticated by the signed session cookie of
+:mod:`clearance.review.access` (never by API tokens: a browser page is always a session).
+
+* **Who is asking.** :func:`page_actor` reads the cookie and loads the user; with no cookie, an
+  expired or an invalid one it raises :class:`LoginRequired`, which :class:`UIRoute` turns into a
+  redirect to ``/login?next=<the page>`` rather than the API's 401 problem.
+* **CSRF.** Every form carries the session's CSRF token in a hidden ``csrf`` field (the
+  ``csrf_field`` template macro); a POST whose token is missing or wrong is refused with 403
+  before anything is read or changed. The login form, which comes before any session, uses a
+  double-submit cookie instead (:data:`LOGIN_CSRF_COOKIE`).
+* **Transactions.** Each handler opens its own :func:`~clearance.storage.db.session_scope`, so a
+  refused action rolls back whole before the error page is shown; :class:`UIRoute` renders
+  Clearance errors as an HTML page with the right status (404, 403, 409, 422) and a way back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from clearance.errors import (
+    AccessError,
+    ClearanceError,
+    Forbidden,
+    InputError,
+    NotFound,
+    ReviewConflict,
+    Unauthenticated,
+)
+from clearance.review import access
+from clearance.service.deps import get_state
+from clearance.service.state import ServiceState
+from clearance.settings import Settings
+from clearance.storage.db import session_scope
+from clearance.storage.review_models import User
+
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
+#: The login form's CSRF token (double-submit: the form field must equal this cookie).
+LOGIN_CSRF_COOKIE: Final = "clearance_login_csrf"
+#: How long a login form stays usable (seconds).
+LOGIN_FORM_MAX_AGE: Final = 3600
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+class LoginRequired(Exception):
+    """No usable session: the page redirects to the login form (with ``next``)."""
+
+    def __init__(self, message: str = "log in to continue") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Who is looking at a page: the actor, their CSRF token and their display preferences."""
+
+    actor: access.Actor
+    csrf: str
+    display_name: str
+    blur_images: bool
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.actor.at_least("reviewer")
+
+    @property
+    def is_senior(self) -> bool:
+        return self.actor.is_senior
+
+
+def state_of(request: Request) -> ServiceState:
+    return get_state(request)
+
+
+def settings_of(request: Request) -> Settings:
+    return get_state(request).settings
+
+
+@contextmanager
+def db(request: Request) -> Iterator[Session]:
+    """One unit of work for a UI handler: commit on success, roll back on any error."""
+    with session_scope(get_state(request).engine) as session:
+        yield session
+
+
+def _cookie_value(request: Request) -> str:
+    value = request.cookies.get(access.SESSION_COOKIE)
+    if not value:
+        raise LoginRequired()
+    return value
+
+
+def page_actor(request: Request, session: Session, *, csrf: str | None = None) -> Page:
+    """The viewer of a page. For a POST pass the submitted ``csrf`` form field: a missing or
+    wrong token is refused (:class:`Forbidden`) before anything else happens."""
+    state = get_state(request)
+    settings, secret = state.settings, state.secret
+    value = _cookie_value(request)
+    try:
+        _uid, session_csrf = access.read_session_cookie(secret, value, settings.session_max_age)
+    except Unauthenticated as exc:
+        raise LoginRequired(exc.message) from exc
+    if csrf is not None and not hmac.compare_digest(csrf.encode(), session_csrf.encode()):
+        raise Forbidden("the form's CSRF token is missing or wrong; reload the page and retry")
+    try:
+        actor = access.actor_from_session(session, secret, value, settings.session_max_age)
+    except Unauthenticated as exc:
+        raise LoginRequired(exc.message) from exc
+    user = session.get(User, actor.user_id)
+    if user is None:  # pragma: no cover - actor_from_session checked it
+        raise LoginRequired()
+    return Page(actor=actor, csrf=session_csrf, display_name=user.display_name,
+                blur_images=user.blur_images)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to; anything else (another host, ``//evil``) becomes ``default``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a successful POST: See Other, so a reload does not repeat the action."""
+    return RedirectResponse(url, status_code=303)
+
+
+def _ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    seconds = int(((now or dt.datetime.now(dt.UTC)) - value).total_seconds())
+    if seconds < 60:
+        return "just now" if seconds >= 0 else "in the future"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return ""  # pragma: no cover
+
+
+def _when(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates.env.filters["ago"] = _ago
+templates.env.filters["when"] = _when
+
+
+def render(request: Request, name: str, page: Page | None, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    """Render a page template with the viewer (``me``) and the current path in its context."""
+    context.update(me=page, path=request.url.path)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+_STATUS: Final[tuple[tuple[type[Exception], int, str], ...]] = (
+    (NotFound, 404, "Not found"),
+    (Unauthenticated, 401, "Not logged in"),
+    (Forbidden, 403, "Not allowed"),
+    (AccessError, 403, "Not allowed"),
+    (ReviewConflict, 409, "Cannot do that now"),
+    (InputError, 422, "Cannot use that input"),
+)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    """The HTML (or, for the page's own fetch calls, problem+json) answer to a refused action."""
+    if _wants_json(request):
+        return JSONResponse({"type": "about:blank", "title": title, "status": status,
+                             "detail": detail}, status_code=status,
+                            media_type="application/problem+json")
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = "/"
+    if referer.netloc == request.url.netloc:
+        back = safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return render(request, "error.html", None, status_code=status, title=title,
+                  detail=detail, back=back)
+
+
+def login_redirect(request: Request, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"type": "about:blank", "title": "Not logged in", "status": 401,
+                             "detail": message}, status_code=401,
+                            media_type="application/problem+json")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = "/login" if request.method != "GET" or here == "/" else \
+        f"/login?next={quote(here, safe='')}"
+    return redirect(target)
+
+
+def as_page_error(request: Request, exc: Exception) -> Response | None:
+    """The UI's answer to an error raised by a handler, or ``None`` to let it propagate."""
+    if isinstance(exc, LoginRequired):
+        return login_redirect(request, exc.message)
+    if isinstance(exc, RequestValidationError):
+        fields = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "request"
+                           for e in exc.errors())
+        return error_page(request, 422, "Cannot use that input",
+                          f"missing or invalid field(s): {fields}")
+    if isinstance(exc, ClearanceError):
+        for kind, status, title in _STATUS:
+            if isinstance(exc, kind):
+                return error_page(request, status, title, exc.message)
+        return error_page(request, 500, "Something went wrong", exc.message)
+    return None
+
+
+class UIRoute(APIRoute):
+    """A route whose Clearance errors become HTML pages (or a redirect to the login form)
+    instead of the API's problem+json; everything else propagates to the app's handlers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (LoginRequired, RequestValidationError, ClearanceError) as exc:
+                response = as_page_error(request, exc)
+                if response is None:  # pragma: no cover - every caught kind is mapped
+                    raise
+                return response
+
+        return handle
+
+
+def set_session_cookie(response: Response, settings: Settings, value: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure outside development."""
+    response.set_cookie(access.SESSION_COOKIE, value, max_age=settings.session_max_age,
+                        httponly=True, samesite="lax", path="/",
+                        secure=settings.environment != "development")
+
+
+def query_params(request: Request, *names: str) -> Mapping[str, str]:
+    """The non-empty query parameters among ``names`` (to refill filter forms)."""
+    return {n: request.query_params[n] for n in names if request.query_params.get(n)}

@@ -1,0 +1,170 @@
+"""The review UI in a real browser: Chromium (Playwright, sync API) against a real uvicorn
+server on loopback, with a SQLite database of its own.
+
+A reviewer logs in, claims the image item from the queue with the keyboard, sees it blurred and
+greyscale with the boxes drawn over it, reveals it (recorded) and approves; the item has a
+``minor.*`` finding, so it waits for a senior, who claims and approves it; the submitter sees the
+decision; the admin sees claim, reveal, review and decision in the audit view.
+
+Skipped when ``/usr/bin/chromium`` is absent, except under CI, where that is a failure. With
+``CLEARANCE_SCREENSHOTS=1`` the item page is saved to ``docs/images/review-item.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from clearance.service.app import create_app
+from ui_world import PASSWORD, UIWorld, build
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "images" / "review-item.png"
+
+
+def _need_browser() -> Any:
+    reason = None
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed"
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so the browser test must run", pytrace=False)
+        pytest.skip(reason)
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, UIWorld]]:
+    world = build(tmp_path)
+    app = create_app(world.settings, engine=world.engine, webhook_worker=False)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        lifespan="on"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", world
+    srv.should_exit = True
+    thread.join(timeout=10)
+    world.engine.dispose()
+
+
+def test_review_flow_in_chromium(server: tuple[str, UIWorld]) -> None:
+    sync_playwright = _need_browser()
+    base, world = server
+    item = world.image_item
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        def log_in(username: str, lands_on: str) -> None:
+            page.goto(f"{base}/")
+            page.wait_for_url("**/login**")
+            page.fill("#username", username)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"**{lands_on}")
+
+        def log_out() -> None:
+            page.click("text=Log out")
+            page.wait_for_url("**/login")
+
+        # The reviewer: the queue, j to select the first (riskiest) row, c to claim it.
+        log_in("rev", "/queue")
+        assert page.locator("table[data-nav] tbody tr").count() == 2
+        page.keyboard.press("j")
+        assert "selected" in (page.locator("tbody tr").first.get_attribute("class") or "")
+        page.keyboard.press("c")
+        page.wait_for_url(f"**/items/{item}")
+        assert page.locator(".banner.info").inner_text().startswith("You hold this item")
+        img = page.locator(f"#frame-{item} img")
+        img.evaluate("e => e.decode()")
+        filt = img.evaluate("e => getComputedStyle(e).filter")
+        assert "blur" in filt and "grayscale" in filt
+        labels = page.locator(f"#frame-{item} .box span").all_inner_texts()
+        assert "minor.apparent 0.71" in labels and len(labels) == 3
+        box = page.locator(f"#frame-{item} .box").first.bounding_box()
+        frame = page.locator(f"#frame-{item}").bounding_box()
+        assert box is not None and frame is not None
+        assert abs(box["x"] - frame["x"] - 0.3875 * frame["width"]) < 2  # 248 / 640
+        if os.environ.get("CLEARANCE_SCREENSHOTS") == "1":
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+
+        # ? shows the shortcuts; r reveals (audited) and unblurs that one image in place.
+        page.keyboard.press("?")
+        assert page.locator("#help").is_visible()
+        page.keyboard.press("Escape")
+        assert not page.locator("#help").is_visible()
+        page.keyboard.press("r")
+        page.wait_for_selector(f"#frame-{item}:not(.blurred)")
+        assert img.evaluate("e => getComputedStyle(e).filter") == "none"
+        assert page.get_by_text("revealed (recorded in the audit log)").is_visible()
+
+        # a picks approve; the first review leaves it awaiting a senior.
+        page.keyboard.press("a")
+        assert page.locator("input[value=approve]").is_checked()
+        page.keyboard.type("Drawn lighthouse, no person.")
+        page.click("text=Submit review")
+        page.wait_for_selector("#awaiting-senior")
+        assert page.locator("#decision-form").count() == 0
+        log_out()
+
+        # The senior: second review, concurring, makes it final.
+        log_in("senior", "/queue")
+        assert "awaiting senior" in page.locator(f"tr[data-href='/items/{item}']").inner_text()
+        page.click(f"a[href='/items/{item}']")
+        page.click("#claim-form button")
+        page.wait_for_selector("#decision-form")
+        page.check("input[value=approve]")
+        page.fill("#comment", "Cleared for release.")
+        page.click("text=Submit review")
+        page.wait_for_selector("#final-decision")
+        assert "approved" in page.locator("#final-decision").inner_text()
+        log_out()
+
+        # The submitter sees the result and the comment.
+        log_in("sub", "/mine")
+        row = page.locator(f"#item-{item}")
+        assert "approved" in row.inner_text().lower()
+        assert page.get_by_text("Cleared for release.").is_visible()
+        log_out()
+
+        # The admin sees it all in the audit view, with the chain intact.
+        log_in("admin", "/queue")
+        page.goto(f"{base}/audit?subject=item:{item}")
+        assert page.locator("#chain-status").inner_text().lower() == "chain intact"
+        rows = page.locator("#audit tbody tr").all_inner_texts()
+        seen = {(r.split("\t")[2].strip(), r.split("\t")[3].strip()) for r in rows}
+        for expected in [("claim", "user:rev"), ("reveal", "user:rev"), ("review", "user:rev"),
+                         ("claim", "user:senior"), ("review", "user:senior"),
+                         ("decision", "user:senior")]:
+            assert expected in seen, (expected, seen)
+        browser.close()
+        assert not errors, errors

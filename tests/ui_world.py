@@ -1,0 +1,167 @@
+"""A small review world for the UI tests (TestClient and the browser): users of every role in
+two teams, a title with cast, and two screened items submitted by the studio's submitter.
+
+The image is drawn here with Pillow (a lighthouse on a sea, shapes only; never a person) and its
+findings are constructed, not detected: a ``minor.apparent`` box (so the two-person rule
+applies), a ``face`` box and a ``text.ocr`` box, so the page has overlays to draw without loading
+any model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+from sqlalchemy import Engine
+
+from clearance.review import access, queue
+from clearance.settings import Settings
+from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
+from clearance.storage.models import Asset, AssetVersion, Credit, Person, Title
+
+PASSWORD = "Lighthouse-42"
+USERS = {  # username: (role, team)
+    "sub": ("submitter", "studio"),
+    "outsider": ("submitter", "rival"),
+    "rev": ("reviewer", None),
+    "senior": ("senior_reviewer", None),
+    "admin": ("admin", None),
+}
+IMAGE_SIZE = (640, 400)
+COPY = "One summer at the lighthouse changes everything for a girl of twelve."
+
+
+def draw_image() -> bytes:
+    """A PNG of a lighthouse on a sea under a sky: rectangles, a triangle, circles."""
+    w, h = IMAGE_SIZE
+    im = Image.new("RGB", IMAGE_SIZE, (120, 170, 225))
+    d = ImageDraw.Draw(im)
+    for y in range(h // 2):  # sky gradient
+        c = 120 + y // 3
+        d.line([(0, y), (w, y)], fill=(c, 170 + y // 6, 235))
+    d.ellipse([500, 40, 570, 110], fill=(255, 214, 90))  # sun
+    d.rectangle([0, 260, w, h], fill=(30, 90, 140))  # sea
+    for x in range(0, w, 40):
+        d.arc([x, 270, x + 40, 290], 200, 340, fill=(200, 225, 245), width=2)
+    d.polygon([(250, 300), (300, 300), (290, 110), (260, 110)], fill=(235, 235, 235))
+    for y in (150, 200, 250):
+        d.rectangle([255, y, 295, y + 18], fill=(200, 40, 40))
+    d.rectangle([252, 90, 298, 112], fill=(60, 60, 60))
+    d.polygon([(248, 90), (302, 90), (275, 62)], fill=(200, 40, 40))
+    d.rectangle([60, 330, 200, 360], fill=(250, 250, 250))  # a caption panel
+    d.text((70, 338), "SUMMER", fill=(20, 20, 20))
+    out = io.BytesIO()
+    im.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _finding(label: str, score: float, evidence: dict[str, Any],
+             **attributes: Any) -> dict[str, Any]:
+    out = {"label": label, "score": score, "evidence": evidence, "detector": "constructed",
+           "detector_version": "test"}
+    if attributes:
+        out["attributes"] = attributes
+    return out
+
+
+def _box(x: int, y: int, w: int, h: int) -> dict[str, Any]:
+    return {"kind": "image_box", "x": x, "y": y, "width": w, "height": h}
+
+
+IMAGE_RESULT: dict[str, Any] = {
+    "item": "key_art.png", "kind": "image", "decision": "review", "policy": "default@test",
+    "findings": [
+        _finding("minor.apparent", 0.71, _box(248, 60, 56, 60), age=13),
+        _finding("face", 0.93, _box(252, 64, 48, 52)),
+        _finding("text.ocr", 0.88, _box(60, 330, 140, 30), text="SUMMER"),
+    ],
+    "reasons": ["REVIEW by rule 'apparent_minor': a person who may be a minor — minor.apparent"],
+}
+TEXT_RESULT: dict[str, Any] = {
+    "item": "tagline", "kind": "text", "decision": "review", "policy": "default@test",
+    "findings": [_finding("minor.mentioned", 0.8,
+                          {"kind": "text_span", "start": 52, "end": 68,
+                           "text": "a girl of twelve", "sentence": 0})],
+    "reasons": ["REVIEW by rule 'minor_in_copy': copy mentions a minor — minor.mentioned"],
+}
+
+
+@dataclass
+class UIWorld:
+    settings: Settings
+    engine: Engine
+    image_item: int
+    text_item: int
+
+
+def _settings(folder: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"environment": "development", "data_dir": folder / "data",
+                              "database_url": f"sqlite:///{folder / 'ui.db'}",
+                              "secret_key": "ui-test-secret-0123456789"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def clone(template: UIWorld, folder: Path, **overrides: Any) -> UIWorld:
+    """A copy of a built world (database file and blobs) in ``folder``: hashing the users'
+    passwords is what makes :func:`build` slow, so tests build once and clone."""
+    source = Path(str(template.engine.url.database)).parent
+    shutil.copytree(source, folder, dirs_exist_ok=True)
+    settings = _settings(folder, **overrides)
+    return UIWorld(settings, make_engine(settings.resolved_database_url), template.image_item,
+                   template.text_item)
+
+
+def build(folder: Path, **overrides: Any) -> UIWorld:
+    """A migrated SQLite database in ``folder`` with the users, the title and the two items;
+    settings to match (development, a fixed secret, blobs under ``folder/data``)."""
+    settings = _settings(folder, **overrides)
+    url = settings.resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    blobs = LocalBlobStore(settings.resolved_blob_dir)
+    with session_scope(engine) as s:
+        for name, (role, team) in USERS.items():
+            access.create_user(s, access.SYSTEM, name, role=role, team_id=team,
+                               password=PASSWORD, display_name=name.title())
+        s.add(Title(id="t-light", original_title="The Lighthouse", type="movie", rating="PG"))
+        s.flush()
+        keeper = Person(name="Morgan Keel", date_of_birth=dt.date(1980, 4, 2))
+        young = Person(name="Robin Tide", date_of_birth=dt.date(2012, 7, 9))
+        s.add_all([keeper, young])
+        s.flush()
+        s.add_all([Credit(title_id="t-light", person_id=keeper.id, role="cast",
+                          character="The keeper"),
+                   Credit(title_id="t-light", person_id=young.id, role="cast",
+                          character="Wren")])
+        sub = access.actor_for(access.get_user(s, "sub"), "session")
+        ids = []
+        for kind, locale, data, ctype, result in (
+                ("key_art", "und", draw_image(), "image/png", IMAGE_RESULT),
+                ("tagline", "en", COPY.encode(), "text/plain; charset=utf-8", TEXT_RESULT)):
+            asset = Asset(title_id="t-light", kind=kind, locale=locale, channel="web")
+            s.add(asset)
+            s.flush()
+            version = AssetVersion(asset_id=asset.id, content_sha256=blobs.put(data),
+                                   content_type=ctype, size_bytes=len(data), created_by="sub",
+                                   shoot_date=dt.date(2024, 8, 1))
+            s.add(version)
+            s.flush()
+            ids.append(queue.submit(s, sub, version, result, team_id="studio").id)
+    return UIWorld(settings, engine, ids[0], ids[1])
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token embedded in a page's forms."""
+    match = _CSRF.search(html)
+    assert match is not None, "no CSRF field on the page"
+    return match.group(1)
