@@ -213,6 +213,7 @@ def test_submitter_sees_only_their_team(app_client: TestClient, world: UIWorld) 
     login(app_client, "sub")
     mine = app_client.get("/mine").text
     assert f'id="item-{world.image_item}"' in mine and f'id="item-{world.text_item}"' in mine
+    assert 'class="filters js-upload"' in mine and '<option value="key_art">' in mine
 
 
 # -- the item page: blur, overlays, reveal -------------------------------------------------

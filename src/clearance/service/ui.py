@@ -38,6 +38,7 @@ from clearance.service.ui_base import (
     state_of,
 )
 from clearance.service.ui_items import router as items_router
+from clearance.storage.models import ASSET_KINDS
 from clearance.storage.review_models import ITEM_STATES, AuditEvent, ReviewItem, User
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
@@ -190,7 +191,8 @@ def mine(request: Request) -> Response:
                                 "created_at": c.created_at} for c in item.comments]
             rows.append(row)
         heading = "Submitted by my team" if page.is_reviewer else "My items"
-        return render(request, "mine.html", page, rows=rows, heading=heading)
+        return render(request, "mine.html", page, rows=rows, heading=heading,
+                      asset_kinds=ASSET_KINDS)
 
 
 # -- settings ------------------------------------------------------------------------------

@@ -53,6 +53,35 @@
     });
   });
 
+  /* ---- submit an asset: the form goes to the JSON API, then the new item opens ---- */
+  document.querySelectorAll("form.js-upload").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var status = document.getElementById("upload-status");
+      var data = new FormData(form);
+      var title = (data.get("title_id") || "").toString().trim();
+      data.delete("title_id");
+      var file = data.get("file");
+      if (!file || !file.size) { data.delete("file"); }
+      if (!(data.get("text") || "").toString().trim()) { data.delete("text"); }
+      if (!data.get("shoot_date")) { data.delete("shoot_date"); }
+      status.textContent = "Screening…";
+      fetch("/api/titles/" + encodeURIComponent(title) + "/assets", {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRF-Token": data.get("csrf").toString(), "Accept": "application/json" }
+      }).then(function (resp) {
+        if (resp.ok) {
+          var id = (resp.headers.get("Location") || "").split("/").pop();
+          window.location = "/items/" + id;
+          return null;
+        }
+        return resp.json().then(function (problem) {
+          status.textContent = problem.detail || problem.title || ("refused (" + resp.status + ")");
+        });
+      }).catch(function (err) { status.textContent = err.message; });
+    });
+  });
+
   /* ---- help overlay ---- */
   var help = document.getElementById("help");
   function toggleHelp(open) {
