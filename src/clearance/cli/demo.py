@@ -12,7 +12,7 @@ from rich.panel import Panel
 from clearance.cli.common import handle_errors
 from clearance.demo import MOMENTS, SHOOT_DATE, DemoRun, check, run_demo, write_reports
 from clearance.screening import Screener
-from clearance.settings import get_settings
+from clearance.settings import Settings, get_settings
 
 STYLE = {"pass": "green", "review": "yellow", "block": "bold red"}
 
@@ -60,14 +60,24 @@ def _print(run: DemoRun, console: Console) -> None:
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where to write demo-report.json and demo-report.md (default: the data "
                    "folder, CLEARANCE_DATA_DIR).")
+@click.option("--serve", is_flag=True,
+              help="Then put the screened items in the review queue, create one user per role "
+                   "(new random passwords, printed) and start the review UI (development "
+                   "environment only).")
+@click.option("--host", default=None, help="With --serve: address (default CLEARANCE_HOST).")
+@click.option("--port", type=int, default=None,
+              help="With --serve: port (default CLEARANCE_PORT, 8000).")
 @handle_errors
-def demo(report_dir: Path | None) -> None:
+def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | None) -> None:
     """Run the Cuties / Mignonnes case end to end on the configured database.
 
     Imports the demo catalog (idempotent: run it as often as you like), lists the known minors in
-    the cast, screens the title's synopses at three moments of the 2020 campaign, prints the
-    findings, decisions and reasons, and writes a JSON and a Markdown report. Exits 1 if any
-    decision differs from what a standards reviewer expects.
+    the cast, screens the title's synopses and key art at three moments of the 2020 campaign,
+    prints the findings, decisions and reasons, and writes a JSON and a Markdown report. Exits 1
+    if any decision differs from what a standards reviewer expects.
+
+    With --serve, the items then wait in the review queue and the review service starts; it
+    prints how to log in as each role.
     """
     settings = get_settings()
     console = Console(highlight=False)
@@ -81,3 +91,29 @@ def demo(report_dir: Path | None) -> None:
     console.print(f"{met}/{len(run.outcomes)} expectations met across {len(MOMENTS)} moments. "
                   f"Report: {json_path} and {md_path}")
     check(run)
+    if serve:
+        _serve(settings, screener, run, console, host, port)
+
+
+def _serve(settings: Settings, screener: Screener, run: DemoRun, console: Console,
+           host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from clearance.demo_serve import seed_review
+    from clearance.service.app import create_app
+
+    seeded = seed_review(settings, run)
+    host = host or settings.host
+    port = port or settings.port
+    url = f"http://{host}:{port}/"
+    console.rule("[bold]Review service")
+    console.print(f"{seeded.queued} item(s) waiting in the queue, {seeded.passed} passed "
+                  "screening. Open " + url + " and log in as:")
+    for login in seeded.logins:
+        console.print(f"  {login.role:<16} [bold]{login.username:<10}[/] password "
+                      f"[bold]{login.password}[/]", highlight=False)
+    console.print("[dim]These passwords are new on every run and shown only here. "
+                  "A decision on an item with a minor.* finding needs a reviewer and then a "
+                  "senior. Ctrl+C stops the service.[/]")
+    app = create_app(settings, screener=screener)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
