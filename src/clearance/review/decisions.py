@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
@@ -55,6 +55,20 @@ def _locked_item(session: Session, actor: Actor, item_id: int) -> ReviewItem:
     return item
 
 
+def _confirm_claim(session: Session, actor: Actor, item_id: int, now: dt.datetime) -> None:
+    """Re-check the claim in the database with a conditional UPDATE: on a backend without row
+    locks a claim that changed since the item was read is refused instead of overwritten."""
+    result = session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.state == "claimed",
+               ReviewItem.claimed_by == actor.user_id, ReviewItem.lease_expires_at > now)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise ReviewConflict(f"your claim on item {item_id} changed meanwhile; claim it again")
+
+
 def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason: str = "",
            comment: str = "", now: dt.datetime | None = None) -> ReviewItem:
     """Record ``actor``'s review of a claimed item and, when the rules allow, the final decision.
@@ -84,6 +98,7 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
         if not reason:
             raise ReviewConflict("approving an item that screening blocked is an override: "
                                  "write the reason")
+    _confirm_claim(session, actor, item_id, now)
     first = open_review(item)
     review = Review(item_id=item.id, reviewer_id=actor.user_id, outcome=outcome, reason=reason,
                     final=False, created_at=now)
