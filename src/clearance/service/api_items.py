@@ -202,6 +202,9 @@ def get_content(item_id: int, actor: SubmitterDep, session: SessionDep,
 
 
 def _item(session: SessionDep, actor: Actor, item_id: int) -> dict[str, Any]:
+    """The item after a change: the change is committed first, so the audit chain's lock (held
+    to the end of a writing transaction) is not held while the response is built."""
+    session.commit()
     return views.item_detail(session, actor, queue.get_item(session, actor, item_id))
 
 

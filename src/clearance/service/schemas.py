@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 Role = Literal["submitter", "reviewer", "senior_reviewer", "admin"]
 Outcome = Literal["approve", "reject", "request_changes"]
@@ -28,7 +28,7 @@ class CommentIn(_Body):
 
 
 class PreferencesIn(_Body):
-    blur_images: bool
+    blur_images: StrictBool
 
 
 class UserCreate(_Body):
