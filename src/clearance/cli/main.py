@@ -52,6 +52,8 @@ def _register() -> None:
     cli.add_command(audit_cli.audit_group)
     from clearance.cli import webhooks as webhooks_cli
     cli.add_command(webhooks_cli.webhooks_group)
+    from clearance.cli import serve as serve_cli
+    cli.add_command(serve_cli.serve)
 
 
 _register()

@@ -106,13 +106,8 @@ def _engine_for(settings: Settings) -> Engine:
 def _include_ui(app: FastAPI) -> None:
     """The review UI's pages and ``/static``. A broken installation (UI present, its static
     files missing) is refused with a clear message rather than serving unstyled pages."""
-    try:
-        from clearance.service import ui
-    except ModuleNotFoundError as exc:
-        if exc.name != "clearance.service.ui":
-            raise
-        log.warning("the review UI is not installed; serving the API only")
-        return
+    from clearance.service import ui
+
     if not STATIC_DIR.is_dir():
         raise ConfigurationError(f"the review UI's static files are missing ({STATIC_DIR}); "
                                  "reinstall Clearance")

@@ -1,0 +1,41 @@
+"""``clearance serve``: run the review service (API and UI) with uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from clearance.cli.common import err_console, handle_errors
+from clearance.settings import get_settings
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default CLEARANCE_HOST, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port to listen on (default CLEARANCE_PORT, 8000).")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True, help="uvicorn's log level.")
+@handle_errors
+def serve(host: str | None, port: int | None, log_level: str) -> None:
+    """Run the review service: the JSON API under /api, the review UI, /healthz.
+
+    Outside development (CLEARANCE_ENVIRONMENT) it refuses to start without a real
+    CLEARANCE_SECRET_KEY, which signs the UI's session cookies. The database is migrated to the
+    current schema first. Screening models load on the first upload, not at start. Behind a
+    TLS-terminating proxy, run with CLEARANCE_ENVIRONMENT=production so cookies are Secure.
+    """
+    import uvicorn
+
+    from clearance.service import create_app
+
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = get_settings(**overrides)
+    settings.require_secret()  # refuse before anything is opened or bound
+    app = create_app(settings)
+    err_console.print(f"Clearance review service on http://{settings.host}:{settings.port} "
+                      f"({settings.environment}); Ctrl+C stops it")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
+                proxy_headers=True, server_header=False)

@@ -1,0 +1,53 @@
+"""``clearance serve``: refuses to start outside development without a real secret key (before
+binding or opening anything), and otherwise hands uvicorn the app on the configured address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from fastapi import FastAPI
+
+from clearance.cli.main import cli
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for key in ("CLEARANCE_SECRET_KEY", "CLEARANCE_DATABASE_URL", "CLEARANCE_HOST",
+                "CLEARANCE_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("CLEARANCE_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("secret", [None, "change-me"])
+def test_serve_refuses_production_without_a_real_secret(env: Path, secret: str | None,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "production")
+    if secret is not None:
+        monkeypatch.setenv("CLEARANCE_SECRET_KEY", secret)
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(a))
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 78, result.output
+    assert "CLEARANCE_SECRET_KEY" in result.output
+    assert started == []
+    assert not (env / "data" / "clearance.db").exists()
+
+
+def test_serve_runs_the_app_on_the_given_address(env: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "production")
+    monkeypatch.setenv("CLEARANCE_SECRET_KEY", "a-real-secret-for-this-test-0123456789")
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    result = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.2", "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    (args, kwargs), = calls
+    assert isinstance(args[0], FastAPI)
+    assert (kwargs["host"], kwargs["port"]) == ("127.0.0.2", 8765)
+    assert (env / "data" / "clearance.db").exists()  # migrated before serving
