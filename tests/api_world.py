@@ -123,8 +123,9 @@ def settings_for(tmp_path: Path, url: str, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def world(tmp_path: Path, database_url: str | None = None, **overrides: Any
-          ) -> Iterator[World]:
+def world(tmp_path: Path, database_url: str | None = None, *, webhook_worker: bool = False,
+          **overrides: Any) -> Iterator[World]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{tmp_path / 'api.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -132,7 +133,7 @@ def world(tmp_path: Path, database_url: str | None = None, **overrides: Any
         tokens = seed(engine)
         settings = settings_for(tmp_path, url, **overrides)
         app = create_app(settings, engine=engine, screener=shared_screener(),
-                         webhook_worker=False)
+                         webhook_worker=webhook_worker)
         with TestClient(app) as client:
             yield World(app, client, engine, settings, tokens)
     finally:

@@ -159,3 +159,72 @@ def test_a_decision_enqueues_a_webhook_delivery(w: World) -> None:
         assert r.status_code == 200, r.text
     deliveries = w.call("GET", "/api/webhooks/deliveries", "ada").json()["deliveries"]
     assert [(d["event_type"], d["status"]) for d in deliveries] == [("decision", "pending")]
+
+
+def test_the_running_app_delivers_decision_webhooks(tmp_path: Path) -> None:
+    """The app's lifespan runs the webhook worker: a decision reaches a real local receiver,
+    signed with the subscription's secret."""
+    import http.server
+    import json
+    import threading
+    import time
+
+    from clearance.review import webhooks
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with world(tmp_path / "hooked", webhook_worker=True) as w:
+            hook = w.call("POST", "/api/webhooks", "ada",
+                          json={"url": f"http://127.0.0.1:{server.server_port}/hook"}).json()
+            item_id = w.queued_item("alice")
+            for who in ("rita", "sam"):
+                w.call("POST", f"/api/items/{item_id}/claim", who)
+                w.call("POST", f"/api/items/{item_id}/decision", who, json={"outcome": "reject"})
+            deadline = time.monotonic() + 10
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(received) == 1
+    headers, body = received[0]
+    assert webhooks.verify_signature(hook["secret"], headers["x-clearance-timestamp"], body,
+                                     headers["x-clearance-signature"])
+    data = json.loads(body)["data"]
+    assert (data["item_id"], data["outcome"]) == (item_id, "reject")
+
+
+def test_periodic_housekeeping_keeps_running_after_a_failure() -> None:
+    import threading
+
+    from clearance.service.jobs import Periodic
+
+    calls: list[int] = []
+    done = threading.Event()
+
+    def tick() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a database hiccup")
+        done.set()
+
+    task = Periodic("test-periodic", 0.01, tick)
+    task.start()
+    try:
+        assert done.wait(5)
+    finally:
+        task.stop()
+    assert len(calls) >= 2

@@ -28,10 +28,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import __version__
 from clearance.errors import ConfigurationError
+from clearance.review.queue import expire_leases
 from clearance.review.webhooks import WebhookWorker
 from clearance.screening import Screener
 from clearance.service.api import router as api_router
-from clearance.service.jobs import JobRunner
+from clearance.service.jobs import JobRunner, Periodic
 from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
 from clearance.service.problems import install as install_problems
 from clearance.service.state import ServiceState
@@ -40,6 +41,9 @@ from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrad
 
 log = logging.getLogger("clearance.service")
 
+#: How often lapsed claims are put back in the queue (a lapsed claim is claimable anyway; this
+#: keeps lists and the audit log truthful about it).
+LEASE_SWEEP_SECONDS: Final = 30.0
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 _UPLOAD_PATH: Final = re.compile(r"^/api/titles/[^/]+/assets/?$")
 #: Security headers on every response (a route or page may set its own instead).
@@ -132,14 +136,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                          blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
                          jobs=JobRunner(), screener_factory=build_screener)
 
+    def sweep_leases() -> None:
+        with session_scope(engine) as session:
+            expire_leases(session)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = WebhookWorker.from_settings(engine, settings) if webhook_worker else None
+        sweeper = Periodic("clearance-leases", LEASE_SWEEP_SECONDS, sweep_leases)
         if worker is not None:
             worker.start()
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             if worker is not None:
                 worker.stop()
             state.jobs.shutdown()

@@ -112,3 +112,33 @@ class JobRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Periodic:
+    """A daemon thread calling ``fn`` every ``interval_s`` seconds until :meth:`stop`; a failing
+    call is logged and retried at the next tick (housekeeping must not die of a hiccup)."""
+
+    def __init__(self, name: str, interval_s: float, fn: Callable[[], object]) -> None:
+        self.name = name
+        self.interval_s = interval_s
+        self.fn = fn
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            try:
+                self.fn()
+            except Exception:
+                log.exception("%s failed; retrying in %.0f s", self.name, self.interval_s)
