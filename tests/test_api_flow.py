@@ -174,7 +174,7 @@ def test_the_running_app_delivers_decision_webhooks(tmp_path: Path) -> None:
     received: list[tuple[dict[str, str], bytes]] = []
 
     class Receiver(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(204)
