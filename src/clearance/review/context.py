@@ -12,12 +12,12 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from clearance.catalog.views import age_on
 from clearance.review.access import Actor
 from clearance.storage.models import Asset, AssetVersion, Credit
-from clearance.storage.review_models import ReviewItem
+from clearance.storage.review_models import Review, ReviewItem
 
 
 def _iso(at: dt.datetime | None) -> str | None:
@@ -43,7 +43,8 @@ def _reviews(actor: Actor, item: ReviewItem) -> list[dict[str, Any]]:
 def _items_by_version(session: Session, version_ids: list[int]) -> dict[int, ReviewItem]:
     if not version_ids:
         return {}
-    rows = session.scalars(select(ReviewItem).where(ReviewItem.version_id.in_(version_ids)))
+    rows = session.scalars(select(ReviewItem).where(ReviewItem.version_id.in_(version_ids))
+                           .options(selectinload(ReviewItem.reviews).selectinload(Review.reviewer)))
     return {row.version_id: row for row in rows}
 
 
@@ -56,6 +57,7 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
     cast = []
     for credit in session.scalars(select(Credit).where(Credit.title_id == title.id,
                                                        Credit.role == "cast")
+                                  .options(selectinload(Credit.person))
                                   .order_by(Credit.id)):
         dob = credit.person.date_of_birth
         cast.append({
@@ -66,6 +68,7 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
             else None,
         })
     assets = list(session.scalars(select(Asset).where(Asset.title_id == title.id)
+                                  .options(selectinload(Asset.versions))
                                   .order_by(Asset.id)))
     latest: dict[int, AssetVersion] = {}
     for other in assets:
