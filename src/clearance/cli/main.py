@@ -11,6 +11,8 @@ rely on them (``docs/cli.md``):
  4    invalid policy
  5    storage error (database, blob store)
  6    a detector's model is unavailable
+ 7    access refused (unknown or wrong credentials, or a role that may not)
+ 8    review conflict (the item's state or the review rules refuse it)
  70   internal error (a bug: please report it)
  78   configuration error
 ====  =====================================================================
