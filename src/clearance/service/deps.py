@@ -18,17 +18,20 @@ request, and who is asking.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Final
 
+import anyio
 from fastapi import Depends, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from clearance.errors import Forbidden, Unauthenticated
+from clearance.errors import Forbidden, StorageError, Unauthenticated
 from clearance.review import access
 from clearance.review.access import Actor
 from clearance.service.state import ServiceState
-from clearance.storage import session_scope
+from clearance.storage.db import describe_db_error
 
 UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER: Final = "X-CSRF-Token"
@@ -44,9 +47,39 @@ def get_state(request: Request) -> ServiceState:
 StateDep = Annotated[ServiceState, Depends(get_state)]
 
 
-def db_session(state: StateDep) -> Iterator[Session]:
-    with session_scope(state.engine) as session:
-        yield session
+#: At most this many requests hold a database transaction at once. FastAPI runs a request's sync
+#: dependencies, its route and its response validation as separate trips into AnyIO's thread
+#: pool (40 threads) while the request's one transaction stays open. When every thread was
+#: blocked in PostgreSQL on a lock (the audit chain's) held by a request that was waiting for a
+#: thread to finish, nothing moved again: ``bench/bench_load.py`` hung the server that way at 50
+#: clients. Waiting for a slot happens in the event loop, holding no thread, and there are fewer
+#: slots than threads, so a request holding a transaction always finds a thread to finish on.
+DB_SLOTS: Final = 20
+
+
+def _slots(request: Request) -> anyio.Semaphore:
+    slots: anyio.Semaphore | None = getattr(request.app.state, "db_slots", None)
+    if slots is None:  # created in the event loop, on first use
+        slots = request.app.state.db_slots = anyio.Semaphore(DB_SLOTS)
+    return slots
+
+
+async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
+    """The request's transaction (as :func:`~clearance.storage.session_scope`: committed when the
+    route succeeds, rolled back when it raises), within one of :data:`DB_SLOTS`."""
+    async with _slots(request):
+        session = Session(state.engine, expire_on_commit=False)
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except SQLAlchemyError as exc:
+            await run_in_threadpool(session.rollback)
+            raise StorageError(f"database error: {describe_db_error(exc)}") from exc
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
@@ -101,10 +134,11 @@ def current_actor(request: Request, session: SessionDep, state: StateDep,
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def require(role: str) -> Callable[[Actor], Actor]:
-    """A dependency: the caller, who must have at least ``role``."""
+def require(role: str) -> Callable[[Actor], Awaitable[Actor]]:
+    """A dependency: the caller, who must have at least ``role`` (async: it does no I/O, so it
+    costs no trip into the thread pool)."""
 
-    def dependency(actor: ActorDep) -> Actor:
+    async def dependency(actor: ActorDep) -> Actor:
         access.require_role(actor, role)
         return actor
 
