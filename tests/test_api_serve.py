@@ -51,3 +51,17 @@ def test_serve_runs_the_app_on_the_given_address(env: Path,
     assert isinstance(args[0], FastAPI)
     assert (kwargs["host"], kwargs["port"]) == ("127.0.0.2", 8765)
     assert (env / "data" / "clearance.db").exists()  # migrated before serving
+
+
+def test_development_key_is_never_served_beyond_loopback(env: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "development")
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(a))
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 78, result.output
+    assert "development-only session key" in result.output
+    assert started == []
+    ok = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.1"])
+    assert ok.exit_code == 0, ok.output
+    assert len(started) == 1

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from clearance.cli.common import err_console, handle_errors
+from clearance.errors import ConfigurationError
 from clearance.settings import get_settings
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @click.command()
@@ -19,7 +22,8 @@ def serve(host: str | None, port: int | None, log_level: str) -> None:
     """Run the review service: the JSON API under /api, the review UI, /healthz.
 
     Outside development (CLEARANCE_ENVIRONMENT) it refuses to start without a real
-    CLEARANCE_SECRET_KEY, which signs the UI's session cookies. The database is migrated to the
+    CLEARANCE_SECRET_KEY, which signs the UI's session cookies; in development without one it
+    listens only on a loopback address. The database is migrated to the
     current schema first. Screening models load on the first upload, not at start. Behind a
     TLS-terminating proxy, run with CLEARANCE_ENVIRONMENT=production so cookies are Secure.
     """
@@ -34,6 +38,13 @@ def serve(host: str | None, port: int | None, log_level: str) -> None:
         overrides["port"] = port
     settings = get_settings(**overrides)
     settings.require_secret()  # refuse before anything is opened or bound
+    if (settings.environment == "development" and not settings.secret_key
+            and settings.host not in LOOPBACK):
+        # the development key is public (it is in the source): never on a reachable address
+        raise ConfigurationError(
+            f"refusing to serve on {settings.host} with the development-only session key: set "
+            "CLEARANCE_SECRET_KEY (and CLEARANCE_ENVIRONMENT=production), or listen on "
+            "127.0.0.1")
     app = create_app(settings)
     err_console.print(f"Clearance review service on http://{settings.host}:{settings.port} "
                       f"({settings.environment}); Ctrl+C stops it")
