@@ -99,12 +99,14 @@ def _serve(settings: Settings, screener: Screener, run: DemoRun, console: Consol
            host: str | None, port: int | None) -> None:
     import uvicorn
 
+    from clearance.cli.serve import check_bind
     from clearance.demo_serve import seed_review
     from clearance.service.app import create_app
 
-    seeded = seed_review(settings, run)
     host = host or settings.host
     port = port or settings.port
+    check_bind(settings, host)
+    seeded = seed_review(settings, run)
     url = f"http://{host}:{port}/"
     console.rule("[bold]Review service")
     console.print(f"{seeded.queued} item(s) waiting in the queue, {seeded.passed} passed "

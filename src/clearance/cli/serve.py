@@ -6,9 +6,20 @@ import click
 
 from clearance.cli.common import err_console, handle_errors
 from clearance.errors import ConfigurationError
-from clearance.settings import get_settings
+from clearance.settings import Settings, get_settings
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def check_bind(settings: Settings, host: str) -> None:
+    """Refuse a missing secret outside development, and the development key (public: it is in
+    the source) on anything but a loopback address."""
+    settings.require_secret()
+    if settings.environment == "development" and not settings.secret_key and host not in LOOPBACK:
+        raise ConfigurationError(
+            f"refusing to serve on {host} with the development-only session key: set "
+            "CLEARANCE_SECRET_KEY (and CLEARANCE_ENVIRONMENT=production), or listen on "
+            "127.0.0.1")
 
 
 @click.command()
@@ -37,14 +48,7 @@ def serve(host: str | None, port: int | None, log_level: str) -> None:
     if port is not None:
         overrides["port"] = port
     settings = get_settings(**overrides)
-    settings.require_secret()  # refuse before anything is opened or bound
-    if (settings.environment == "development" and not settings.secret_key
-            and settings.host not in LOOPBACK):
-        # the development key is public (it is in the source): never on a reachable address
-        raise ConfigurationError(
-            f"refusing to serve on {settings.host} with the development-only session key: set "
-            "CLEARANCE_SECRET_KEY (and CLEARANCE_ENVIRONMENT=production), or listen on "
-            "127.0.0.1")
+    check_bind(settings, settings.host)  # refuse before anything is opened or bound
     app = create_app(settings)
     err_console.print(f"Clearance review service on http://{settings.host}:{settings.port} "
                       f"({settings.environment}); Ctrl+C stops it")
