@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, String, cast, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from clearance.errors import InputError
 from clearance.review.access import Actor, require_role
@@ -55,7 +55,7 @@ from clearance.review.items import (
     visible,
 )
 from clearance.storage.models import Asset, AssetVersion
-from clearance.storage.review_models import ITEM_STATES, Review, ReviewItem
+from clearance.storage.review_models import ITEM_STATES, Comment, ReviewItem
 
 __all__ = [
     "FINAL_STATE",
@@ -120,10 +120,18 @@ def _filtered(flt: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
 
 #: What a listing shows of each item, loaded in a few queries for the whole page instead of a
 #: few per item (bench/bench_load.py counted 120 statements for a 50-item page without them).
-_LIST_LOADS: Final = (
+#: A queue page needs the asset and the reviews (for "awaiting a senior"), not the findings,
+#: reasons or comments (deferred: loaded only if touched).
+_QUEUE_LOADS: Final = (
     selectinload(ReviewItem.version).selectinload(AssetVersion.asset),
-    selectinload(ReviewItem.reviews).selectinload(Review.reviewer),
-    selectinload(ReviewItem.comments),
+    selectinload(ReviewItem.reviews),
+    defer(ReviewItem.findings), defer(ReviewItem.reasons),
+)
+#: A submitter's page shows the comments and their authors too.
+_SUBMITTED_LOADS: Final = (
+    selectinload(ReviewItem.version).selectinload(AssetVersion.asset),
+    selectinload(ReviewItem.reviews),
+    selectinload(ReviewItem.comments).selectinload(Comment.author),
 )
 
 
@@ -133,7 +141,7 @@ def list_queue(session: Session, actor: Actor, flt: QueueFilter = QueueFilter(),
     """The queue in order (highest risk first, then oldest), for reviewers and above."""
     require_role(actor, "reviewer")
     query = (select(ReviewItem).where(*_filtered(flt, now or utcnow()))
-             .options(*_LIST_LOADS)
+             .options(*_QUEUE_LOADS)
              .order_by(*QUEUE_ORDER).limit(max(0, limit)).offset(max(0, offset)))
     return list(session.scalars(query))
 
@@ -145,7 +153,7 @@ def list_submitted(session: Session, actor: Actor, *, limit: int = 50, offset: i
     mine: ColumnElement[bool] = ReviewItem.submitted_by == actor.user_id
     if actor.team_id is not None:
         mine = or_(mine, ReviewItem.team_id == actor.team_id)
-    query = (select(ReviewItem).where(mine).options(*_LIST_LOADS)
+    query = (select(ReviewItem).where(mine).options(*_SUBMITTED_LOADS)
              .order_by(ReviewItem.created_at.desc(), ReviewItem.id.desc())
              .limit(max(0, limit)).offset(max(0, offset)))
     return list(session.scalars(query))
