@@ -13,11 +13,9 @@ from pathlib import Path
 
 import click
 
-from clearance.cli.common import EXIT_FAIL_ON, err_console, handle_errors
+from clearance.cli.common import EXIT_FAIL_ON, database_session, err_console, handle_errors
 from clearance.errors import InputError
 from clearance.review import audit
-from clearance.settings import get_settings
-from clearance.storage import migrated_engine, session_scope
 
 
 @click.group("audit")
@@ -29,8 +27,7 @@ def audit_group() -> None:
 @handle_errors
 def verify() -> None:
     """Recompute the audit chain; exit 1 naming the first altered, missing or inserted event."""
-    with (migrated_engine(get_settings().resolved_database_url) as engine,
-          session_scope(engine) as session):
+    with database_session() as session:
         report = audit.verify(session)
     if not report.ok:
         err_console.print(f"audit chain broken at event {report.broken_seq}: {report.problem} "
@@ -47,8 +44,7 @@ def verify() -> None:
 @handle_errors
 def export(since: int, output: Path | None) -> None:
     """Write audit events as JSON Lines (one event per line, with its hashes)."""
-    with (migrated_engine(get_settings().resolved_database_url) as engine,
-          session_scope(engine) as session):
+    with database_session() as session:
         if output is None:
             count = audit.export_jsonl(session, sys.stdout, since=since)
         else:

@@ -1,17 +1,22 @@
-"""What every command shares: the stderr console and the mapping of the exception tree to exit
-codes (the table is in :mod:`clearance.cli.main` and ``docs/cli.md``)."""
+"""What every command shares: the stderr console, the mapping of the exception tree to exit
+codes (the table is in :mod:`clearance.cli.main` and ``docs/cli.md``), and one unit of work on
+the configured database."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.orm import Session
 
 from clearance.errors import ClearanceError
+from clearance.settings import get_settings
+from clearance.storage import migrated_engine, session_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,3 +43,12 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+@contextmanager
+def database_session() -> Iterator[Session]:
+    """A session on the configured database (``CLEARANCE_DATABASE_URL``, brought to the current
+    schema first) that commits when the block ends and rolls back if it raises."""
+    with migrated_engine(get_settings().resolved_database_url) as engine, \
+            session_scope(engine) as session:
+        yield session

@@ -17,11 +17,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from clearance.cli.common import err_console, handle_errors
+from clearance.cli.common import database_session, err_console, handle_errors
 from clearance.errors import InputError
 from clearance.review import access
-from clearance.settings import get_settings
-from clearance.storage import migrated_engine, session_scope
 from clearance.storage.review_models import ROLES
 
 
@@ -89,8 +87,7 @@ def create(username: str, role: str, team: str | None, display_name: str | None,
     if password_stdin and no_password:
         raise InputError("--password-stdin and --no-password contradict each other")
     password = None if no_password else _read_password(password_stdin)
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         user = access.create_user(session, _by(), username, role=role, team_id=team,
                                   password=password, display_name=display_name)
         click.echo(f"created {user.username} ({user.role}"
@@ -103,8 +100,7 @@ def create(username: str, role: str, team: str | None, display_name: str | None,
 @handle_errors
 def set_role(username: str, role: str) -> None:
     """Give USERNAME the ROLE (submitter, reviewer, senior_reviewer or admin)."""
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         user = access.set_role(session, _by(), username, role)
         click.echo(f"{user.username} is now {user.role}")
 
@@ -116,8 +112,7 @@ def set_role(username: str, role: str) -> None:
 def set_password(username: str, password_stdin: bool) -> None:
     """Set USERNAME's password (asked twice, hidden, unless --password-stdin)."""
     password = _read_password(password_stdin)
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         access.set_password(session, _by(), username, password)
         click.echo(f"password of {username} changed")
 
@@ -127,8 +122,7 @@ def set_password(username: str, password_stdin: bool) -> None:
 @handle_errors
 def deactivate(username: str) -> None:
     """Refuse USERNAME's logins, sessions and tokens from now on (kept for the audit trail)."""
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         access.set_active(session, _by(), username, False)
         click.echo(f"{username} deactivated")
 
@@ -138,8 +132,7 @@ def deactivate(username: str) -> None:
 @handle_errors
 def activate(username: str) -> None:
     """Let a deactivated USERNAME log in again."""
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         access.set_active(session, _by(), username, True)
         click.echo(f"{username} activated")
 
@@ -157,8 +150,7 @@ def token(username: str, name: str, expires_days: int | None) -> None:
     Send it as "Authorization: Bearer <secret>". Only its SHA-256 is stored, so a lost secret
     cannot be shown again: revoke it and issue another.
     """
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         row, secret = access.issue_token(session, _by(), username, name, expires_days)
         token_id, expires = row.id, row.expires_at
     err_console.print(
@@ -173,8 +165,7 @@ def token(username: str, name: str, expires_days: int | None) -> None:
 @handle_errors
 def revoke_token(token_id: int) -> None:
     """Revoke API token TOKEN_ID (see `clearance users tokens`); it stops working at once."""
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         access.revoke_token(session, _by(), token_id)
         click.echo(f"token {token_id} revoked")
 
@@ -185,8 +176,7 @@ def revoke_token(token_id: int) -> None:
 def tokens(username: str | None) -> None:
     """List API tokens (all, or USERNAME's): id, owner, name, prefix, dates. No secrets."""
     table = Table("id", "user", "name", "prefix", "created", "expires", "last used", "revoked")
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         for row in access.list_tokens(session, username):
             table.add_row(str(row.id), escape(row.user.username), escape(row.name),
                           escape(row.prefix) + "…", _when(row.created_at),
@@ -199,8 +189,7 @@ def tokens(username: str | None) -> None:
 def list_() -> None:
     """List users: username, display name, role, team, active, password, live tokens."""
     table = Table("username", "display name", "role", "team", "active", "password", "tokens")
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
-            session_scope(engine) as session:
+    with database_session() as session:
         for user in access.list_users(session):
             table.add_row(escape(user.username), escape(user.display_name), user.role,
                           escape(user.team_id or "-"), "yes" if user.active else "no",

@@ -11,10 +11,8 @@ import click
 from rich.table import Table
 
 from clearance.cli.catalog import _stdout
-from clearance.cli.common import err_console, handle_errors
+from clearance.cli.common import database_session, err_console, handle_errors
 from clearance.review import webhooks as hooks
-from clearance.settings import get_settings
-from clearance.storage import migrated_engine, session_scope
 from clearance.storage.review_models import DELIVERY_STATES
 
 #: The audit actor for changes made from the shell (the API records the admin user instead).
@@ -33,8 +31,7 @@ def webhooks_group() -> None:
 @handle_errors
 def add(url: str, secret: str | None) -> None:
     """Subscribe URL to decisions; prints the signing secret once."""
-    with (migrated_engine(get_settings().resolved_database_url) as engine,
-          session_scope(engine) as session):
+    with database_session() as session:
         sub, key = hooks.subscribe(session, SYSTEM, url, secret)
         sub_id = sub.id
     click.echo(f"webhook {sub_id} -> {url}")
@@ -46,8 +43,7 @@ def add(url: str, secret: str | None) -> None:
 @handle_errors
 def list_() -> None:
     """Active subscriptions (without their secrets)."""
-    with (migrated_engine(get_settings().resolved_database_url) as engine,
-          session_scope(engine) as session):
+    with database_session() as session:
         subs = hooks.list_subscriptions(session)
         table = Table("id", "url", "events", "created")
         for sub in subs:
@@ -63,8 +59,7 @@ def list_() -> None:
 @handle_errors
 def remove(sub_id: int) -> None:
     """Deactivate subscription ID (its delivery log is kept)."""
-    with (migrated_engine(get_settings().resolved_database_url) as engine,
-          session_scope(engine) as session):
+    with database_session() as session:
         hooks.unsubscribe(session, SYSTEM, sub_id)
     click.echo(f"webhook {sub_id} removed")
 
@@ -76,8 +71,7 @@ def remove(sub_id: int) -> None:
 @handle_errors
 def deliveries(status: str | None, limit: int) -> None:
     """The delivery log, newest first: attempts, last status code or error."""
-    with (migrated_engine(get_settings().resolved_database_url) as engine,
-          session_scope(engine) as session):
+    with database_session() as session:
         rows = hooks.list_deliveries(session, status=status, limit=limit)
         table = Table("id", "webhook", "event", "status", "attempts", "last code", "last error",
                       "next attempt")
