@@ -13,8 +13,9 @@ What it does, in one run:
    cost 0.1 s each) and enough queued review items: text assets spread over titles of eight
    assets each, with findings built by hand (a fifth carry a ``minor.*`` finding, so the
    two-person rule applies; some are screening blocks). No screening model is loaded.
-2. starts ``uvicorn --factory clearance.service.app:create_app`` in a subprocess (so the load
-   generator does not share its GIL) on a free loopback port, ``--workers N``.
+2. starts the service in a subprocess (so the load generator does not share its GIL) on a free
+   loopback port with ``--workers N`` uvicorn processes, launched as ``clearance serve
+   --workers N`` launches them (``clearance.service.server.run_workers``).
 3. measures, in the same run: a **single client** (closed loop, one request at a time) on every
    endpoint; ``/healthz`` (one ``SELECT 1``, no auth, no ORM) at the target rate with all
    clients; the **mixed workload at the target rate** (open loop: a pacer issues tickets at
@@ -299,9 +300,13 @@ def start_server(url: str, data_dir: Path, port: int, workers: int, threads: int
                PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parent),
                                                         os.environ.get("PYTHONPATH")])))
     log = (data_dir / "server.log").open("wb")
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench_load:server_app",
-           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "60"]
+    # clearance.service.server.run_workers, as `clearance serve --workers N` runs: plain
+    # `uvicorn --workers N` leaves Nagle on its sockets (~40 ms per keep-alive response)
+    launch = ("from clearance.service.server import run_workers; "
+              f"run_workers('bench_load:server_app', host='127.0.0.1', port={port}, "
+              f"workers={workers}, log_level='warning', access_log=False, "
+              "timeout_keep_alive=60)")
+    cmd = [sys.executable, "-c", launch]
     return subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 

@@ -28,8 +28,11 @@ def check_bind(settings: Settings, host: str) -> None:
               help="Port to listen on (default CLEARANCE_PORT, 8000).")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True, help="uvicorn's log level.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (about one per core). Background batch jobs are tracked "
+                   "per process, so poll /api/jobs with one worker.")
 @handle_errors
-def serve(host: str | None, port: int | None, log_level: str) -> None:
+def serve(host: str | None, port: int | None, log_level: str, workers: int) -> None:
     """Run the review service: the JSON API under /api, the review UI, /healthz.
 
     Outside development (CLEARANCE_ENVIRONMENT) it refuses to start without a real
@@ -49,8 +52,21 @@ def serve(host: str | None, port: int | None, log_level: str) -> None:
         overrides["port"] = port
     settings = get_settings(**overrides)
     check_bind(settings, settings.host)  # refuse before anything is opened or bound
+    where = (f"Clearance review service on http://{settings.host}:{settings.port} "
+             f"({settings.environment}"
+             + (f", {workers} workers" if workers > 1 else "") + "); Ctrl+C stops it")
+    if workers > 1:
+        from clearance.service.server import run_workers
+        from clearance.storage import upgrade
+
+        upgrade(settings.resolved_database_url)  # once, before the workers start
+        err_console.print(where)
+        # each worker builds its app from the same environment (create_app() reads it)
+        run_workers("clearance.service.app:create_app", host=settings.host,
+                    port=settings.port, workers=workers, log_level=log_level,
+                    proxy_headers=True, server_header=False)
+        return
     app = create_app(settings)
-    err_console.print(f"Clearance review service on http://{settings.host}:{settings.port} "
-                      f"({settings.environment}); Ctrl+C stops it")
+    err_console.print(where)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
                 proxy_headers=True, server_header=False)

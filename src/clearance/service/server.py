@@ -1,0 +1,38 @@
+"""Running the service under uvicorn, in one process or several.
+
+Why not plain ``uvicorn --workers N``: with several workers uvicorn binds the listening socket
+itself, with protocol number 0, and asyncio sets ``TCP_NODELAY`` only on accepted sockets whose
+protocol is ``IPPROTO_TCP``. Without it, Nagle's algorithm holds the second write of every
+response until the client's delayed ACK, about 40 ms later: a keep-alive request measured 1.2 ms
+with one worker and 44 ms with two (a bare ASGI app, this machine). :class:`NoDelayConfig` sets
+``TCP_NODELAY`` on the listening socket, which the sockets it accepts inherit on Linux (0.97 ms
+with two workers).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+
+class NoDelayConfig(uvicorn.Config):
+    """uvicorn's configuration, with ``TCP_NODELAY`` on the socket it binds for its workers."""
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+
+def run_workers(app: str, *, host: str, port: int, workers: int, factory: bool = True,
+                **options: Any) -> None:
+    """Serve the ASGI app at import path ``app`` (a factory by default) with ``workers``
+    processes sharing one listening socket; returns when they stop."""
+    config = NoDelayConfig(app, host=host, port=port, workers=workers, factory=factory,
+                           **options)
+    sock = config.bind_socket()
+    Multiprocess(config, sockets=[sock]).run()
