@@ -29,6 +29,7 @@ from clearance.catalog.views import (
     age_on,
 )
 from clearance.errors import InputError, NotFound
+from clearance.storage.db import as_utc
 from clearance.storage.models import (
     Asset,
     AssetVersion,
@@ -99,11 +100,6 @@ def list_titles(session: Session, *, limit: int = 50, offset: int = 0) -> list[T
     ]
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns stored UTC datetimes without a zone; say it is UTC on every database."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def _version(version: AssetVersion) -> AssetVersionPublic:
     return AssetVersionPublic(
         id=version.id,
@@ -112,7 +108,7 @@ def _version(version: AssetVersion) -> AssetVersionPublic:
         content_type=version.content_type,
         size_bytes=version.size_bytes,
         created_by=version.created_by,
-        created_at=_aware(version.created_at),
+        created_at=as_utc(version.created_at),
         shoot_date=version.shoot_date,
         depicted=tuple(_person(link.person) for link in version.depicted),
     )
@@ -203,7 +199,7 @@ def known_minors(
     version = session.get(AssetVersion, subject)
     if version is None:
         raise NotFound(f"no asset version {subject} in the catalog")
-    when = on_date or version.shoot_date or _aware(version.created_at).date()
+    when = on_date or version.shoot_date or as_utc(version.created_at).date()
     depicted = session.scalars(
         select(Person)
         .join(VersionPerson, VersionPerson.person_id == Person.id)

@@ -20,6 +20,7 @@ from rich.table import Table
 from clearance.cli.common import database_session, err_console, handle_errors
 from clearance.errors import InputError
 from clearance.review import access
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import ROLES
 
 
@@ -46,9 +47,7 @@ def _read_password(from_stdin: bool) -> str:
 def _when(value: dt.datetime | None) -> str:
     if value is None:
         return "-"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _stdout() -> Console:

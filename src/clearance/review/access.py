@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, NotFound, Unauthenticated
 from clearance.review import audit
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import ROLES, ApiToken, Team, User
 
 #: Role -> power; a role may do everything a lower-ranked role may.
@@ -273,11 +274,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else dt.datetime.now(dt.UTC)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def token_hash(secret: str) -> str:
     """What is stored for a token: the SHA-256 (hex) of its secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -345,11 +341,11 @@ def authenticate_token(session: Session, secret: str, *,
     at = _now(now)
     if token.revoked_at is not None:
         raise Unauthenticated("API token revoked")
-    if token.expires_at is not None and _aware(token.expires_at) <= at:
+    if token.expires_at is not None and as_utc(token.expires_at) <= at:
         raise Unauthenticated("API token expired")
     if not token.user.active:
         raise Unauthenticated("user deactivated")
-    if token.last_used_at is None or at - _aware(token.last_used_at) >= LAST_USED_RESOLUTION:
+    if token.last_used_at is None or at - as_utc(token.last_used_at) >= LAST_USED_RESOLUTION:
         token.last_used_at = at
         session.flush()
     return actor_for(token.user, "token", token.id)

@@ -27,6 +27,7 @@ from typing import Any, Final, TextIO
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import GENESIS_HASH, AuditEvent
 
 #: The event types; :func:`record` refuses any other (the docs list them, a test checks that).
@@ -55,9 +56,7 @@ _PG_LOCK_CLASS: Final = 0x434C5241
 
 
 def _iso(at: dt.datetime) -> str:
-    if at.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical(value: Any) -> str:

@@ -24,7 +24,6 @@ from clearance.review.access import SYSTEM, Actor, require_role
 from clearance.review.items import (
     OPEN_STATES,
     QUEUE_ORDER,
-    aware,
     get_item,
     is_postgres,
     iso,
@@ -33,6 +32,7 @@ from clearance.review.items import (
     username_of,
     utcnow,
 )
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import Review, ReviewItem
 
 #: How many candidates claim-next tries when a conditional UPDATE loses a race (no SKIP LOCKED).
@@ -102,7 +102,7 @@ def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequ
 
 def _held_by_someone(item: ReviewItem, now: dt.datetime) -> bool:
     return (item.state == "claimed" and item.lease_expires_at is not None
-            and aware(item.lease_expires_at) > now)
+            and as_utc(item.lease_expires_at) > now)
 
 
 def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_seconds: int,
@@ -148,7 +148,7 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
         if _held_by_someone(item, now):
             who = username_of(session, item.claimed_by) or "someone else"
             raise ReviewConflict(f"item {item_id} is claimed by {who} until "
-                                 f"{iso(aware(item.lease_expires_at or now))}")
+                                 f"{iso(as_utc(item.lease_expires_at or now))}")
         raise ReviewConflict(f"item {item_id} is {item.state}; it cannot be claimed")
     return _claimed(session, actor, item.id, holder, now)
 

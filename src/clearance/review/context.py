@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from clearance.catalog.views import age_on
 from clearance.review.access import Actor
+from clearance.storage.db import as_utc
 from clearance.storage.models import Asset, AssetVersion, Credit
 from clearance.storage.review_models import Review, ReviewItem
 
@@ -23,7 +24,7 @@ from clearance.storage.review_models import Review, ReviewItem
 def _iso(at: dt.datetime | None) -> str | None:
     if at is None:
         return None
-    return (at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at).isoformat()
+    return as_utc(at).isoformat()
 
 
 def _can_see(actor: Actor, item: ReviewItem) -> bool:

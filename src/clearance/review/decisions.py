@@ -27,7 +27,6 @@ from clearance.review.claims import refuse_ineligible
 from clearance.review.items import (
     FINAL_STATE,
     FINAL_STATE_OUTCOME,
-    aware,
     get_item,
     is_postgres,
     iso,
@@ -36,6 +35,7 @@ from clearance.review.items import (
     username_of,
     utcnow,
 )
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import OUTCOMES, Comment, Review, ReviewItem
 
 MAX_COMMENT_CHARS: Final = 10_000
@@ -87,7 +87,7 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     item = _locked_item(session, actor, item_id)
     if item.state != "claimed" or item.claimed_by != actor.user_id:
         raise ReviewConflict(f"claim item {item_id} first")
-    if item.lease_expires_at is None or aware(item.lease_expires_at) <= now:
+    if item.lease_expires_at is None or as_utc(item.lease_expires_at) <= now:
         raise ReviewConflict(f"your lease on item {item_id} expired; claim it again")
     refuse_ineligible(item, actor)
     is_override = outcome == "approve" and item.screening_decision == "block"

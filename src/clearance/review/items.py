@@ -18,6 +18,7 @@ from clearance.errors import InputError, NotFound
 from clearance.review import audit
 from clearance.review.access import SYSTEM, Actor
 from clearance.screening import ScreenResult
+from clearance.storage.db import as_utc
 from clearance.storage.models import AssetVersion
 from clearance.storage.review_models import Review, ReviewItem, User
 
@@ -44,11 +45,6 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def aware(at: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back; they were stored as UTC."""
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
-
-
 def actor_name(actor: Actor | None) -> str:
     return actor.audit_name if actor is not None else SYSTEM
 
@@ -69,7 +65,7 @@ def username_of(session: Session, user_id: int | None) -> str | None:
 
 
 def iso(at: dt.datetime) -> str:
-    return aware(at).astimezone(dt.UTC).isoformat()
+    return as_utc(at).astimezone(dt.UTC).isoformat()
 
 
 

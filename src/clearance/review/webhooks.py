@@ -41,7 +41,7 @@ from clearance.errors import InputError, NotFound
 from clearance.review import audit
 from clearance.review.audit import canonical
 from clearance.settings import Settings
-from clearance.storage.db import session_scope
+from clearance.storage.db import as_utc, session_scope
 from clearance.storage.review_models import WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -60,11 +60,6 @@ _MAX_ERROR_CHARS: Final = 500
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(at: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
 
 
 def _validate_url(url: str) -> str:
@@ -241,7 +236,7 @@ def deliver_due(engine: Engine, *, now: dt.datetime | None = None,
     Each attempt is recorded in its own transaction: status code or error, ``attempts``, and
     either ``delivered`` / ``failed`` or the next attempt time.
     """
-    when = _aware(now) if now is not None else _utcnow()
+    when = as_utc(now) if now is not None else _utcnow()
     claimed = _claim_due(engine, when, limit, lease_s=timeout_s + 60)
     if not claimed:
         return 0

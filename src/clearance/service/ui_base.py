@@ -46,7 +46,7 @@ from clearance.review import access
 from clearance.service.deps import get_state
 from clearance.service.state import ServiceState
 from clearance.settings import Settings
-from clearance.storage.db import session_scope
+from clearance.storage.db import as_utc, session_scope
 from clearance.storage.review_models import User
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
@@ -144,9 +144,7 @@ def redirect(url: str) -> RedirectResponse:
 def _ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    seconds = int(((now or dt.datetime.now(dt.UTC)) - value).total_seconds())
+    seconds = int(((now or dt.datetime.now(dt.UTC)) - as_utc(value)).total_seconds())
     if seconds < 60:
         return "just now" if seconds >= 0 else "in the future"
     for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
@@ -158,9 +156,7 @@ def _ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
 def _when(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 templates.env.filters["ago"] = _ago

@@ -31,21 +31,16 @@ from clearance.service.ui_base import (
     safe_next,
     state_of,
 )
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import ReviewItem, User
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 Csrf = Annotated[str, Form()]
 
 
-def _aware(at: dt.datetime | None) -> dt.datetime | None:
-    if at is None:
-        return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-
-
 def holds_claim(item: ReviewItem, page: Page, now: dt.datetime | None = None) -> bool:
     """Whether the viewer holds a live claim on ``item`` (and so may decide it)."""
-    lease = _aware(item.lease_expires_at)
+    lease = as_utc(item.lease_expires_at) if item.lease_expires_at else None
     return (item.state == "claimed" and item.claimed_by == page.actor.user_id
             and lease is not None and lease > (now or dt.datetime.now(dt.UTC)))
 
@@ -53,7 +48,7 @@ def holds_claim(item: ReviewItem, page: Page, now: dt.datetime | None = None) ->
 def _claimable(item: ReviewItem, page: Page, now: dt.datetime) -> bool:
     if not page.is_reviewer or item.submitted_by == page.actor.user_id:
         return False
-    lease = _aware(item.lease_expires_at)
+    lease = as_utc(item.lease_expires_at) if item.lease_expires_at else None
     return item.state == "queued" or (item.state == "claimed" and lease is not None
                                       and lease <= now)
 

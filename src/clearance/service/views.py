@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from clearance.review import audit, queue
 from clearance.review.access import Actor
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import (
     ApiToken,
     AuditEvent,
@@ -28,7 +29,7 @@ def iso(at: dt.datetime | None) -> str | None:
     """ISO 8601 in UTC (SQLite returns stored UTC datetimes without a zone)."""
     if at is None:
         return None
-    return (at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at).astimezone(dt.UTC).isoformat()
+    return as_utc(at).isoformat()
 
 
 def usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:

@@ -9,6 +9,7 @@ for asset version content. Everything that fails here raises
 from clearance.storage import review_models  # noqa: F401  (registers the review tables)
 from clearance.storage.blobs import BlobStore, LocalBlobStore, sha256_hex
 from clearance.storage.db import (
+    as_utc,
     current_revision,
     head_revision,
     make_engine,
@@ -20,6 +21,7 @@ from clearance.storage.db import (
 __all__ = [
     "BlobStore",
     "LocalBlobStore",
+    "as_utc",
     "current_revision",
     "head_revision",
     "make_engine",

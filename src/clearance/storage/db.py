@@ -10,6 +10,7 @@ error, and every database failure comes out as :class:`~clearance.errors.Storage
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,12 @@ from clearance.errors import ConfigurationError, StorageError
 
 #: Where the Alembic environment and revisions live (shipped as package data).
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
+
+
+def as_utc(at: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime. Every timestamp is stored in UTC, but SQLite
+    hands ``DateTime(timezone=True)`` columns back naive; PostgreSQL hands them back aware."""
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
 
 
 def describe_db_error(exc: SQLAlchemyError) -> str:
