@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from clearance.csvrows import read_rows
+from clearance.content.csvrows import read_rows
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, Problem
 from clearance.findings import Finding, TextSpan

@@ -46,6 +46,7 @@ from PIL import Image
 
 from _common import REPO, RESULTS, machine_info, shared_data
 from bench_faces import background
+from clearance.content.picture import picture_of
 from clearance.detectors.age import (
     AGE_BANDS,
     CALIBRATION_FILE,
@@ -64,7 +65,6 @@ from clearance.detectors.age import (
 from clearance.detectors.faces import MODEL_NAME as FACE_MODEL
 from clearance.detectors.faces import face_crop_score, find_faces, iou
 from clearance.findings import ImageBox
-from clearance.picture import picture_of
 
 DEFAULT_SEED = 20261124
 KID_GOAL, TEEN_GOAL, YOUNG_ADULT_GOAL, ADULT_GOAL = 0.95, 0.75, 0.30, 0.03

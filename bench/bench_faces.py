@@ -38,9 +38,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from _common import RESULTS, machine_info, shared_data
+from clearance.content.picture import picture_of
 from clearance.detectors import faces, regions
 from clearance.detectors.faces import Raw, iou, nudenet_faces
-from clearance.picture import picture_of
 
 SIZES = (40, 60, 80, 120, 200, 400)
 CANVASES = ((640, 480), (800, 1200), (1280, 720), (1024, 1024), (1920, 1080))

@@ -223,11 +223,11 @@ def _load_models(det_pixels: int, use_ocr: bool,
 
 
 def _screen_one(dets: Any, px: np.ndarray, name: str) -> dict[str, float]:
+    from clearance.content.picture import picture_of
     from clearance.detectors.age import calibration, picture_ages
     from clearance.detectors.base import Item
     from clearance.detectors.faces import find_faces
     from clearance.detectors.regions import body_regions
-    from clearance.picture import picture_of
 
     exposure, suggestive, ocr_det = dets
     pic = picture_of(px, name)
@@ -316,8 +316,8 @@ def sweep_worker(job: dict[str, Any], out: Any) -> None:
     _pin(job["cpu"])
     import cv2
 
+    from clearance.content.picture import picture_of
     from clearance.detectors import ocr
-    from clearance.picture import picture_of
 
     cv2.setNumThreads(1)
     res: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from clearance.cli.main import cli
-from clearance.demo_art import draw_poster
+from clearance.demo.art import draw_poster
 
 AWS_SUGGESTIVE = json.dumps({
     "ModerationLabels": [

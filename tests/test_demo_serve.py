@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clearance.demo import run_demo
-from clearance.demo_serve import DEMO_USERS, seed_review
+from clearance.demo.serve import DEMO_USERS, seed_review
 from clearance.errors import ConfigurationError, Unauthenticated
 from clearance.review import access
 from clearance.screening import Screener

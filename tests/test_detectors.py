@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import pytest
 
+from clearance.content.text import make_copy
 from clearance.detectors.base import Detector, Example, Item
 from clearance.detectors.minors import MinorMentionDetector, parse_age
 from clearance.detectors.rating import is_mature
@@ -16,7 +17,6 @@ from clearance.detectors.suggestive import SuggestiveTextDetector
 from clearance.errors import RegistryError
 from clearance.findings import Finding, Label, TextSpan
 from clearance.settings import Settings
-from clearance.text import make_copy
 
 ALL_DETECTORS = [*default_registry(), SemanticSuggestiveDetector]
 

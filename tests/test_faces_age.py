@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from clearance.content.picture import DepictedPerson, picture_of
 from clearance.detectors import faces as faces_module
 from clearance.detectors.age import (
     ApparentAgeDetector,
@@ -43,7 +44,6 @@ from clearance.detectors.faces import (
 )
 from clearance.detectors.known_minors import KnownMinorDetector
 from clearance.findings import Fact, ImageBox, Label
-from clearance.picture import DepictedPerson, picture_of
 from clearance.settings import Settings
 
 #: Faces in scikit-image's sample photos (x, y, w, h), drawn by hand.
@@ -109,7 +109,7 @@ def test_faces_on_a_picture_from_the_intake() -> None:
     """The real intake (PNG bytes -> Picture) gives the same face as the in-memory example."""
     import io
 
-    from clearance.images import load_picture
+    from clearance.content.images import load_picture
 
     buf = io.BytesIO()
     Image.fromarray(np.asarray(astronaut_picture().pixels)).save(buf, "PNG")

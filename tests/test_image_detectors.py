@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from clearance.content.picture import Picture, picture_of
 from clearance.detectors import nsfw, ocr
 from clearance.detectors.base import Detector, Item
 from clearance.detectors.exposure import (
@@ -32,7 +33,6 @@ from clearance.detectors.nsfw import SuggestiveImageDetector
 from clearance.detectors.ocr import OcrDetector, OcrLine, drawn_poster, quad_box, reading_rows
 from clearance.detectors.regions import Region, body_regions
 from clearance.findings import Fact, Finding, ImageBox, Label, is_known_label
-from clearance.picture import Picture, picture_of
 from clearance.policy.engine import evaluate
 from clearance.policy.loader import load_policy
 from clearance.settings import Settings

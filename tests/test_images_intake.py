@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFile, features
 
-from clearance.errors import ContentError, InputError
-from clearance.images import (
+from clearance.content.images import (
     iter_image_files,
     load_picture,
     load_picture_file,
 )
+from clearance.errors import ContentError, InputError
 from clearance.settings import get_settings
 
 RED = (220, 20, 20)

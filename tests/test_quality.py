@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from clearance.csvrows import read_rows
+from clearance.content.csvrows import read_rows
 from clearance.errors import ContentError
 from clearance.policy.loader import load_policy
 from clearance.screening import Screener

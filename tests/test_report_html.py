@@ -7,14 +7,14 @@ import re
 
 import numpy as np
 
-from clearance.demo_art import draw_poster
+from clearance.content.picture import Picture
+from clearance.content.text import make_copy
+from clearance.demo.art import draw_poster
 from clearance.detectors.base import Item
 from clearance.findings import Finding, ImageBox, Label, TextSpan
-from clearance.picture import Picture
 from clearance.policy.engine import Decision
 from clearance.report_html import render_html
 from clearance.screening import ScreenResult
-from clearance.text import make_copy
 
 
 def _picture() -> Picture:

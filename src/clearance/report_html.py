@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
+from clearance.content.picture import Picture
 from clearance.findings import Finding, ImageBox, TextSpan
-from clearance.picture import Picture
 from clearance.screening import ScreenResult
 
 PREVIEW_MAX_SIDE = 900

@@ -14,17 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from clearance.content.picture import DepictedPerson, Picture
+from clearance.content.text import make_copy
 from clearance.detectors.base import Detector, Item
 from clearance.detectors.registry import default_registry
 from clearance.detectors.semantic import SemanticSuggestiveDetector
 from clearance.errors import ContentError
 from clearance.findings import Finding
-from clearance.picture import DepictedPerson, Picture
 from clearance.policy.engine import Decision, evaluate
 from clearance.policy.loader import load_policy
 from clearance.policy.model import Policy
 from clearance.settings import Settings
-from clearance.text import make_copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class Screener:
     def image_item(self, picture: Picture, *, name: str | None = None,
                    rating: str | None = None, title_id: str | None = None,
                    depicted: Sequence[DepictedPerson] = ()) -> Item:
-        """An image item (the picture comes from :func:`clearance.images.load_picture`)."""
+        """An image item (the picture comes from :func:`clearance.content.images.load_picture`)."""
         return Item("image", rating=rating, title_id=title_id, name=name or picture.name,
                     image=picture, depicted=tuple(depicted))
 

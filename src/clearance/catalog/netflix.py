@@ -5,8 +5,8 @@ director lists (comma-separated) become credits; ``listed_in`` the genres; ``cou
 countries; the description an asset (kind ``synopsis``, locale ``en``, channel ``catalog``)
 whose version holds the text.
 
-The CSV is read line-aware by :func:`clearance.csvrows.read_table`, so every problem names the
-line where its record starts and an unterminated quote loses only its own record.
+The CSV is read line-aware by :func:`~clearance.content.csvrows.read_table`, so every problem
+names the line where its record starts and an unterminated quote loses only its own record.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from clearance.catalog.records import (
     clean_text,
 )
 from clearance.catalog.sources import ParsedCatalog, read_text
-from clearance.csvrows import physical_lines, read_table
+from clearance.content.csvrows import physical_lines, read_table
 from clearance.errors import Problem
 
 NETFLIX_COLUMNS: Final = (

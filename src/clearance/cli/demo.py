@@ -100,7 +100,7 @@ def _serve(settings: Settings, screener: Screener, run: DemoRun, console: Consol
     import uvicorn
 
     from clearance.cli.serve import check_bind
-    from clearance.demo_serve import seed_review
+    from clearance.demo.serve import seed_review
     from clearance.service.app import create_app
 
     host = host or settings.host

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clearance.catalog.queries import get_title, title_assets
-from clearance.csvrows import read_rows
+from clearance.content.csvrows import read_rows
+from clearance.content.images import iter_image_files, load_picture_file
+from clearance.content.picture import DepictedPerson, Picture
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, InputError, NotFound, Problem
 from clearance.findings import Finding
-from clearance.images import iter_image_files, load_picture_file
-from clearance.picture import DepictedPerson, Picture
 from clearance.screening import Screener
 from clearance.settings import Settings
 from clearance.storage import LocalBlobStore, migrated_engine, session_scope

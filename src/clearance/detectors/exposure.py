@@ -39,10 +39,10 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
+from clearance.content.picture import Picture, picture_of
 from clearance.detectors.base import ContentKind, Detector, Example, Item
 from clearance.detectors.regions import Region, body_regions
 from clearance.findings import Finding, ImageBox
-from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 
 #: NudeNet class -> (region, state). Face classes are deliberately absent.

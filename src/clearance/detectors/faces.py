@@ -30,7 +30,7 @@ drawn or face-free-photo scenes, 60 face-free images; 2 CPU cores): recall at Io
 are aligned frontal faces, which favours HOG: turned heads are a weaker spot than these figures
 suggest.
 
-Boxes are in pixel coordinates of the :class:`~clearance.picture.Picture`. Models load lazily, once
+Boxes are in pixel coordinates of the :class:`~.Picture`. Models load lazily, once
 per process (the NudeNet session is the one ``body_regions`` uses); the last few pictures' results
 are cached by content hash, so ``face`` and ``minor.apparent`` share one run.
 """
@@ -49,11 +49,11 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from clearance.content.picture import Picture, picture_of
 from clearance.detectors.base import Example, ImageDetector, Item
 from clearance.detectors.regions import body_regions
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label
-from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 
 MODEL_NAME = "nudenet 3.4.2 320n.onnx (320 + detail pass) + dlib 20 HOG frontal"

@@ -1,6 +1,6 @@
 """``minor.known``: the catalog says a person under 18 appears in the asset.
 
-The facts come from the catalog, not from pixels: :class:`~clearance.picture.DepictedPerson` values
+The facts come from the catalog, not from pixels: :class:`~.DepictedPerson` values
 on ``Item.depicted`` (the cast the catalog links to the asset version, or ``clearance screen
 --depicts``), each with their age on the shoot or creation date when their date of birth is known.
 A person whose age is 0-17 gives one finding with score 1.0 (the catalog is taken as true), a
@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Self
 
+from clearance.content.picture import DepictedPerson
+from clearance.content.text import make_copy
 from clearance.detectors.base import ContentKind, Detector, Example, Item
 from clearance.findings import Fact, Finding, Label
-from clearance.picture import DepictedPerson
 from clearance.settings import Settings
-from clearance.text import make_copy
 
 ADULT_AGE = 18
 CHILD_MAX_AGE = 12

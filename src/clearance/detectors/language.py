@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from clearance.content.text import Copy
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.lexicon import LANGS
 from clearance.findings import Fact, Finding, Label
-from clearance.text import Copy
 
 SHORT_TEXT = 40
 

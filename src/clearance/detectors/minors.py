@@ -24,11 +24,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from clearance.content.text import Copy
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
 from clearance.detectors.lexicon import minor_lexicon
 from clearance.findings import Finding, Label, TextSpan
-from clearance.text import Copy
 
 ADULT_AGE = 18
 CHILD_MAX_AGE = 12

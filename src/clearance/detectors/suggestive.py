@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from clearance.content.text import Copy
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
 from clearance.detectors.lexicon import suggestive_lexicon
 from clearance.findings import Finding, Label, TextSpan
-from clearance.text import Copy
 
 
 class SuggestiveTextDetector(CopyDetector):

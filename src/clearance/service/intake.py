@@ -2,7 +2,7 @@
 and queued for review out.
 
 An upload is checked before anything is stored: its size against ``CLEARANCE_MAX_UPLOAD_BYTES``
-(413), then its content — an image through :func:`clearance.images.load_picture`, which trusts
+(413), then its content — an image through :func:`~.images.load_picture`, which trusts
 the bytes (magic numbers), never the file name or the declared content type, and refuses SVG,
 text, PDF and damaged files naming the file (422); copy as UTF-8 within
 ``CLEARANCE_MAX_TEXT_BYTES``. Only then is it stored (content-addressed, immutable), screened
@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from clearance.catalog.queries import known_minors, title_assets
 from clearance.catalog.write import add_asset_version, require_title, upsert_asset
+from clearance.content.images import load_picture
+from clearance.content.picture import DepictedPerson, Picture
+from clearance.content.text import make_copy
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, Forbidden, InputError, NotFound, ReviewConflict
-from clearance.images import load_picture
-from clearance.picture import DepictedPerson, Picture
 from clearance.review import queue
 from clearance.review.access import Actor
 from clearance.service.problems import UploadTooLarge
@@ -33,7 +34,6 @@ from clearance.service.state import ServiceState
 from clearance.settings import Settings
 from clearance.storage.models import ASSET_KINDS, Person
 from clearance.storage.review_models import ReviewItem
-from clearance.text import make_copy
 
 TEXT_KINDS: Final = ("synopsis", "tagline", "title_text")
 IMAGE_KINDS: Final = tuple(k for k in ASSET_KINDS if k not in TEXT_KINDS)

@@ -21,7 +21,7 @@ an :class:`~clearance.errors.InputError` naming the ``source`` and what was expe
 traceback.
 
 ``width`` and ``height`` are the picture's size in pixels (EXIF orientation applied, as
-:mod:`clearance.images` produces it); vendor boxes are converted into that pixel space. The
+:mod:`clearance.content.images` produces it); vendor boxes are converted into that pixel space. The
 response must be for the same image file, at the same size.
 """
 

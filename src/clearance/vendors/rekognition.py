@@ -12,7 +12,7 @@ with its ``BoundingBox`` ratios turned into pixels of the picture, and ``minor.a
 ``AgeRange.Low`` is under 18. The score is the share of whole years in ``Low..High`` that are
 under 18: ``{Low: 8, High: 14}`` scores 1.0, ``{Low: 14, High: 22}`` 4/9 = 0.44, ``{Low: 17,
 High: 25}`` 1/9 = 0.11. Rekognition applies a JPEG's EXIF orientation before it measures boxes,
-as :mod:`clearance.images` does, so the boxes land on the same pixels.
+as :mod:`clearance.content.images` does, so the boxes land on the same pixels.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A decoded, validated image as the image detectors see it.
 
-:class:`Picture` is produced by :mod:`clearance.images` (intake: format checks, size limits,
+:class:`Picture` is produced by :mod:`clearance.content.images` (intake: format checks, size limits,
 EXIF orientation, colour modes) and carries the pixels as a read-only ``H x W x 3`` RGB ``uint8``
 array. Every image finding's box is in pixel coordinates of this array, which is the original
 image after its EXIF orientation is applied.
@@ -50,7 +50,7 @@ class DepictedPerson:
 
 def picture_of(pixels: npt.NDArray[np.uint8], name: str) -> Picture:
     """A :class:`Picture` of RGB (or RGBA, alpha dropped) pixels made in code: examples, tests,
-    benchmarks. Real files go through :func:`clearance.images.load_picture`."""
+    benchmarks. Real files go through :func:`clearance.content.images.load_picture`."""
     rgb = np.ascontiguousarray(pixels[..., :3] if pixels.ndim == 3 else pixels, dtype=np.uint8)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected H x W x 3 RGB pixels, got shape {rgb.shape}")

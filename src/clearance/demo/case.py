@@ -1,11 +1,11 @@
 """The Cuties / Mignonnes case, end to end, on the configured database (embedded SQLite by default).
 
-1. Import the demo catalog (``demo_data/cuties.yaml``): the title with its English and French
+1. Import the demo catalog (``demo/data/cuties.yaml``): the title with its English and French
    names and hashtags, rating TV-MA, the cast of the public catalog row with *illustrative* dates
    of birth that make the four lead girls 11 at the 2019 shoot, and two versions of each synopsis;
-   then two versions of the key art, drawn by code (:mod:`clearance.demo_art`), each declaring
+   then two versions of the key art, drawn by code (:mod:`clearance.demo.art`), each declaring
    the four girls as depicted, with a recorded vendor response beside each
-   (``demo_data/vendor-*.json``) for what no drawn image can show: outfits, poses, apparent ages.
+   (``demo/data/vendor-*.json``) for what no drawn image can show: outfits, poses, apparent ages.
 2. Read the known minors in the cast on the shoot date.
 3. Screen the title's live assets together at three moments: the August 2020 campaign as
    published, the poster replaced and the English copy fixed while the French copy was not, and
@@ -30,12 +30,12 @@ from clearance.catalog.importer import import_catalog
 from clearance.catalog.queries import get_title, known_minors
 from clearance.catalog.views import KnownMinor, TitlePublic
 from clearance.catalog.write import add_asset_version, require_title, upsert_asset
-from clearance.demo_art import HEIGHT, WIDTH, Variant, draw_poster
+from clearance.content.images import load_picture
+from clearance.content.picture import DepictedPerson
+from clearance.demo.art import HEIGHT, WIDTH, Variant, draw_poster
 from clearance.detectors.base import Item
 from clearance.errors import ExpectationFailed
 from clearance.findings import Finding
-from clearance.images import load_picture
-from clearance.picture import DepictedPerson
 from clearance.screening import Screener, ScreenResult
 from clearance.settings import Settings
 from clearance.storage.blobs import LocalBlobStore
@@ -148,7 +148,7 @@ def _versions(session: Session) -> dict[str, list[AssetVersion]]:
 
 
 def _vendor_findings(variant: Variant) -> tuple[Finding, ...]:
-    ref = resources.files("clearance.demo_data").joinpath(f"vendor-{variant}.json")
+    ref = resources.files("clearance.demo.data").joinpath(f"vendor-{variant}.json")
     return tuple(parse_vendor_findings(ref.read_text(encoding="utf-8"), width=WIDTH,
                                        height=HEIGHT, source=f"vendor-{variant}.json"))
 
@@ -156,7 +156,7 @@ def _vendor_findings(variant: Variant) -> tuple[Finding, ...]:
 def run_demo(settings: Settings, screener: Screener) -> DemoRun:
     """Run the case on the configured database; returns what happened (raises nothing on a
     missed expectation: see :func:`check`)."""
-    catalog_file = resources.files("clearance.demo_data").joinpath("cuties.yaml")
+    catalog_file = resources.files("clearance.demo.data").joinpath("cuties.yaml")
     blobs = LocalBlobStore(settings.resolved_blob_dir)
     with migrated_engine(settings.resolved_database_url) as engine:
         with resources.as_file(catalog_file) as path, session_scope(engine) as session:

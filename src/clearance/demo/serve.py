@@ -15,7 +15,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from clearance.demo import DemoRun, _versions
+from clearance.demo.case import DemoRun, _versions
 from clearance.errors import ConfigurationError, NotFound
 from clearance.review import access, queue
 from clearance.settings import Settings

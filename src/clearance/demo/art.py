@@ -4,7 +4,7 @@ The demo needs posters whose *text* the OCR can read ("CUTIES", "MIGNONNES") and
 evokes the two 2020 posters: four figures posing on a stage (the withdrawn art) and four figures
 in a street (its replacement). The figures are abstract shapes. What no drawn image can honestly
 produce — outfits, poses, apparent ages — comes from a recorded vendor response beside each
-poster (``demo_data/vendor-*.json``), exactly as a team that pays for a cloud moderation API
+poster (``demo/data/vendor-*.json``), exactly as a team that pays for a cloud moderation API
 would feed its answers into Clearance.
 """
 

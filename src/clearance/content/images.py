@@ -1,4 +1,4 @@
-"""Image intake: bytes in, a validated :class:`~clearance.picture.Picture` out, or a clear refusal.
+"""Image intake: bytes in, a validated :class:`~.picture.Picture` out, or a clear refusal.
 
 Everything an image detector sees comes through :func:`load_picture`. It
 
@@ -37,8 +37,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
+from clearance.content.picture import Picture
 from clearance.errors import ContentError
-from clearance.picture import Picture
 from clearance.settings import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS
 
 #: Pillow format ids that intake decodes, and the name a :class:`Picture` reports for each.
