@@ -8,8 +8,11 @@ after it is made; the policy engine only reads them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
+
+from clearance.errors import InputError
 
 
 class Label:
@@ -106,7 +109,10 @@ class Finding:
     def sentence(self) -> int | None:
         return self.evidence.sentence if isinstance(self.evidence, TextSpan) else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, precise: bool = False) -> dict[str, Any]:
+        """The documented JSON shape (``docs/cli.md``). Scores are rounded to four places for
+        people; ``precise=True`` keeps them exact, as screening records store them (a stored
+        0.84996 must not become 0.85 and cross a threshold when the policy is evaluated again)."""
         ev: dict[str, Any]
         if isinstance(self.evidence, TextSpan):
             ev = {
@@ -128,9 +134,64 @@ class Finding:
             ev = {"kind": "fact", "name": self.evidence.name, "value": self.evidence.value}
         return {
             "label": self.label,
-            "score": round(self.score, 4),
+            "score": self.score if precise else round(self.score, 4),
             "evidence": ev,
             "detector": self.detector,
             "detector_version": self.detector_version,
             **({"attributes": dict(self.attributes)} if self.attributes else {}),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """The finding a :meth:`to_dict` mapping describes (exactly, for ``precise=True``).
+
+        Raises :class:`~clearance.errors.InputError` naming the field when the mapping is not a
+        finding (a damaged record, a vendor file written by hand)."""
+        try:
+            evidence = evidence_from_dict(data["evidence"])
+            attributes = data.get("attributes") or {}
+            if not isinstance(attributes, Mapping):
+                raise InputError("finding attributes must be a mapping")
+            for key, value in attributes.items():
+                if not isinstance(key, str) or not (
+                        value is None or isinstance(value, str | int | float | bool)):
+                    raise InputError(f"finding attribute {key!r} must be a string, number, "
+                                     f"boolean or null (got {type(value).__name__})")
+            return cls(label=_str(data, "label"), score=float(data["score"]), evidence=evidence,
+                       detector=_str(data, "detector"),
+                       detector_version=_str(data, "detector_version"),
+                       attributes=tuple(attributes.items()))
+        except KeyError as exc:
+            raise InputError(f"a finding needs {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"not a finding: {exc}") from None
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise InputError(f"finding field {key!r} must be a string (got {type(value).__name__})")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str) -> int:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"evidence field {key!r} must be a whole number (got {value!r})")
+    return value
+
+
+def evidence_from_dict(data: Mapping[str, Any]) -> Evidence:
+    """Evidence from its ``to_dict`` mapping (``kind`` says which)."""
+    if not isinstance(data, Mapping):
+        raise InputError("finding evidence must be a mapping")
+    kind = data.get("kind")
+    if kind == "text_span":
+        return TextSpan(_int(data, "start"), _int(data, "end"), str(data["text"]),
+                        _int(data, "sentence"))
+    if kind == "image_box":
+        return ImageBox(_int(data, "x"), _int(data, "y"), _int(data, "width"),
+                        _int(data, "height"))
+    if kind == "fact":
+        return Fact(str(data["name"]), str(data["value"]))
+    raise InputError(f"unknown evidence kind {kind!r} (text_span, image_box or fact)")

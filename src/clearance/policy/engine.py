@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+from clearance.errors import InputError
 from clearance.findings import Fact, Finding, TextSpan
 from clearance.policy.model import (
     NEAR_DISTANCE,
@@ -77,16 +78,48 @@ class Decision:
     def reasons(self) -> list[str]:
         return [r.reason() for r in self.fired]
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def rule_names(self) -> list[str]:
+        """The names of the rules that fired, most severe first."""
+        return [r.rule for r in self.fired]
+
+    def to_dict(self, *, precise: bool = False) -> dict[str, Any]:
+        """The decision with its trace: every fired rule and the findings that fired it
+        (``precise`` as in :meth:`Finding.to_dict`)."""
         return {
             "decision": self.outcome,
             "policy": self.policy,
             "rules": [
                 {"rule": r.rule, "outcome": r.outcome, "description": r.description,
-                 "findings": [{"source": s.source, **s.finding.to_dict()} for s in r.findings]}
+                 "findings": [{"source": s.source, **s.finding.to_dict(precise=precise)}
+                              for s in r.findings]}
                 for r in self.fired
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """The decision a :meth:`to_dict` mapping describes; :class:`InputError` when it is not
+        one."""
+        try:
+            outcome = data["decision"]
+            if outcome not in OUTCOME_RANK:
+                raise InputError(f"unknown decision {outcome!r} (pass, review or block)")
+            fired = []
+            for rule in data.get("rules") or []:
+                if rule["outcome"] not in OUTCOME_RANK:
+                    raise InputError(f"rule {rule.get('rule')!r} has unknown outcome "
+                                     f"{rule['outcome']!r}")
+                findings = tuple(
+                    Sourced(str(f.get("source", THIS_ASSET)), Finding.from_dict(f))
+                    for f in rule.get("findings") or [])
+                fired.append(FiredRule(str(rule["rule"]), str(rule.get("description", "")),
+                                       rule["outcome"], findings))
+            return cls(outcome, str(data["policy"]), tuple(fired))
+        except KeyError as exc:
+            raise InputError(f"a decision needs {exc.args[0]!r}") from None
+        except (TypeError, AttributeError) as exc:
+            raise InputError(f"not a decision: {exc}") from None
 
 
 Witness = tuple[Sourced, ...]
