@@ -14,7 +14,7 @@ from clearance.errors import ConfigurationError, Unauthenticated
 from clearance.review import access
 from clearance.screening import Screener
 from clearance.settings import Settings
-from clearance.storage import migrated_engine, session_scope
+from clearance.storage import ready_engine, session_scope
 from clearance.storage.review_models import ReviewItem
 
 with warnings.catch_warnings():  # starlette warns that it prefers httpx2 (not installed)
@@ -34,7 +34,7 @@ def test_seeded_queue_logins_and_rerun(tmp_path: Path) -> None:
 
     second = seed_review(settings, run)  # re-run: same items, new passwords
     assert (second.queued, second.passed) == (5, 1)
-    with migrated_engine(settings.resolved_database_url) as engine, \
+    with ready_engine(settings.resolved_database_url) as engine, \
             session_scope(engine) as session:
         assert session.query(ReviewItem).count() == 6
         for old, new in zip(first.logins, second.logins, strict=True):

@@ -136,6 +136,7 @@ def _insert_assets(
             version_rows.append(
                 {
                     "asset_id": asset_id,
+                    "number": len(seen),
                     "content_sha256": sha,
                     "content_type": v.content_type,
                     "size_bytes": len(v.content),

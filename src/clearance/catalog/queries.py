@@ -104,6 +104,7 @@ def _version(version: AssetVersion) -> AssetVersionPublic:
     return AssetVersionPublic(
         id=version.id,
         asset_id=version.asset_id,
+        number=version.number,
         content_sha256=version.content_sha256,
         content_type=version.content_type,
         size_bytes=version.size_bytes,

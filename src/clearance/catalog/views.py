@@ -89,6 +89,8 @@ class AssetVersionPublic(_View):
 
     id: int
     asset_id: int
+    #: The version's number within its asset, 1-based ("key_art v2").
+    number: int
     content_sha256: str
     content_type: str
     size_bytes: int

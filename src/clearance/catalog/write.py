@@ -197,6 +197,7 @@ def add_asset_version(
         if version.content_sha256 == sha:
             return version, add_depicted(version, depicted)
     version = AssetVersion(
+        number=max((v.number for v in asset.versions), default=0) + 1,
         content_sha256=sha,
         content_type=content_type,
         size_bytes=len(content),

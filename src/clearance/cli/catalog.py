@@ -37,8 +37,10 @@ from clearance.settings import Settings, get_settings
 from clearance.storage import (
     LocalBlobStore,
     current_revision,
-    migrated_engine,
+    make_engine,
+    ready_engine,
     session_scope,
+    upgrade,
 )
 
 DEFAULT_CREATED_BY = "catalog-import"
@@ -52,8 +54,8 @@ def _safe_url(url: str) -> str:
 
 
 def _database(settings: Settings) -> AbstractContextManager[Engine]:
-    """An engine on the configured database, migrated to the current schema."""
-    return migrated_engine(settings.resolved_database_url)
+    """An engine on the configured database at the current schema (SQLite migrates itself)."""
+    return ready_engine(settings.resolved_database_url)
 
 
 def _stdout() -> Console:
@@ -72,11 +74,20 @@ def db_upgrade() -> None:
     """Bring the configured database to the current schema (safe to run again).
 
     The database is CLEARANCE_DATABASE_URL, by default a SQLite file in CLEARANCE_DATA_DIR.
+    The embedded SQLite file also migrates itself on first use; a PostgreSQL database is only
+    ever migrated by this command (every other command refuses one that is out of date).
     """
     settings = get_settings()
-    with _database(settings) as engine:
+    url = settings.resolved_database_url
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
         revision = current_revision(engine)
-    click.echo(f"database {_safe_url(settings.resolved_database_url)} at revision {revision}")
+    finally:
+        engine.dispose()
+    change = "already" if before == revision else f"upgraded from {before or 'empty'} to"
+    click.echo(f"database {_safe_url(url)} {change} at revision {revision}")
 
 
 @click.group()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from clearance.errors import ClearanceError
 from clearance.settings import get_settings
-from clearance.storage import migrated_engine, session_scope
+from clearance.storage import ready_engine, session_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,8 +47,10 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 @contextmanager
 def database_session() -> Iterator[Session]:
-    """A session on the configured database (``CLEARANCE_DATABASE_URL``, brought to the current
-    schema first) that commits when the block ends and rolls back if it raises."""
-    with migrated_engine(get_settings().resolved_database_url) as engine, \
+    """A session on the configured database (``CLEARANCE_DATABASE_URL``; the embedded SQLite
+    file is migrated first, any other database must be at the current schema — see
+    :func:`~clearance.storage.ensure_schema`) that commits when the block ends and rolls back
+    if it raises."""
+    with ready_engine(get_settings().resolved_database_url) as engine, \
             session_scope(engine) as session:
         yield session

@@ -25,7 +25,7 @@ from clearance.errors import ContentError, InputError, NotFound, Problem
 from clearance.findings import Finding
 from clearance.screening import Screener
 from clearance.settings import Settings
-from clearance.storage import LocalBlobStore, migrated_engine, session_scope
+from clearance.storage import LocalBlobStore, ready_engine, session_scope
 from clearance.vendors import parse_vendor_findings
 
 BATCH = 64
@@ -45,7 +45,7 @@ class TitleContext:
 def load_title(settings: Settings, title_id: str) -> TitleContext:
     blobs = LocalBlobStore(settings.resolved_blob_dir)
     copies: dict[str, str] = {}
-    with migrated_engine(settings.resolved_database_url) as engine, \
+    with ready_engine(settings.resolved_database_url) as engine, \
             session_scope(engine) as session:
         title = get_title(session, title_id)
         for asset in title_assets(session, title_id):

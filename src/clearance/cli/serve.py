@@ -37,9 +37,10 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int) -> N
 
     Outside development (CLEARANCE_ENVIRONMENT) it refuses to start without a real
     CLEARANCE_SECRET_KEY, which signs the UI's session cookies; in development without one it
-    listens only on a loopback address. The database is migrated to the
-    current schema first. Screening models load on the first upload, not at start. Behind a
-    TLS-terminating proxy, run with CLEARANCE_ENVIRONMENT=production so cookies are Secure.
+    listens only on a loopback address. The embedded SQLite database is migrated first; a
+    PostgreSQL database must be at the current schema already (clearance db upgrade).
+    Screening models load on the first upload, not at start. Behind a TLS-terminating proxy,
+    run with CLEARANCE_ENVIRONMENT=production so cookies are Secure.
     """
     import uvicorn
 
@@ -57,9 +58,10 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int) -> N
              + (f", {workers} workers" if workers > 1 else "") + "); Ctrl+C stops it")
     if workers > 1:
         from clearance.service.server import run_workers
-        from clearance.storage import upgrade
+        from clearance.storage import ready_engine
 
-        upgrade(settings.resolved_database_url)  # once, before the workers start
+        with ready_engine(settings.resolved_database_url):
+            pass  # migrate SQLite / refuse an out-of-date database once, before the workers
         err_console.print(where)
         # each worker builds its app from the same environment (create_app() reads it)
         run_workers("clearance.service.app:create_app", host=settings.host,

@@ -39,7 +39,7 @@ from clearance.findings import Finding
 from clearance.screening import Screener, ScreenResult
 from clearance.settings import Settings
 from clearance.storage.blobs import LocalBlobStore
-from clearance.storage.db import migrated_engine, session_scope
+from clearance.storage.db import ready_engine, session_scope
 from clearance.storage.models import Asset, AssetVersion, Person
 from clearance.vendors import parse_vendor_findings
 
@@ -158,7 +158,7 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
     missed expectation: see :func:`check`)."""
     catalog_file = resources.files("clearance.demo.data").joinpath("cuties.yaml")
     blobs = LocalBlobStore(settings.resolved_blob_dir)
-    with migrated_engine(settings.resolved_database_url) as engine:
+    with ready_engine(settings.resolved_database_url) as engine:
         with resources.as_file(catalog_file) as path, session_scope(engine) as session:
             report = import_catalog(session, blobs, path, created_by=CREATED_BY)
             if not report.problems:

@@ -19,7 +19,7 @@ from clearance.demo.case import DemoRun, _versions
 from clearance.errors import ConfigurationError, NotFound
 from clearance.review import access, queue
 from clearance.settings import Settings
-from clearance.storage import migrated_engine, session_scope
+from clearance.storage import ready_engine, session_scope
 
 #: The demo's team and one user per role: (username, role, display name).
 TEAM: Final = ("marketing-fr", "Marketing (France)")
@@ -80,7 +80,7 @@ def seed_review(settings: Settings, run: DemoRun) -> SeededQueue:
         raise ConfigurationError(
             "clearance demo --serve creates demo users with printed passwords and runs only in "
             f"the development environment (CLEARANCE_ENVIRONMENT is {settings.environment!r})")
-    with migrated_engine(settings.resolved_database_url) as engine, \
+    with ready_engine(settings.resolved_database_url) as engine, \
             session_scope(engine) as session:
         logins = _ensure_users(session)
         submitter = access.actor_for(access.get_user(session, "marketing"), "cli")

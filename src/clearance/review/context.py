@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from clearance.catalog.views import age_on
 from clearance.review.access import Actor
@@ -44,10 +44,12 @@ def _reviews(actor: Actor, item: ReviewItem) -> list[dict[str, Any]]:
 def _items_by_version(session: Session, version_ids: list[int]) -> dict[int, ReviewItem]:
     if not version_ids:
         return {}
-    # only states and reviews are shown: the findings and reasons (the bulk) stay unloaded
+    # only states and reviews are shown: the screenings (the bulk) stay unloaded; a version
+    # screened into several review rounds shows its latest
     rows = session.scalars(select(ReviewItem).where(ReviewItem.version_id.in_(version_ids))
-                           .options(defer(ReviewItem.findings), defer(ReviewItem.reasons),
-                                    selectinload(ReviewItem.reviews).selectinload(Review.reviewer)))
+                           .order_by(ReviewItem.round)
+                           .options(selectinload(ReviewItem.reviews)
+                                    .selectinload(Review.reviewer)))
     return {row.version_id: row for row in rows}
 
 

@@ -56,6 +56,7 @@ from clearance.review.items import (
 )
 from clearance.storage.models import Asset, AssetVersion
 from clearance.storage.review_models import ITEM_STATES, Comment, ReviewItem
+from clearance.storage.screening_models import Screening
 
 __all__ = [
     "FINAL_STATE",
@@ -120,18 +121,21 @@ def _filtered(flt: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
 
 #: What a listing shows of each item, loaded in a few queries for the whole page instead of a
 #: few per item (bench/bench_load.py counted 120 statements for a 50-item page without them).
-#: A queue page needs the asset and the reviews (for "awaiting a senior"), not the findings,
-#: reasons or comments (deferred: loaded only if touched).
+#: A queue page needs the asset, the screening's policy and the reviews (for "awaiting a
+#: senior"), not the findings, trace or comments (deferred: loaded only if touched).
+_SCREENING_HEAD: Final = selectinload(ReviewItem.screening).options(
+    defer(Screening.findings), defer(Screening.trace))
 _QUEUE_LOADS: Final = (
     selectinload(ReviewItem.version).selectinload(AssetVersion.asset),
     selectinload(ReviewItem.reviews),
-    defer(ReviewItem.findings), defer(ReviewItem.reasons),
+    _SCREENING_HEAD,
 )
 #: A submitter's page shows the comments and their authors too.
 _SUBMITTED_LOADS: Final = (
     selectinload(ReviewItem.version).selectinload(AssetVersion.asset),
     selectinload(ReviewItem.reviews),
     selectinload(ReviewItem.comments).selectinload(Comment.author),
+    _SCREENING_HEAD,
 )
 
 

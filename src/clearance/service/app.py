@@ -2,7 +2,8 @@
 static files, and ``/healthz``.
 
 :func:`create_app` builds everything from :class:`~clearance.settings.Settings`: the database
-engine (migrated to the current schema), the blob store, the session secret (refused outside
+engine (the embedded SQLite database migrated, any other refused unless it is at the current
+schema revision), the blob store, the session secret (refused outside
 development unless ``CLEARANCE_SECRET_KEY`` is set), the background job runner and, lazily on
 first use, the screening models. While the app runs (its lifespan) a
 :class:`~clearance.review.webhooks.WebhookWorker` thread delivers decision webhooks.
@@ -37,7 +38,7 @@ from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
 from clearance.service.problems import install as install_problems
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
-from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
+from clearance.storage import LocalBlobStore, ensure_schema, make_engine, session_scope
 
 log = logging.getLogger("clearance.service")
 
@@ -103,7 +104,11 @@ def _engine_for(settings: Settings) -> Engine:
         # Request threads (AnyIO's pool holds 40) each hold one connection for a request.
         kwargs.update(pool_size=20, max_overflow=20)
     engine = make_engine(url, **kwargs)
-    upgrade(engine)
+    try:
+        ensure_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

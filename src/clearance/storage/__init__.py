@@ -6,14 +6,19 @@ for asset version content. Everything that fails here raises
 :class:`~clearance.errors.StorageError`.
 """
 
-from clearance.storage import review_models  # noqa: F401  (registers the review tables)
+from clearance.storage import (  # noqa: F401  (register their tables with the metadata)
+    job_models,
+    review_models,
+    screening_models,
+)
 from clearance.storage.blobs import BlobStore, LocalBlobStore, sha256_hex
 from clearance.storage.db import (
     as_utc,
     current_revision,
+    ensure_schema,
     head_revision,
     make_engine,
-    migrated_engine,
+    ready_engine,
     session_scope,
     upgrade,
 )
@@ -23,9 +28,10 @@ __all__ = [
     "LocalBlobStore",
     "as_utc",
     "current_revision",
+    "ensure_schema",
     "head_revision",
     "make_engine",
-    "migrated_engine",
+    "ready_engine",
     "session_scope",
     "sha256_hex",
     "upgrade",

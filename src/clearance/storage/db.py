@@ -5,7 +5,9 @@ transactional database (foreign keys on, ``BEGIN`` emitted by SQLAlchemy so save
 are transactional). :func:`session_scope` is the unit of work: commit on success, roll back on
 error, and every database failure comes out as :class:`~clearance.errors.StorageError`.
 :func:`upgrade` runs the Alembic migrations shipped inside the package up to head, with no
-``alembic.ini`` needed, so a fresh machine gets its schema on first use.
+``alembic.ini`` needed. :func:`ensure_schema` is what every command and the service call: the
+embedded SQLite database migrates itself (a fresh machine gets its schema on first use), any
+other database must be at the current revision already (``clearance db upgrade``).
 """
 
 from __future__ import annotations
@@ -152,14 +154,34 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
-    """Run the migrations on ``url`` (or an engine) up to ``revision``, in one transaction."""
+    """Run the migrations on ``url`` (or an engine) up to ``revision``, in one transaction.
+
+    On SQLite, foreign keys are switched off on the migrating connection (outside the
+    transaction, where SQLite honours the pragma) and checked with ``PRAGMA foreign_key_check``
+    before commit: a batch migration rebuilds a table by copying it and dropping the original,
+    and with foreign keys on that drop would cascade into every table that refers to it."""
     from alembic import command
     from alembic.util import CommandError
 
     engine = url if isinstance(url, Engine) else make_engine(url)
+    is_sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as connection:
-            command.upgrade(_alembic_config(connection), revision)
+        with engine.connect() as connection:
+            driver = connection.connection.driver_connection if is_sqlite else None
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    command.upgrade(_alembic_config(connection), revision)
+                    if is_sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise StorageError(
+                                f"database migration failed: {len(broken)} row(s) would break "
+                                f"foreign keys (first: table {broken[0][0]}, row {broken[0][1]})")
+            finally:
+                if driver is not None:
+                    driver.execute("PRAGMA foreign_keys=ON")
     except SQLAlchemyError as exc:
         raise StorageError(f"database migration failed: {describe_db_error(exc)}") from exc
     except CommandError as exc:
@@ -169,12 +191,43 @@ def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
             engine.dispose()
 
 
+def ensure_schema(engine: Engine) -> None:
+    """Make sure ``engine``'s database has the schema this version of Clearance needs.
+
+    The embedded case (any ``sqlite:`` URL) migrates itself: it is one user's file, and a fresh
+    machine must work with nothing set up. Any other database is shared and is only ever migrated
+    on purpose, by ``clearance db upgrade``: one at an older revision (or empty) is refused with a
+    message saying so, and one at a revision this version does not know (newer) is refused too."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise StorageError(f"the database at {where} has no Clearance schema yet: run "
+                           "'clearance db upgrade' (with the same CLEARANCE_DATABASE_URL) first")
+    from alembic.script import ScriptDirectory
+
+    known = {rev.revision for rev in
+             ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    if current not in known:
+        raise StorageError(f"the database at {where} is at schema revision {current}, which "
+                           f"this version of Clearance does not know (its newest is {head}): "
+                           "upgrade Clearance")
+    raise StorageError(f"the database at {where} is at schema revision {current}; this version "
+                       f"of Clearance needs {head}: run 'clearance db upgrade' (with the same "
+                       "CLEARANCE_DATABASE_URL) first")
+
+
 @contextmanager
-def migrated_engine(url: str | URL) -> Iterator[Engine]:
-    """An engine on ``url``, brought to the current schema first, disposed of afterwards."""
+def ready_engine(url: str | URL) -> Iterator[Engine]:
+    """An engine on ``url`` whose schema is current (see :func:`ensure_schema`), disposed of
+    afterwards."""
     engine = make_engine(url)
     try:
-        upgrade(engine)
+        ensure_schema(engine)
         yield engine
     finally:
         engine.dispose()

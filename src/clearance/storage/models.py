@@ -164,16 +164,21 @@ class Asset(Base):
 
 
 class AssetVersion(Base):
-    """Immutable content of an asset, addressed by SHA-256 in the blob store."""
+    """Immutable content of an asset, addressed by SHA-256 in the blob store.
+
+    ``number`` is the one version numbering shown everywhere (CLI, API, UI, docs: "key_art v2"):
+    1-based per asset, in the order versions were added. ``id`` is the database key."""
 
     __tablename__ = "asset_versions"
     __table_args__ = (
         UniqueConstraint("asset_id", "content_sha256"),
+        Index(None, "asset_id", "number", unique=True),
         Index(None, "content_sha256"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
     content_sha256: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)

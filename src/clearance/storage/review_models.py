@@ -5,9 +5,13 @@ and webhooks (same metadata as :mod:`clearance.storage.models`; migration ``0002
 * A **user** has one role (:data:`ROLES`, in increasing power: submitter, reviewer,
   senior_reviewer, admin) and a wellness preference (images blurred and greyscale by default).
 * An **API token** is stored as the SHA-256 of the secret (the secret is shown once); revocable.
-* A **review item** is one screened asset version: the screening decision, findings and reasons as
-  JSON, the risk it is queued by, its state (:data:`ITEM_STATES`) and the current claim (who,
-  until when). Items whose screening decided ``pass`` are recorded but never queued.
+* A **review item** is one review round of an asset version: it points at the screening it
+  reviews (:class:`~clearance.storage.screening_models.Screening`: findings, decision, trace),
+  copies what the queue sorts and filters by (the screening decision, the rules and labels, the
+  risk), and holds its state (:data:`ITEM_STATES`) and the current claim (who, until when). Items
+  whose screening decided ``pass`` are recorded but never queued. A version screened again with
+  another decision gets a new item (the next ``round``); an open item of the earlier round is
+  then ``superseded``.
 * A **review** is one reviewer's outcome (:data:`OUTCOMES`) on an item; an item with a ``minor.*``
   finding is decided only by two concurring reviews, the second by a senior reviewer.
 * A **comment** goes back and forth between reviewers and the submitter.
@@ -34,18 +38,22 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearance.storage.models import AssetVersion, Base, _in, utcnow
+from clearance.storage.screening_models import Screening
 
 #: Roles in increasing power; each includes what the ones before it may do, except that a
 #: submitter's view is limited to their team.
 ROLES: Final = ("submitter", "reviewer", "senior_reviewer", "admin")
 #: queued: waiting for a (first or second) review; claimed: leased to one reviewer;
-#: passed: screening passed, never queued; approved / rejected / changes_requested: final.
-ITEM_STATES: Final = ("queued", "claimed", "passed", "approved", "rejected", "changes_requested")
-FINAL_STATES: Final = ("passed", "approved", "rejected", "changes_requested")
+#: passed: screening passed, never queued; approved / rejected / changes_requested: final;
+#: superseded: a later screening of the version decided differently and opened a new round.
+ITEM_STATES: Final = ("queued", "claimed", "passed", "approved", "rejected", "changes_requested",
+                      "superseded")
+FINAL_STATES: Final = ("passed", "approved", "rejected", "changes_requested", "superseded")
 OUTCOMES: Final = ("approve", "reject", "request_changes")
 DELIVERY_STATES: Final = ("pending", "delivered", "failed")
 #: The ``prev_hash`` of the first audit event.
@@ -103,22 +111,23 @@ class ReviewItem(Base):
         CheckConstraint(_in("state", ITEM_STATES), name="state"),
         CheckConstraint(_in("screening_decision", ("pass", "review", "block")),
                         name="screening_decision"),
+        UniqueConstraint("version_id", "round"),
         Index(None, "state", "risk", "created_at"),
         Index(None, "team_id"),
+        Index(None, "screening_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     version_id: Mapped[int] = mapped_column(
-        ForeignKey("asset_versions.id", ondelete="CASCADE"), unique=True
-    )
+        ForeignKey("asset_versions.id", ondelete="CASCADE"))
+    #: 1 for the version's first item; a changed screening decision opens the next round.
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="RESTRICT"))
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The screening's decision (copied: the queue orders and filters by it).
     screening_decision: Mapped[str] = mapped_column(String(16))
-    policy_version: Mapped[str] = mapped_column(String(100))
-    #: The screening's findings and reasons, as the JSON output of ``clearance screen``.
-    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    #: Rule ids that fired (for the queue's filter) and labels found.
+    #: Rule names that fired, then labels found (for the queue's filter).
     rules: Mapped[list[str]] = mapped_column(JSON)
     #: Queue order: higher first (block 2 + top score, review 1 + top score), then oldest.
     risk: Mapped[float] = mapped_column(Float)
@@ -132,12 +141,35 @@ class ReviewItem(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     version: Mapped[AssetVersion] = relationship()
+    screening: Mapped[Screening] = relationship()
     reviews: Mapped[list[Review]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Review.id"
     )
     comments: Mapped[list[Comment]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Comment.id"
     )
+
+    @property
+    def policy_version(self) -> str:
+        """``name@version`` of the policy the screening applied."""
+        return self.screening.policy
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        """The screening's findings (``Finding.to_dict(precise=True)`` mappings)."""
+        return list(self.screening.findings)
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        """The fired rules as ``{rule, outcome, description, text}``, most severe first, read
+        from the screening's trace (rule names are stored as such, never parsed from text)."""
+        from clearance.policy.engine import Decision
+
+        decision = Decision.from_dict({"decision": self.screening.decision,
+                                       "policy": self.screening.policy,
+                                       "rules": self.screening.trace})
+        return [{"rule": r.rule, "outcome": r.outcome, "description": r.description,
+                 "text": r.reason()} for r in decision.fired]
 
 
 class Review(Base):

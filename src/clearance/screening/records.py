@@ -1,0 +1,125 @@
+"""Screening records: what a screening of a catalog version found and decided, kept as a row.
+
+A :class:`~clearance.storage.screening_models.Screening` is written whenever a *catalog version*
+is screened — an upload, the demo, ``clearance screen --title`` on a file that is one of the
+title's versions, a catalog-wide re-screen — and never for ad-hoc files or text (``clearance
+screen`` stays stateless there). It holds the exact findings (``Finding.to_dict(precise=True)``),
+the decision with its trace (rule names as data, never parsed out of reason sentences), the
+policy and detector versions and the campaign context (the title's other assets whose findings
+were in scope), so the policy can be evaluated again on the stored findings and decide the same.
+
+Screenings are immutable and keyed by their inputs (:func:`input_key`: the content, the policy
+version, the detector versions and the context's versions): screening a version again with the
+same inputs returns the stored screening instead of adding a row; another policy or detector
+version makes a new one. Reading a stored screening back gives typed values
+(:func:`findings_of`, :func:`decision_of`).
+
+This module only reads and writes rows; the model work happens before, outside any transaction
+(see :mod:`clearance.screening.campaign`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearance.errors import InputError
+from clearance.findings import Finding
+from clearance.policy.engine import Decision
+from clearance.screening.screener import ScreenResult
+from clearance.storage.models import AssetVersion
+from clearance.storage.screening_models import SCREENING_SOURCES, Screening
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningInputs:
+    """Everything besides the content that decided a screening: which detectors ran (``name ->
+    version``) and which of the title's other asset versions were in scope (``reference ->
+    version id``)."""
+
+    detectors: Mapping[str, str]
+    context: Mapping[str, int] = field(default_factory=dict)
+
+
+def detectors_of(names_versions: Iterable[tuple[str, str]],
+                 findings: Iterable[Finding] = ()) -> dict[str, str]:
+    """``name -> version`` of the detectors that ran, plus any other source of the findings (a
+    vendor's recorded response)."""
+    out = dict(names_versions)
+    for f in findings:
+        out.setdefault(f.detector, f.detector_version)
+    return dict(sorted(out.items()))
+
+
+def input_key(content_sha256: str, policy: str, inputs: ScreeningInputs) -> str:
+    """SHA-256 over a canonical JSON of the screening's inputs: equal keys, equal screening."""
+    body = json.dumps({"content": content_sha256, "policy": policy,
+                       "detectors": dict(sorted(inputs.detectors.items())),
+                       "context": dict(sorted(inputs.context.items()))},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def find_screening(session: Session, version: AssetVersion, policy: str,
+                   inputs: ScreeningInputs) -> Screening | None:
+    """The stored screening of ``version`` with exactly these inputs, if there is one."""
+    key = input_key(version.content_sha256, policy, inputs)
+    return session.scalar(select(Screening)
+                          .where(Screening.version_id == version.id, Screening.input_key == key)
+                          .order_by(Screening.id.desc()).limit(1))
+
+
+def record_screening(session: Session, version: AssetVersion, result: ScreenResult,
+                     inputs: ScreeningInputs, *, requested_by: str,
+                     actor: str | None = None) -> tuple[Screening, bool]:
+    """Store ``result`` as a screening of ``version``; ``(screening, created)``. A screening with
+    the same inputs already stored is returned instead (``created`` False)."""
+    if requested_by not in SCREENING_SOURCES:
+        raise InputError(f"unknown screening source {requested_by!r}; one of "
+                         f"{', '.join(SCREENING_SOURCES)}")
+    policy = result.decision.policy
+    existing = find_screening(session, version, policy, inputs)
+    if existing is not None:
+        return existing, False
+    decision = result.decision.to_dict(precise=True)
+    row = Screening(
+        version_id=version.id, policy=policy, detectors=dict(inputs.detectors),
+        findings=[f.to_dict(precise=True) for f in result.findings],
+        decision=result.decision.outcome, trace=decision["rules"],
+        context=dict(inputs.context),
+        input_key=input_key(version.content_sha256, policy, inputs),
+        requested_by=requested_by, actor=actor)
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def findings_of(screening: Screening) -> tuple[Finding, ...]:
+    """The stored findings as :class:`Finding` values (exact scores)."""
+    return tuple(Finding.from_dict(f) for f in screening.findings)
+
+
+def decision_of(screening: Screening) -> Decision:
+    """The stored decision with its trace."""
+    return Decision.from_dict({"decision": screening.decision, "policy": screening.policy,
+                               "rules": screening.trace})
+
+
+def latest_screening(session: Session, version_id: int) -> Screening | None:
+    """The newest screening of a version."""
+    return session.scalar(select(Screening).where(Screening.version_id == version_id)
+                          .order_by(Screening.id.desc()).limit(1))
+
+
+def latest_screenings(session: Session, version_ids: Sequence[int]) -> dict[int, Screening]:
+    """The newest screening of each of ``version_ids`` that has one."""
+    if not version_ids:
+        return {}
+    rows = session.scalars(select(Screening).where(Screening.version_id.in_(version_ids))
+                           .order_by(Screening.id))
+    return {row.version_id: row for row in rows}
