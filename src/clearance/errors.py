@@ -13,7 +13,8 @@ caller never has to catch a bare ``Exception``::
     ├── RegistryError                   exit 70  duplicate or unknown detector/kind at registration
     ├── DetectorUnavailable             exit 6   a detector's model or optional extra is missing
     ├── StorageError                    exit 5   the database or blob store failed
-    │   └── NotFound                             a catalog object that does not exist (HTTP 404)
+    │   ├── NotFound                             a catalog object that does not exist (HTTP 404)
+    │   └── AuditError                           an audit event refused or not appended
     ├── AccessError                     exit 7
     │   ├── Unauthenticated                      no or bad credentials (HTTP 401)
     │   └── Forbidden                            known user, not allowed (HTTP 403)
@@ -110,6 +111,11 @@ class StorageError(ClearanceError):
 
 class NotFound(StorageError):
     """A catalog object that does not exist."""
+
+
+class AuditError(StorageError):
+    """The audit log refused an event (not a registered event type, a subject of the wrong
+    kind, no actor) or could not append it. The change it records is rolled back with it."""
 
 
 class AccessError(ClearanceError):

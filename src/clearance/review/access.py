@@ -180,9 +180,9 @@ def create_user(session: Session, by: str, username: str, *, role: str,
                 role=role, team_id=team_id, active=True, blur_images=True)
     session.add(user)
     session.flush()
-    audit.record(session, "user.create", by, f"user:{username}",
-                 {"role": role, "team_id": team_id, "display_name": user.display_name,
-                  "has_password": password is not None})
+    audit.record(session, audit.UserCreated(
+        subject=audit.Subject.user(username), role=role, team_id=team_id,
+        display_name=user.display_name, has_password=password is not None), actor=by)
     return user
 
 
@@ -206,7 +206,8 @@ def set_role(session: Session, by: str, username: str, role: str) -> User:
     if user.role != role:
         old, user.role = user.role, role
         session.flush()
-        audit.record(session, "user.role", by, f"user:{username}", {"from": old, "to": role})
+        audit.record(session, audit.RoleChanged(subject=audit.Subject.user(username), old=old,
+                                                new=role), actor=by)
     return user
 
 
@@ -216,7 +217,8 @@ def set_password(session: Session, by: str, username: str, password: str) -> Non
     user = get_user(session, username)
     user.password_hash = hash_password(password)
     session.flush()
-    audit.record(session, "user.update", by, f"user:{username}", {"changed": "password"})
+    audit.record(session, audit.UserUpdated(subject=audit.Subject.user(username),
+                                            changed="password"), actor=by)
 
 
 def set_active(session: Session, by: str, username: str, active: bool) -> User:
@@ -225,8 +227,8 @@ def set_active(session: Session, by: str, username: str, active: bool) -> User:
     if user.active != active:
         user.active = active
         session.flush()
-        audit.record(session, "user.update", by, f"user:{username}",
-                     {"changed": "active", "active": active})
+        audit.record(session, audit.UserUpdated(subject=audit.Subject.user(username),
+                                                changed="active", value=active), actor=by)
     return user
 
 
@@ -238,8 +240,9 @@ def set_blur_preference(session: Session, actor: Actor, blur: bool) -> None:
     if user.blur_images != blur:
         user.blur_images = blur
         session.flush()
-        audit.record(session, "user.update", actor.audit_name, f"user:{user.username}",
-                     {"changed": "blur_images", "blur_images": blur})
+        audit.record(session, audit.UserUpdated(subject=audit.Subject.user(user.username),
+                                                changed="blur_images", value=blur),
+                     actor=actor.audit_name)
 
 
 def actor_for(user: User, via: str, token_id: int | None = None) -> Actor:
@@ -301,9 +304,10 @@ def issue_token(session: Session, by: str, username: str, name: str = "cli",
                      prefix=secret[:TOKEN_PREFIX_CHARS], created_at=created, expires_at=expires)
     session.add(token)
     session.flush()
-    audit.record(session, "token.issue", by, f"token:{token.id}",
-                 {"user": username, "name": name, "prefix": token.prefix,
-                  "expires_at": expires.isoformat() if expires is not None else None})
+    audit.record(session, audit.TokenIssued(
+        subject=audit.Subject.token(token.id), user=username, token_name=name,
+        prefix=token.prefix, expires_at=expires.isoformat() if expires is not None else None),
+        actor=by)
     return token, secret
 
 
@@ -325,8 +329,9 @@ def revoke_token(session: Session, by: str, token_id: int, *,
         return
     token.revoked_at = _now(now)
     session.flush()
-    audit.record(session, "token.revoke", by, f"token:{token.id}",
-                 {"user": token.user.username, "name": token.name, "prefix": token.prefix})
+    audit.record(session, audit.TokenRevoked(
+        subject=audit.Subject.token(token.id), user=token.user.username, token_name=token.name,
+        prefix=token.prefix), actor=by)
 
 
 def authenticate_token(session: Session, secret: str, *,

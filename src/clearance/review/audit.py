@@ -2,8 +2,10 @@
 
 Every state change (submission, screening, claim, release, reveal, review, decision, override,
 comment, role change, user creation, token issue and revocation, webhook subscription) is one
-:class:`~clearance.storage.review_models.AuditEvent`, written in the same transaction as the
-change itself by :func:`record`. Each event's hash covers its predecessor's::
+typed event (:mod:`clearance.review.audit_events`: a frozen dataclass per type, with a
+:class:`Subject` and a payload) handed to :func:`record`, the one choke point, which stores it as
+a :class:`~clearance.storage.review_models.AuditEvent` row (``AuditRow`` here) in the same
+transaction as the change itself. Each event's hash covers its predecessor's::
 
     hash = sha256(prev_hash + "\\n" + canonical_json({seq, at, type, actor, subject, data}))
 
@@ -27,28 +29,45 @@ from typing import Any, Final, TextIO
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from clearance.storage.db import as_utc
-from clearance.storage.review_models import GENESIS_HASH, AuditEvent
-
-#: The event types; :func:`record` refuses any other (the docs list them, a test checks that).
-EVENT_TYPES: Final = (
-    "submission",  # an asset version submitted for review
-    "screening",  # its screening result (decision, policy version, labels)
-    "claim",  # a reviewer claimed an item (lease)
-    "release",  # a claim given back or expired
-    "reveal",  # a reviewer revealed an image
-    "review",  # one reviewer's outcome (first of two, or disagreeing)
-    "decision",  # the item's final outcome
-    "override",  # a senior overturned a block (with the written reason)
-    "comment",  # a comment on an item
-    "user.create",
-    "user.role",  # role change
-    "user.update",  # password, activity, team or preference change
-    "token.issue",
-    "token.revoke",
-    "webhook.subscribe",
-    "webhook.unsubscribe",
+from clearance.errors import AuditError
+from clearance.review.audit_events import (
+    AuditEvent,
+    Claimed,
+    Commented,
+    Decided,
+    Overridden,
+    Released,
+    Revealed,
+    Reviewed,
+    RoleChanged,
+    Screened,
+    Subject,
+    Submitted,
+    TokenIssued,
+    TokenRevoked,
+    UserCreated,
+    UserUpdated,
+    WebhookSubscribed,
+    WebhookUnsubscribed,
+    event_names,
+    event_types,
 )
+from clearance.storage.db import as_utc
+from clearance.storage.review_models import GENESIS_HASH
+from clearance.storage.review_models import AuditEvent as AuditRow
+
+__all__ = [
+    "EVENT_TYPES", "AuditEvent", "AuditRow", "ChainReport", "Claimed", "Commented", "Decided",
+    "Overridden", "Released", "Revealed", "Reviewed", "RoleChanged", "Screened", "Subject",
+    "Submitted", "TokenIssued", "TokenRevoked", "UserCreated", "UserUpdated",
+    "WebhookSubscribed", "WebhookUnsubscribed", "as_dict", "canonical", "event_hash",
+    "event_names", "event_types", "export_jsonl", "iter_events", "record", "subject_of",
+    "verify",
+]
+
+#: The stored type names of the event types defined in :mod:`clearance.review.audit_events`
+#: (add new ones there); the docs list them, a test checks that.
+EVENT_TYPES: Final = event_names()
 #: PostgreSQL advisory lock class serialising appends ("CLRA" in ASCII); the second key is the
 #: hash of the current schema, so databases sharing a server through schemas (the test suite,
 #: benchmarks) do not wait on each other's audit chains.
@@ -73,28 +92,38 @@ def event_hash(prev_hash: str, seq: int, at: dt.datetime, type_: str, actor: str
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def record(session: Session, type_: str, actor: str, subject: str,
-           data: Mapping[str, Any] | None = None) -> AuditEvent:
-    """Append one event in ``session``'s transaction (it commits or rolls back with it)."""
-    if type_ not in EVENT_TYPES:
-        raise ValueError(f"unknown audit event type {type_!r}")
+def record(session: Session, event: AuditEvent, *, actor: str) -> AuditRow:
+    """Append ``event``, done by ``actor`` (an :attr:`~clearance.review.access.Actor.audit_name`
+    or ``system``), in ``session``'s transaction: it commits or rolls back with the change.
+
+    The one way into the log. Raises :class:`~clearance.errors.AuditError` for anything that is
+    not a registered event type or has no actor."""
+    if not isinstance(event, AuditEvent) or AuditEvent._registry.get(event.name) is not type(event):
+        raise AuditError(f"not an audit event type: {type(event).__name__}")
+    if not actor or actor != actor.strip():
+        raise AuditError(f"{event.name} event needs an actor, got {actor!r}")
+    return _append(session, event.name, actor, str(event.subject), event.data())
+
+
+def _append(session: Session, type_: str, actor: str, subject: str,
+            data: Mapping[str, Any]) -> AuditRow:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
                         {"k": _PG_LOCK_CLASS})
     last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
     ).first()
     prev_seq, prev_hash = (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
     seq = prev_seq + 1
     at = dt.datetime.now(dt.UTC)
-    payload = canonical(dict(data or {}))
-    event = AuditEvent(seq=seq, at=at, type=type_, actor=actor, subject=subject, data=payload,
-                       prev_hash=prev_hash,
-                       hash=event_hash(prev_hash, seq, at, type_, actor, subject, payload))
-    session.add(event)
+    payload = canonical(dict(data))
+    row = AuditRow(seq=seq, at=at, type=type_, actor=actor, subject=subject, data=payload,
+                   prev_hash=prev_hash,
+                   hash=event_hash(prev_hash, seq, at, type_, actor, subject, payload))
+    session.add(row)
     session.flush()
-    return event
+    return row
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +142,7 @@ class ChainReport:
 def verify(session: Session) -> ChainReport:
     """Walk the chain in ``seq`` order; stop at the first event whose link or hash is wrong."""
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    rows = session.execute(select(AuditRow).order_by(AuditRow.seq)).scalars()
     for event in rows:
         if event.seq != expected_seq:
             return ChainReport(checked, expected_seq,
@@ -135,21 +164,29 @@ def verify(session: Session) -> ChainReport:
     return ChainReport(checked)
 
 
-def as_dict(event: AuditEvent) -> dict[str, Any]:
+def subject_of(row: AuditRow) -> Subject:
+    """A stored event's subject, parsed (``item:12`` -> ``Subject("item", "12")``): what the UI
+    links and filters by, so nothing splits the string itself."""
+    return Subject.parse(row.subject)
+
+
+def as_dict(event: AuditRow) -> dict[str, Any]:
     """An event as exported (JSON Lines) and shown by the API."""
     return {"seq": event.seq, "at": _iso(event.at), "type": event.type, "actor": event.actor,
             "subject": event.subject, "data": json.loads(event.data),
             "prev_hash": event.prev_hash, "hash": event.hash}
 
 
-def iter_events(session: Session, *, since: int = 0, subject: str | None = None,
-                type_: str | None = None, limit: int | None = None) -> Iterator[AuditEvent]:
-    """Events after ``since`` in chain order, optionally for one subject or type."""
-    query = select(AuditEvent).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
+def iter_events(session: Session, *, since: int = 0, subject: Subject | str | None = None,
+                type_: type[AuditEvent] | str | None = None, limit: int | None = None
+                ) -> Iterator[AuditRow]:
+    """Events after ``since`` in chain order, optionally for one subject (a :class:`Subject`
+    or its ``kind:id`` text) or type (an event class or its name)."""
+    query = select(AuditRow).where(AuditRow.seq > since).order_by(AuditRow.seq)
     if subject is not None:
-        query = query.where(AuditEvent.subject == subject)
+        query = query.where(AuditRow.subject == str(subject))
     if type_ is not None:
-        query = query.where(AuditEvent.type == type_)
+        query = query.where(AuditRow.type == (type_ if isinstance(type_, str) else type_.name))
     if limit is not None:
         query = query.limit(limit)
     yield from session.execute(query).scalars()

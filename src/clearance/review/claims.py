@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from clearance.errors import InputError, NotFound, ReviewConflict
 from clearance.review import audit
 from clearance.review.access import SYSTEM, Actor, require_role
+from clearance.review.audit import Subject
 from clearance.review.items import (
     OPEN_STATES,
     QUEUE_ORDER,
@@ -28,7 +29,6 @@ from clearance.review.items import (
     is_postgres,
     iso,
     open_review,
-    subject,
     username_of,
     utcnow,
 )
@@ -139,8 +139,9 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
         item.lease_expires_at = now + lease
         item.updated_at = now
         session.flush()
-        audit.record(session, "claim", actor.audit_name, subject(item.id),
-                     {"lease_expires_at": iso(now + lease), "renewed": True})
+        audit.record(session, audit.Claimed(subject=Subject.item(item.id),
+                                            lease_expires_at=iso(now + lease), renewed=True),
+                     actor=actor.audit_name)
         return item
     holder = item.claimed_by
     if not _take(session, actor, item.id, now, lease):
@@ -159,10 +160,12 @@ def _claimed(session: Session, actor: Actor, item_id: int, previous_holder: int 
     if item is None:  # pragma: no cover - the row was just updated in this transaction
         raise NotFound(f"no review item {item_id}")
     if previous_holder is not None and previous_holder != actor.user_id:
-        audit.record(session, "release", SYSTEM, subject(item_id), {
-            "reason": "lease expired", "held_by": username_of(session, previous_holder)})
-    audit.record(session, "claim", actor.audit_name, subject(item_id), {
-        "lease_expires_at": iso(item.lease_expires_at or now)})
+        audit.record(session, audit.Released(
+            subject=Subject.item(item_id), reason="lease expired",
+            held_by=username_of(session, previous_holder)), actor=SYSTEM)
+    audit.record(session, audit.Claimed(subject=Subject.item(item_id),
+                                        lease_expires_at=iso(item.lease_expires_at or now)),
+                 actor=actor.audit_name)
     return item
 
 
@@ -181,7 +184,8 @@ def release(session: Session, actor: Actor, item_id: int) -> ReviewItem:
     if getattr(result, "rowcount", 0) != 1:
         raise ReviewConflict(f"you do not hold item {item_id}")
     session.refresh(item)
-    audit.record(session, "release", actor.audit_name, subject(item_id), {"reason": "released"})
+    audit.record(session, audit.Released(subject=Subject.item(item_id), reason="released"),
+                 actor=actor.audit_name)
     return item
 
 
@@ -208,7 +212,7 @@ def expire_leases(session: Session, now: dt.datetime | None = None) -> int:
         if getattr(result, "rowcount", 0) == 1:
             expired.append((item_id, holder))
     for item_id, holder in expired:
-        audit.record(session, "release", SYSTEM, subject(item_id),
-                     {"reason": "lease expired", "held_by": username_of(session, holder)})
+        audit.record(session, audit.Released(subject=Subject.item(item_id), reason="lease expired",
+                                             held_by=username_of(session, holder)), actor=SYSTEM)
     session.expire_all()
     return len(expired)

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
 from clearance.review import audit
 from clearance.review.access import Actor, require_role
+from clearance.review.audit import Subject
+from clearance.review.audit_events import ReviewStep
 from clearance.review.claims import refuse_ineligible
 from clearance.review.items import (
     FINAL_STATE,
@@ -31,7 +33,6 @@ from clearance.review.items import (
     is_postgres,
     iso,
     open_review,
-    subject,
     username_of,
     utcnow,
 )
@@ -117,22 +118,22 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
         item.state = "queued"
     session.flush()
     reviewers = [username_of(session, r.reviewer_id) or "" for r in round_reviews]
-    step = ("single" if not item.needs_two else "first" if first is None
-            else "concurring" if final else "disagreeing")
-    audit.record(session, "review", actor.audit_name, subject(item.id), {
-        "review_id": review.id, "outcome": outcome, "reason": reason, "step": step,
-        "final": final,
-    })
+    step: ReviewStep = ("single" if not item.needs_two else "first" if first is None
+                        else "concurring" if final else "disagreeing")
+    who = actor.audit_name
+    audit.record(session, audit.Reviewed(subject=Subject.item(item.id), review_id=review.id,
+                                         outcome=outcome, reason=reason, step=step,
+                                         final=final), actor=who)
     if final:
-        audit.record(session, "decision", actor.audit_name, subject(item.id), {
-            "outcome": outcome, "state": item.state, "reviewers": reviewers,
-            "screening_decision": item.screening_decision, "reason": reason,
-        })
+        audit.record(session, audit.Decided(
+            subject=Subject.item(item.id), outcome=outcome, state=item.state,
+            reviewers=tuple(reviewers), screening_decision=item.screening_decision,
+            reason=reason), actor=who)
         if is_override:
-            audit.record(session, "override", actor.audit_name, subject(item.id), {
-                "screening_decision": "block", "outcome": outcome, "reviewers": reviewers,
-                "reasons": [r.reason for r in round_reviews],
-            })
+            audit.record(session, audit.Overridden(
+                subject=Subject.item(item.id), screening_decision="block", outcome=outcome,
+                reviewers=tuple(reviewers), reasons=tuple(r.reason for r in round_reviews)),
+                actor=who)
     if comment:
         _add_comment(session, actor, item, comment, now)
     if final:
@@ -165,8 +166,8 @@ def _add_comment(session: Session, actor: Actor, item: ReviewItem, body: str,
     row = Comment(item_id=item.id, author_id=actor.user_id, body=body, created_at=now)
     session.add(row)
     session.flush()
-    audit.record(session, "comment", actor.audit_name, subject(item.id),
-                 {"comment_id": row.id, "body": body})
+    audit.record(session, audit.Commented(subject=Subject.item(item.id), comment_id=row.id,
+                                          body=body), actor=actor.audit_name)
     return row
 
 
@@ -181,5 +182,5 @@ def record_reveal(session: Session, actor: Actor, item_id: int) -> None:
     if not actor.at_least("reviewer"):
         raise Forbidden("revealing is recorded for reviewers; this needs the reviewer role")
     item = get_item(session, actor, item_id)
-    audit.record(session, "reveal", actor.audit_name, subject(item.id),
-                 {"version_id": item.version_id})
+    audit.record(session, audit.Revealed(subject=Subject.item(item.id), version_id=item.version_id),
+                 actor=actor.audit_name)

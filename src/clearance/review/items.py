@@ -145,16 +145,14 @@ def submit(session: Session, actor: Actor | None, version: AssetVersion,
         return raced
     asset = version.asset
     who = actor_name(actor)
-    audit.record(session, "submission", who, subject(item.id), {
-        "version_id": version.id, "asset_id": asset.id, "title_id": asset.title_id,
-        "kind": asset.kind, "locale": asset.locale, "channel": asset.channel,
-        "sha256": version.content_sha256, "team_id": team_id,
-    })
-    audit.record(session, "screening", who, subject(item.id), {
-        "decision": decision, "policy_version": item.policy_version, "labels": labels,
-        "rules": fired, "risk": round(item.risk, 4), "needs_two": needs_two,
-        "state": item.state,
-    })
+    audit.record(session, audit.Submitted(
+        subject=audit.Subject.item(item.id), version_id=version.id, asset_id=asset.id,
+        title_id=asset.title_id, kind=asset.kind, locale=asset.locale, channel=asset.channel,
+        sha256=version.content_sha256, team_id=team_id), actor=who)
+    audit.record(session, audit.Screened(
+        subject=audit.Subject.item(item.id), decision=decision,
+        policy_version=item.policy_version, labels=tuple(labels), rules=tuple(fired),
+        risk=round(item.risk, 4), needs_two=needs_two, state=item.state), actor=who)
     return item
 
 

@@ -92,8 +92,8 @@ def subscribe(session: Session, by: str, url: str, secret: str | None = None,
     sub = WebhookSubscription(url=url, secret=secret, events=wanted, active=True)
     session.add(sub)
     session.flush()
-    audit.record(session, "webhook.subscribe", by, f"webhook:{sub.id}",
-                 {"url": url, "events": wanted})
+    audit.record(session, audit.WebhookSubscribed(subject=audit.Subject.webhook(sub.id),
+                                                  url=url, events=tuple(wanted)), actor=by)
     return sub, secret
 
 
@@ -105,7 +105,8 @@ def unsubscribe(session: Session, by: str, sub_id: int) -> None:
         raise NotFound(f"no active webhook subscription {sub_id}")
     sub.active = False
     session.flush()
-    audit.record(session, "webhook.unsubscribe", by, f"webhook:{sub.id}", {"url": sub.url})
+    audit.record(session, audit.WebhookUnsubscribed(subject=audit.Subject.webhook(sub.id),
+                                                    url=sub.url), actor=by)
 
 
 def list_subscriptions(session: Session, *, include_inactive: bool = False

@@ -1,0 +1,351 @@
+"""The audit log's event types: one frozen dataclass per kind of change, with a typed payload.
+
+An event says *what* happened to *which* :class:`Subject`; :func:`clearance.review.audit.record`
+adds *who* (the actor) and *when*, and appends it to the hash chain. The stored row keeps three
+strings — ``type`` (the class's :attr:`AuditEvent.name`), ``subject`` (``str(subject)``, e.g.
+``item:12``) and ``data`` (the canonical JSON of :meth:`AuditEvent.data`) — exactly as the
+string-typed API wrote them before, so chains written by earlier versions still verify and exports
+keep their shape.
+
+Adding an event type is one class in this module: a ``name`` (the stored type string; never
+rename one, old rows keep it), the ``subject_kind`` it is about, and the payload fields. Defining
+the class registers it; a second class with the same name is refused (:class:`RegistryError`).
+``docs/audit.md`` must list every name (a test reads :func:`event_types`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final, Literal
+
+from clearance.errors import AuditError, RegistryError
+
+#: Event names: dotted lowercase words (``user.create``).
+_NAME: Final = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+#: Subject kinds: one lowercase word (``item``, ``user``).
+_KIND: Final = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What an event is about: a kind and an id, stored as ``kind:id`` (``item:12``).
+
+    Parse a stored subject with :meth:`parse` (or :func:`clearance.review.audit.subject_of` for
+    a row) instead of splitting the string."""
+
+    kind: str
+    id: str
+
+    def __post_init__(self) -> None:
+        if not _KIND.fullmatch(self.kind):
+            raise AuditError(f"invalid audit subject kind {self.kind!r}: one lowercase word")
+        if not self.id or any(c.isspace() for c in self.id):
+            raise AuditError(f"invalid audit subject id {self.id!r}: non-empty, no spaces")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Subject:
+        """The subject stored as ``text`` (``item:12`` -> ``Subject("item", "12")``)."""
+        kind, sep, ident = text.partition(":")
+        if not sep:
+            raise AuditError(f"invalid audit subject {text!r}: expected kind:id")
+        return cls(kind, ident)
+
+    @property
+    def number(self) -> int | None:
+        """The id as an integer when it is one (item, token and webhook ids), else ``None``."""
+        return int(self.id) if self.id.isascii() and self.id.isdigit() else None
+
+    @classmethod
+    def item(cls, item_id: int) -> Subject:
+        return cls("item", str(item_id))
+
+    @classmethod
+    def user(cls, username: str) -> Subject:
+        return cls("user", username)
+
+    @classmethod
+    def token(cls, token_id: int) -> Subject:
+        return cls("token", str(token_id))
+
+    @classmethod
+    def webhook(cls, subscription_id: int) -> Subject:
+        return cls("webhook", str(subscription_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEvent:
+    """Base of every audit event type; subclasses set ``name`` and ``subject_kind``.
+
+    Not the stored row (that is :class:`clearance.storage.review_models.AuditEvent`, which
+    :func:`~clearance.review.audit.record` makes from one of these). No ``slots``: a slotted
+    dataclass is rebuilt as a second class, which would register every event type twice."""
+
+    #: The stored ``type`` string; listed in docs/audit.md.
+    name: ClassVar[str]
+    #: The :attr:`Subject.kind` this event is about.
+    subject_kind: ClassVar[str]
+    #: Every registered event type by name, in definition order.
+    _registry: ClassVar[dict[str, type[AuditEvent]]] = {}
+
+    subject: Subject
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise RegistryError(f"audit event class {cls.__qualname__} needs a name: ClassVar[str] "
+                                f"of dotted lowercase words, got {name!r}")
+        kind = getattr(cls, "subject_kind", None)
+        if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+            raise RegistryError(f"audit event class {cls.__qualname__} needs a subject_kind")
+        taken = AuditEvent._registry.get(name)
+        if taken is not None:
+            raise RegistryError(f"audit event name {name!r} is already taken by "
+                                f"{taken.__module__}.{taken.__qualname__}")
+        AuditEvent._registry[name] = cls
+
+    def __post_init__(self) -> None:
+        if "name" not in type(self).__dict__:
+            raise AuditError("AuditEvent is a base class; record one of its event types")
+        if not isinstance(self.subject, Subject):
+            raise AuditError(f"{self.name} event: subject must be a Subject, "
+                             f"not {type(self.subject).__name__}")
+        if self.subject.kind != self.subject_kind:
+            raise AuditError(f"{self.name} event is about a {self.subject_kind}, "
+                             f"not {self.subject}")
+
+    def data(self) -> dict[str, Any]:
+        """The payload as stored (every field but ``subject``); overridden where the stored
+        keys differ from the field names."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name != "subject"}
+
+
+def event_types() -> tuple[type[AuditEvent], ...]:
+    """Every registered event type, in definition order."""
+    return tuple(AuditEvent._registry.values())
+
+
+def event_names() -> tuple[str, ...]:
+    """The stored ``type`` strings of :func:`event_types`."""
+    return tuple(AuditEvent._registry)
+
+
+# -- review items ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Submitted(AuditEvent):
+    """An asset version submitted for review (its review item created)."""
+
+    name: ClassVar[str] = "submission"
+    subject_kind: ClassVar[str] = "item"
+    version_id: int
+    asset_id: int
+    title_id: str
+    kind: str
+    locale: str
+    channel: str
+    sha256: str
+    team_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Screened(AuditEvent):
+    """The screening result stored with the item."""
+
+    name: ClassVar[str] = "screening"
+    subject_kind: ClassVar[str] = "item"
+    decision: str
+    policy_version: str
+    labels: tuple[str, ...]
+    rules: tuple[str, ...]
+    risk: float
+    needs_two: bool
+    state: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claimed(AuditEvent):
+    """A reviewer claimed (or renewed) an item's lease."""
+
+    name: ClassVar[str] = "claim"
+    subject_kind: ClassVar[str] = "item"
+    lease_expires_at: str
+    renewed: bool = False
+
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"lease_expires_at": self.lease_expires_at}
+        if self.renewed:
+            data["renewed"] = True
+        return data
+
+
+#: Why a claim ended.
+ReleaseReason = Literal["released", "lease expired"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Released(AuditEvent):
+    """A claim given back by its holder, or its lease expired (``held_by`` says whose)."""
+
+    name: ClassVar[str] = "release"
+    subject_kind: ClassVar[str] = "item"
+    reason: ReleaseReason
+    held_by: str | None = None
+
+    def data(self) -> dict[str, Any]:
+        if self.reason == "released":
+            return {"reason": self.reason}
+        return {"reason": self.reason, "held_by": self.held_by}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Revealed(AuditEvent):
+    """A reviewer revealed a blurred image."""
+
+    name: ClassVar[str] = "reveal"
+    subject_kind: ClassVar[str] = "item"
+    version_id: int
+
+
+#: Where a review stands in its round (the two-person rule).
+ReviewStep = Literal["single", "first", "concurring", "disagreeing"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reviewed(AuditEvent):
+    """One reviewer's outcome (also the first of two, or a disagreeing second)."""
+
+    name: ClassVar[str] = "review"
+    subject_kind: ClassVar[str] = "item"
+    review_id: int
+    outcome: str
+    reason: str
+    step: ReviewStep
+    final: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decided(AuditEvent):
+    """The item's final outcome."""
+
+    name: ClassVar[str] = "decision"
+    subject_kind: ClassVar[str] = "item"
+    outcome: str
+    state: str
+    reviewers: tuple[str, ...]
+    screening_decision: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overridden(AuditEvent):
+    """A senior reviewer approved what screening blocked, with written reasons."""
+
+    name: ClassVar[str] = "override"
+    subject_kind: ClassVar[str] = "item"
+    screening_decision: str
+    outcome: str
+    reviewers: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Commented(AuditEvent):
+    """A comment on an item."""
+
+    name: ClassVar[str] = "comment"
+    subject_kind: ClassVar[str] = "item"
+    comment_id: int
+    body: str
+
+
+# -- users, tokens, webhooks -----------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class UserCreated(AuditEvent):
+    name: ClassVar[str] = "user.create"
+    subject_kind: ClassVar[str] = "user"
+    role: str
+    team_id: str | None
+    display_name: str
+    has_password: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleChanged(AuditEvent):
+    """Stored as ``{"from": old, "to": new}``."""
+
+    name: ClassVar[str] = "user.role"
+    subject_kind: ClassVar[str] = "user"
+    old: str
+    new: str
+
+    def data(self) -> dict[str, Any]:
+        return {"from": self.old, "to": self.new}
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUpdated(AuditEvent):
+    """A password, activity or preference change; stored as ``{"changed": what, what: value}``
+    (the password's value never)."""
+
+    name: ClassVar[str] = "user.update"
+    subject_kind: ClassVar[str] = "user"
+    changed: Literal["password", "active", "blur_images", "team_id"]
+    value: bool | str | None = None
+
+    def data(self) -> dict[str, Any]:
+        if self.changed == "password":
+            return {"changed": "password"}
+        return {"changed": self.changed, self.changed: self.value}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenIssued(AuditEvent):
+    """Never the secret; ``expires_at`` in ISO 8601 or ``None``."""
+
+    name: ClassVar[str] = "token.issue"
+    subject_kind: ClassVar[str] = "token"
+    user: str
+    token_name: str
+    prefix: str
+    expires_at: str | None
+
+    def data(self) -> dict[str, Any]:
+        return {"user": self.user, "name": self.token_name, "prefix": self.prefix,
+                "expires_at": self.expires_at}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRevoked(AuditEvent):
+    name: ClassVar[str] = "token.revoke"
+    subject_kind: ClassVar[str] = "token"
+    user: str
+    token_name: str
+    prefix: str
+
+    def data(self) -> dict[str, Any]:
+        return {"user": self.user, "name": self.token_name, "prefix": self.prefix}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookSubscribed(AuditEvent):
+    """Never the secret."""
+
+    name: ClassVar[str] = "webhook.subscribe"
+    subject_kind: ClassVar[str] = "webhook"
+    url: str
+    events: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookUnsubscribed(AuditEvent):
+    name: ClassVar[str] = "webhook.unsubscribe"
+    subject_kind: ClassVar[str] = "webhook"
+    url: str
