@@ -13,10 +13,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
+from clearance.findings import Fact, Finding
+from clearance.policy.engine import Decision, FiredRule, Sourced
 from clearance.review import queue
 from clearance.review.access import Actor
 from clearance.review.audit import verify
 from clearance.review.queue import QueueFilter
+from clearance.screening import ScreenResult
 from clearance.storage import session_scope
 from clearance.storage.models import Asset, AssetVersion, Credit, Person, Title
 from clearance.storage.review_models import (
@@ -34,19 +37,14 @@ LEASE = 600
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def finding(label: str, score: float) -> dict[str, Any]:
-    return {"label": label, "score": score, "detector": "fake", "detector_version": "1",
-            "evidence": {"kind": "fact", "name": label, "value": score}, "attributes": {}}
-
-
-def result(decision: str, *labels: tuple[str, float], rule: str | None = None) -> dict[str, Any]:
-    """A screening result as ``ScreenResult.to_dict()`` writes it, built by hand."""
-    reasons = []
-    if rule is not None:
-        reasons.append(f"{decision.upper()} by rule '{rule}': a rule — "
-                       + "; ".join(lbl for lbl, _ in labels))
-    return {"item": "x", "kind": "image", "decision": decision, "policy": "default@3",
-            "findings": [finding(lbl, s) for lbl, s in labels], "reasons": reasons}
+def result(decision: str, *labels: tuple[str, float], rule: str | None = None) -> ScreenResult:
+    """A screening result with constructed findings (and the rule that fired on them)."""
+    findings = tuple(Finding(lbl, s, Fact(lbl, str(s)), "fake", "1") for lbl, s in labels)
+    fired = ((FiredRule(rule, "a rule", decision,  # type: ignore[arg-type]
+                        tuple(Sourced("this", f) for f in findings)),)
+             if rule is not None else ())
+    outcome: Any = decision
+    return ScreenResult("x", "image", Decision(outcome, "default@3", fired), findings)
 
 
 MINOR = result("block", ("minor.apparent", 0.8), ("exposure.belly.exposed", 0.7),
@@ -105,13 +103,13 @@ class World:
             s.flush()
             return v.id
 
-    def submit(self, res: dict[str, Any], *, actor: Actor | None = None, **where: Any) -> int:
+    def submit(self, res: ScreenResult, *, actor: Actor | None = None, **where: Any) -> int:
         version_id = self.version(**where)
         who = actor or self.sub
         with session_scope(self.engine) as s:
             version = s.get(AssetVersion, version_id)
             assert version is not None
-            return queue.submit(s, who, version, res, team_id=who.team_id).id
+            return queue.submit_result(s, who, version, res, team_id=who.team_id)[0].id
 
     def claim(self, actor: Actor, item_id: int | None = None, now: dt.datetime = T0) -> int:
         with session_scope(self.engine) as s:
@@ -130,7 +128,7 @@ class World:
         with Session(self.engine) as s:
             item = s.get(ReviewItem, item_id)
             assert item is not None
-            item.reviews  # noqa: B018 - load before the session closes
+            item.reviews, item.screening  # noqa: B018 - load before the session closes
             return item
 
     def events(self, item_id: int | None = None) -> list[tuple[str, str, dict[str, Any]]]:
@@ -166,15 +164,41 @@ def test_submit_records_risk_rules_state_and_audits(world: World) -> None:
     assert events[1][2]["decision"] == "block" and events[1][2]["needs_two"] is True
 
 
-def test_submit_is_idempotent_per_version(world: World) -> None:
+def test_a_version_is_queued_once_per_decision_and_a_changed_decision_opens_a_round(
+        world: World) -> None:
     version_id = world.version()
     with session_scope(world.engine) as s:
         version = s.get(AssetVersion, version_id)
         assert version is not None
-        first = queue.submit(s, world.sub, version, SUGGESTIVE, team_id="studio")
-        again = queue.submit(s, world.sub, version, BLOCK, team_id="studio")
-        assert again.id == first.id and again.screening_decision == "review"
-    assert [e[0] for e in world.events()] == ["submission", "screening"]
+        first, created = queue.submit_result(s, world.sub, version, SUGGESTIVE, team_id="studio")
+        assert created and first.round == 1
+        again, created = queue.submit_result(s, world.sub, version,
+                                             result("review", ("suggestive.text", 0.9),
+                                                    rule="other"), team_id="studio")
+        assert not created and again.id == first.id  # same decision: not queued twice
+        second, created = queue.submit_result(s, world.sub, version, BLOCK, team_id="studio")
+        assert created and second.round == 2 and second.screening_decision == "block"
+        assert first.state == "superseded" and second.state == "queued"
+        assert second.screening_id != first.screening_id
+    assert [e[0] for e in world.events()] == ["submission", "screening", "submission",
+                                               "screening", "round"]
+    round_event = world.events()[-1][2]
+    assert round_event["previous_item_id"] == first.id and round_event["round"] == 2
+    assert round_event["previous_state"] == "superseded"
+    with Session(world.engine) as s:
+        assert [i.id for i in queue.list_queue(s, world.alice)] == [second.id]
+
+
+def test_a_decided_round_is_kept_when_a_new_screening_opens_the_next(world: World) -> None:
+    item_id = world.submit(SUGGESTIVE)
+    world.claim(world.alice, item_id)
+    world.decide(world.alice, item_id, "approve")
+    with session_scope(world.engine) as s:
+        item = s.get(ReviewItem, item_id)
+        assert item is not None
+        nxt, created = queue.submit_result(s, world.sub, item.version, BLOCK, team_id="studio")
+        assert created and nxt.round == 2
+        assert item.state == "approved"  # the decided round stays as it was decided
 
 
 def test_passed_screening_is_recorded_but_never_queued(world: World) -> None:
@@ -189,16 +213,17 @@ def test_passed_screening_is_recorded_but_never_queued(world: World) -> None:
             queue.claim(s, world.alice, item_id, lease_seconds=LEASE)
 
 
-def test_submit_refuses_a_result_without_a_decision(world: World) -> None:
-    with pytest.raises(InputError, match="decision"):
-        world.submit({"findings": []})
+def test_submit_refuses_a_screening_of_another_version(world: World) -> None:
+    a, b = world.version(), world.version(kind="still")
+    with session_scope(world.engine) as s:
+        va, vb = s.get(AssetVersion, a), s.get(AssetVersion, b)
+        assert va is not None and vb is not None
+        item, _ = queue.submit_result(s, world.sub, va, SUGGESTIVE, team_id="studio")
+        with pytest.raises(InputError, match=r"is of version \d+, not \d+"):
+            queue.submit(s, world.sub, vb, item.screening, team_id="studio")
 
 
 def test_submit_accepts_a_screen_result_object(world: World) -> None:
-    from clearance.findings import Fact, Finding
-    from clearance.policy.engine import Decision, FiredRule, Sourced
-    from clearance.screening import ScreenResult
-
     f = Finding("suggestive.text", 0.55, Fact("term", "x"), "fake", "1")
     decision = Decision("review", "default@3",
                         (FiredRule("suggestive_copy", "why", "review", (Sourced("this", f),)),))
@@ -207,7 +232,7 @@ def test_submit_accepts_a_screen_result_object(world: World) -> None:
     with session_scope(world.engine) as s:
         version = s.get(AssetVersion, version_id)
         assert version is not None
-        item = queue.submit(s, world.sub, version, res, team_id="studio")
+        item, _ = queue.submit_result(s, world.sub, version, res, team_id="studio")
         assert item.rules == ["suggestive_copy", "suggestive.text"]
         assert item.risk == pytest.approx(1.55) and not item.needs_two
         assert item.reasons[0]["outcome"] == "review"

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from clearance.errors import NotFound, ReviewConflict
-from clearance.review import queue
+from clearance.findings import Fact, Finding
+from clearance.policy.engine import Decision
+from clearance.review import audit, queue
 from clearance.review.access import Actor
 from clearance.review.audit import verify
+from clearance.screening import ScreenResult
 from clearance.storage import make_engine, session_scope, upgrade
 from clearance.storage.models import Asset, AssetVersion, Title
 from clearance.storage.review_models import AuditEvent, ReviewItem, Team, User
@@ -41,9 +45,9 @@ def pg(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _result(score: float) -> dict[str, Any]:
-    return {"decision": "review", "policy": "default@3", "reasons": [],
-            "findings": [{"label": "suggestive.text", "score": score}]}
+def _result(score: float) -> ScreenResult:
+    finding = Finding("suggestive.text", score, Fact("term", "x"), "fake", "1")
+    return ScreenResult("x", "text", Decision("review", "default@3"), (finding,))
 
 
 def _setup(engine: Engine, n_items: int) -> tuple[list[Actor], list[int], list[int]]:
@@ -67,8 +71,9 @@ def _setup(engine: Engine, n_items: int) -> tuple[list[Actor], list[int], list[i
                     for i in range(2 * n_items)]
         s.add_all(versions)
         s.flush()
-        items = [queue.submit(s, submitter, v, _result(i / (2 * n_items)),
-                              team_id="studio").id for i, v in enumerate(versions[:n_items])]
+        items = [queue.submit_result(s, submitter, v, _result(i / (2 * n_items)),
+                                     team_id="studio")[0].id
+                 for i, v in enumerate(versions[:n_items])]
         spare = [v.id for v in versions[n_items:]]
     return reviewers, items, spare
 
@@ -174,7 +179,7 @@ def test_racing_submissions_of_one_version_make_one_item(pg: Engine) -> None:
         with session_scope(pg) as s:
             version = s.get(AssetVersion, version_id)
             assert version is not None
-            return queue.submit(s, None, version, _result(0.5), team_id="studio").id
+            return queue.submit_result(s, None, version, _result(0.5), team_id="studio")[0].id
 
     ids = _together(8, send)
     assert len(set(ids)) == 1
@@ -183,3 +188,53 @@ def test_racing_submissions_of_one_version_make_one_item(pg: Engine) -> None:
             == ids[0]
         subjects = s.scalars(select(AuditEvent.subject).where(AuditEvent.type == "submission"))
         assert list(subjects).count(f"item:{ids[0]}") == 1
+
+
+#: How long the "upload" below keeps its transaction open after recording its audit events.
+SLOW_S = 4.0
+
+
+def test_a_slow_transaction_that_audited_early_does_not_stall_claims(pg: Engine) -> None:
+    """What an upload's request does — record its submission, then screen more files for
+    seconds in the same transaction — holds the audit lock for the append at its commit only:
+    meanwhile claims and a decision (each audited) commit at their usual latency."""
+    reviewers, items, spare = _setup(pg, 3)
+    recorded, finished = threading.Event(), threading.Event()
+
+    def upload() -> None:
+        with session_scope(pg) as s:
+            version = s.get_one(AssetVersion, spare[0])
+            audit.record(s, audit.Submitted(
+                subject=audit.Subject.item(10_000), version_id=version.id,
+                asset_id=version.asset_id, title_id="t1", kind="key_art", locale="en",
+                channel="web", sha256=version.content_sha256, team_id="studio"),
+                actor="user:sub")
+            recorded.set()
+            finished.wait(SLOW_S)  # the rest of the upload's work
+        finished.set()
+
+    uploader = threading.Thread(target=upload)
+    uploader.start()
+    try:
+        assert recorded.wait(30)
+        latencies = []
+        for reviewer, item_id in zip(reviewers, items, strict=False):
+            started = time.monotonic()
+            with session_scope(pg) as s:
+                queue.claim(s, reviewer, item_id, lease_seconds=LEASE)
+            latencies.append(time.monotonic() - started)
+        started = time.monotonic()
+        with session_scope(pg) as s:
+            queue.decide(s, reviewers[0], items[0], "approve", reason="fine")
+        latencies.append(time.monotonic() - started)
+        upload_still_open = not finished.is_set()
+    finally:
+        finished.set()
+        uploader.join(30)
+    assert upload_still_open
+    assert max(latencies) < 1.0, f"claims/decision waited {max(latencies):.2f} s"
+    with Session(pg) as s:
+        types = [e.type for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+        assert verify(s).ok
+    # the upload's event went in at its commit, after the claims and the decision
+    assert types[-1] == "submission" and types.count("claim") == 3 and "decision" in types

@@ -1,8 +1,10 @@
-"""``clearance catalog ...`` (import, show, titles) and ``clearance db upgrade``.
+"""``clearance catalog ...`` (import, show, titles; publish, withdraw and live from
+:mod:`clearance.cli.publication`) and ``clearance db upgrade``.
 
 The database comes from the settings (``CLEARANCE_DATABASE_URL``; by default a SQLite file in
-``CLEARANCE_DATA_DIR``) and the blob store from ``CLEARANCE_BLOB_DIR``. Every command brings
-the schema up to date first, so a fresh machine works without a separate setup step.
+``CLEARANCE_DATA_DIR``) and the blob store from ``CLEARANCE_BLOB_DIR``. The embedded SQLite file
+migrates itself, so a fresh machine works without a setup step; any other database must be
+brought up to date on purpose with ``clearance db upgrade``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from clearance.catalog import (
 )
 from clearance.catalog.importer import ImportReport
 from clearance.catalog.views import ADULT_AGE, AssetPublic, TitlePublic, age_on
-from clearance.cli.common import err_console, handle_errors
+from clearance.cli.common import err_console, handle_errors, stdout_console
 from clearance.errors import ImportProblem, InputError
 from clearance.settings import Settings, get_settings
 from clearance.storage import (
@@ -59,8 +61,7 @@ def _database(settings: Settings) -> AbstractContextManager[Engine]:
 
 
 def _stdout() -> Console:
-    is_tty = sys.stdout.isatty()
-    return Console(file=sys.stdout, highlight=False, width=None if is_tty else 120)
+    return stdout_console()
 
 
 @click.group()
@@ -239,7 +240,7 @@ def _show_table(title: TitlePublic, assets: list[AssetPublic], when: dt.date) ->
             asset.locale,
             escape(asset.channel),
             str(asset.version_count),
-            f"#{latest.id} {latest.content_sha256[:12]}" if latest else "-",
+            f"v{latest.number} (#{latest.id}) {latest.content_sha256[:12]}" if latest else "-",
             escape(latest.created_by) if latest else "-",
             latest.created_at.strftime("%Y-%m-%d") if latest else "-",
         )
@@ -274,3 +275,13 @@ def titles(limit: int, offset: int) -> None:
     if rows:
         out.print(table)
     out.print(f"{len(rows)} of {total} titles shown")
+
+
+def _add_publication_commands() -> None:
+    from clearance.cli.publication import live_cmd, publish_cmd, withdraw_cmd
+
+    for command in (publish_cmd, withdraw_cmd, live_cmd):
+        catalog.add_command(command)
+
+
+_add_publication_commands()

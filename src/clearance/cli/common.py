@@ -4,6 +4,7 @@ the configured database."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,21 @@ EXIT_INPUT = 3
 EXIT_INTERNAL = 70
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    """A console on stdout for tables: the terminal's width, or 120 columns when piped."""
+    is_tty = sys.stdout.isatty()
+    return Console(file=sys.stdout, highlight=False, width=None if is_tty else 120)
+
+
+def cli_actor() -> str:
+    """The audit actor name for the command line: ``cli:<login name>``. Whoever can run the
+    command on the server holds the database anyway; the name says who it was."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli:unknown"
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:

@@ -34,9 +34,10 @@ from clearance.content.images import load_picture
 from clearance.content.picture import DepictedPerson
 from clearance.demo.art import HEIGHT, WIDTH, Variant, draw_poster
 from clearance.detectors.base import Item
-from clearance.errors import ExpectationFailed
+from clearance.errors import ExpectationFailed, NotFound
 from clearance.findings import Finding
 from clearance.screening import Screener, ScreenResult
+from clearance.screening.records import ScreeningInputs, detectors_of, record_screening
 from clearance.settings import Settings
 from clearance.storage.blobs import LocalBlobStore
 from clearance.storage.db import ready_engine, session_scope
@@ -88,6 +89,8 @@ class Outcome:
     text: str  # the copy, or a description of the poster
     expected: str
     result: ScreenResult
+    #: The screening record of this result (``screenings.id``).
+    screening_id: int
 
     @property
     def is_met(self) -> bool:
@@ -170,6 +173,7 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
             title = get_title(session, TITLE_ID)
             minors = known_minors(session, TITLE_ID, SHOOT_DATE)
             versions = _versions(session)
+            version_ids = {ref: [v.id for v in vs] for ref, vs in versions.items()}
             items: dict[tuple[str, int], Item] = {}
             texts: dict[tuple[str, int], str] = {}
             for ref, vs in versions.items():
@@ -191,13 +195,24 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
                                                            title_id=TITLE_ID)
 
     outcomes: list[Outcome] = []
-    for moment in MOMENTS:
-        live = {ref: items[ref, n] for ref, n in moment.live.items()}
-        extra = {KEY_ART: _vendor_findings(POSTERS[moment.live[KEY_ART] - 1])}
-        results = screener.screen_campaign(live, extra)
-        for ref, n in moment.live.items():
-            outcomes.append(Outcome(moment.name, ref, n, texts[ref, n], moment.expect[ref],
-                                    results[ref]))
+    pairs = [(d.name, d.version) for d in screener.detectors]
+    with ready_engine(settings.resolved_database_url) as engine:
+        for moment in MOMENTS:
+            live = {ref: items[ref, n] for ref, n in moment.live.items()}
+            extra = {KEY_ART: _vendor_findings(POSTERS[moment.live[KEY_ART] - 1])}
+            results = screener.screen_campaign(live, extra)
+            with session_scope(engine) as session:
+                for ref, n in moment.live.items():
+                    version = session.get(AssetVersion, version_ids[ref][n - 1])
+                    if version is None:
+                        raise NotFound(f"the demo's {ref} v{n} vanished from the catalog")
+                    context = {other: version_ids[other][m - 1]
+                               for other, m in moment.live.items() if other != ref}
+                    inputs = ScreeningInputs(detectors_of(pairs, results[ref].findings), context)
+                    screening, _ = record_screening(session, version, results[ref], inputs,
+                                                    requested_by="demo", actor=CREATED_BY)
+                    outcomes.append(Outcome(moment.name, ref, n, texts[ref, n],
+                                            moment.expect[ref], results[ref], screening.id))
     summary = report.summary().replace(str(catalog_file), "cuties.yaml")
     return DemoRun(title, minors, outcomes, summary)
 

@@ -20,6 +20,7 @@ from clearance.errors import ConfigurationError, NotFound
 from clearance.review import access, queue
 from clearance.settings import Settings
 from clearance.storage import ready_engine, session_scope
+from clearance.storage.screening_models import Screening
 
 #: The demo's team and one user per role: (username, role, display name).
 TEAM: Final = ("marketing-fr", "Marketing (France)")
@@ -92,7 +93,10 @@ def seed_review(settings: Settings, run: DemoRun) -> SeededQueue:
             if version.id in seen:
                 continue
             seen.add(version.id)
-            item = queue.submit(session, submitter, version, outcome.result, team_id=TEAM[0])
+            screening = session.get(Screening, outcome.screening_id)
+            if screening is None:
+                raise NotFound(f"screening {outcome.screening_id} of the demo run is gone")
+            item, _ = queue.submit(session, submitter, version, screening, team_id=TEAM[0])
             if item.state == "passed":
                 passed += 1
             else:

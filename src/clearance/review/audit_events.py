@@ -265,6 +265,52 @@ class Commented(AuditEvent):
     body: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class RoundOpened(AuditEvent):
+    """A version screened again decided differently: a new review round (this item) was opened
+    on it; the earlier round's item, if it was still open, is now ``superseded``."""
+
+    name: ClassVar[str] = "round"
+    subject_kind: ClassVar[str] = "item"
+    version_id: int
+    round: int
+    screening_id: int
+    decision: str
+    previous_item_id: int
+    previous_decision: str
+    previous_state: str
+
+
+# -- publication -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Published(AuditEvent):
+    """A version made live on its asset's channel and locale (replacing the live one, if any)."""
+
+    name: ClassVar[str] = "publication"
+    subject_kind: ClassVar[str] = "version"
+    asset_id: int
+    title_id: str
+    kind: str
+    locale: str
+    channel: str
+    number: int
+    replaced_version_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withdrawn(AuditEvent):
+    """A version withdrawn everywhere (taken down if it was live; never published again)."""
+
+    name: ClassVar[str] = "withdrawal"
+    subject_kind: ClassVar[str] = "version"
+    asset_id: int
+    title_id: str
+    number: int
+    reason: str
+    was_live: bool
+
+
 # -- users, tokens, webhooks -----------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,9 +6,7 @@ round an item is in. The shared ground of :mod:`clearance.review.claims` and
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -17,10 +15,13 @@ from sqlalchemy.orm import Session
 from clearance.errors import InputError, NotFound
 from clearance.review import audit
 from clearance.review.access import SYSTEM, Actor
-from clearance.screening import ScreenResult
+from clearance.review.audit_events import RoundOpened
+from clearance.screening.records import ScreeningInputs, detectors_of, record_screening
+from clearance.screening.screener import ScreenResult
 from clearance.storage.db import as_utc
 from clearance.storage.models import AssetVersion
 from clearance.storage.review_models import Review, ReviewItem, User
+from clearance.storage.screening_models import Screening
 
 #: Queue risk base per screening decision; the highest finding score (0..1) is added to it.
 RISK_BASE: Final[dict[str, float]] = {"block": 2.0, "review": 1.0, "pass": 0.0}
@@ -36,9 +37,6 @@ FINAL_STATE_OUTCOME: Final[dict[str, str]] = {v: k for k, v in FINAL_STATE.items
 QUEUE_ORDER: Final = (ReviewItem.risk.desc(), ReviewItem.created_at.asc(), ReviewItem.id.asc())
 #: Label prefix that triggers the two-person rule.
 MINOR_PREFIX: Final = "minor."
-_REASON_RULE = re.compile(r"^\s*\w+ by rule '([^']+)'")
-
-
 
 
 def utcnow() -> dt.datetime:
@@ -69,23 +67,6 @@ def iso(at: dt.datetime) -> str:
 
 
 
-def _reasons(result: ScreenResult | Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The fired rules as ``{rule, outcome, description, text}``: from the decision's trace for a
-    :class:`ScreenResult`, or parsed back from the reason sentences of its ``to_dict()``."""
-    if isinstance(result, ScreenResult):
-        return [{"rule": r.rule, "outcome": r.outcome, "description": r.description,
-                 "text": r.reason()} for r in result.decision.fired]
-    out: list[dict[str, Any]] = []
-    for reason in result.get("reasons") or []:
-        if isinstance(reason, Mapping):
-            out.append(dict(reason))
-            continue
-        text = str(reason)
-        match = _REASON_RULE.match(text)
-        out.append({"rule": match.group(1) if match else None, "text": text})
-    return out
-
-
 def awaiting_senior(item: ReviewItem) -> bool:
     """Whether ``item`` holds a first review of a two-person round and waits for a senior."""
     return item.needs_two and item.state in OPEN_STATES and open_review(item) is not None
@@ -105,32 +86,47 @@ def open_review(item: ReviewItem) -> Review | None:
 
 # -- submission----------------------------------------------------------------------------
 
-def submit(session: Session, actor: Actor | None, version: AssetVersion,
-           result: ScreenResult | Mapping[str, Any], *, team_id: str | None) -> ReviewItem:
-    """Record the screening of ``version`` as a review item (queued unless it passed).
+def _latest_round(session: Session, version_id: int) -> ReviewItem | None:
+    return session.scalar(select(ReviewItem).where(ReviewItem.version_id == version_id)
+                          .order_by(ReviewItem.round.desc()).limit(1))
 
-    One item per version: submitting the same version again returns the existing item unchanged
-    (also when another transaction inserted it concurrently)."""
-    existing = session.scalar(select(ReviewItem).where(ReviewItem.version_id == version.id))
-    if existing is not None:
-        return existing
-    data = result.to_dict() if isinstance(result, ScreenResult) else dict(result)
-    decision = data.get("decision")
-    if decision not in RISK_BASE:
-        raise InputError(f"screening result has no valid decision (got {decision!r})")
-    findings = [dict(f) for f in data.get("findings") or []]
-    reasons = _reasons(result)
-    labels = sorted({str(f["label"]) for f in findings if f.get("label")})
-    fired = [str(r["rule"]) for r in reasons if r.get("rule")]
-    rules = list(dict.fromkeys([*fired, *labels]))
-    top = max((float(f.get("score") or 0.0) for f in findings), default=0.0)
+
+def _routing(screening: Screening) -> tuple[list[str], list[str], float, bool]:
+    """What the queue sorts and filters by: fired rule names (from the trace, as data), labels
+    found, risk and whether the two-person rule applies."""
+    labels = sorted({str(f["label"]) for f in screening.findings if f.get("label")})
+    fired = [str(r["rule"]) for r in screening.trace if r.get("rule")]
+    top = max((float(f.get("score") or 0.0) for f in screening.findings), default=0.0)
     needs_two = any(label.startswith(MINOR_PREFIX) for label in labels)
+    return fired, labels, RISK_BASE[screening.decision] + top, needs_two
+
+
+def submit(session: Session, actor: Actor | None, version: AssetVersion, screening: Screening,
+           *, team_id: str | None) -> tuple[ReviewItem, bool]:
+    """Route a screening of ``version`` into review; ``(item, created)``.
+
+    * The version's first screening makes round 1 (queued, or ``passed`` and never queued).
+    * A later screening that decides what the current round's screening decided changes
+      nothing: the current item is returned (a version is never queued twice for one decision).
+    * One that decides differently opens the next round on it; an open item of the earlier
+      round is ``superseded`` (its claim dropped), and both are audited.
+
+    Two transactions racing to open the same round cannot both succeed (``version_id, round`` is
+    unique): the loser gets the winner's item."""
+    if screening.version_id != version.id:
+        raise InputError(f"screening {screening.id} is of version {screening.version_id}, "
+                         f"not {version.id}")
+    current = _latest_round(session, version.id)
+    if current is not None and current.screening_decision == screening.decision:
+        return current, False
+    fired, labels, risk, needs_two = _routing(screening)
     now = utcnow()
+    decision = screening.decision
     item = ReviewItem(
-        version_id=version.id, team_id=team_id,
+        version_id=version.id, round=(current.round + 1) if current is not None else 1,
+        screening_id=screening.id, team_id=team_id,
         submitted_by=actor.user_id if actor is not None else None,
-        screening_decision=decision, policy_version=str(data.get("policy") or ""),
-        findings=findings, reasons=reasons, rules=rules, risk=RISK_BASE[decision] + top,
+        screening_decision=decision, rules=list(dict.fromkeys([*fired, *labels])), risk=risk,
         needs_two=needs_two, state="passed" if decision == "pass" else "queued",
         created_at=now, updated_at=now, decided_at=now if decision == "pass" else None,
     )
@@ -139,21 +135,41 @@ def submit(session: Session, actor: Actor | None, version: AssetVersion,
             session.add(item)
             session.flush()
     except IntegrityError:
-        raced = session.scalar(select(ReviewItem).where(ReviewItem.version_id == version.id))
+        raced = _latest_round(session, version.id)
         if raced is None:
             raise
-        return raced
-    asset = version.asset
+        return raced, False
     who = actor_name(actor)
+    if current is not None and current.state in OPEN_STATES:
+        current.state, current.claimed_by, current.lease_expires_at = "superseded", None, None
+        current.updated_at = current.decided_at = now
+    asset = version.asset
     audit.record(session, audit.Submitted(
         subject=audit.Subject.item(item.id), version_id=version.id, asset_id=asset.id,
         title_id=asset.title_id, kind=asset.kind, locale=asset.locale, channel=asset.channel,
         sha256=version.content_sha256, team_id=team_id), actor=who)
     audit.record(session, audit.Screened(
         subject=audit.Subject.item(item.id), decision=decision,
-        policy_version=item.policy_version, labels=tuple(labels), rules=tuple(fired),
+        policy_version=screening.policy, labels=tuple(labels), rules=tuple(fired),
         risk=round(item.risk, 4), needs_two=needs_two, state=item.state), actor=who)
-    return item
+    if current is not None:
+        audit.record(session, RoundOpened(
+            subject=audit.Subject.item(item.id), version_id=version.id, round=item.round,
+            screening_id=screening.id, decision=decision, previous_item_id=current.id,
+            previous_decision=current.screening_decision,
+            previous_state=current.state), actor=who)
+    return item, True
+
+
+def submit_result(session: Session, actor: Actor | None, version: AssetVersion,
+                  result: ScreenResult, *, team_id: str | None, requested_by: str = "api",
+                  context: dict[str, int] | None = None) -> tuple[ReviewItem, bool]:
+    """Record ``result`` as a screening of ``version`` and route it into review (for a result
+    made outside :mod:`clearance.screening.campaign`: constructed findings, a vendor's)."""
+    inputs = ScreeningInputs(detectors_of((), result.findings), context or {})
+    screening, _ = record_screening(session, version, result, inputs, requested_by=requested_by,
+                                    actor=actor_name(actor))
+    return submit(session, actor, version, screening, team_id=team_id)
 
 
 # -- visibility---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The review queue: screened asset versions waiting for a human, claims, reviews and decisions.
 
-* :func:`submit` turns one screened asset version into one **review item** (idempotent per
-  version). A screening ``pass`` is recorded as ``passed`` and never queued; ``review`` and
+* :func:`submit` routes a stored screening of an asset version into review: the version's first
+  screening makes its first **review item**, a later one that decides the same changes nothing,
+  and one that decides differently opens the next round (``submit_result`` records a
+  :class:`~clearance.screening.ScreenResult` as a screening first). A screening ``pass`` is recorded as ``passed`` and never queued; ``review`` and
   ``block`` are queued by **risk** = 2 for block / 1 for review / 0 for pass, plus the highest
   finding score, so every block comes before every review and the most confident finding first.
 * Reviewers take work by **claiming** an item (one named item, or the next eligible one in queue
@@ -51,6 +53,7 @@ from clearance.review.items import (
     awaiting_senior,
     get_item,
     submit,
+    submit_result,
     utcnow,
     visible,
 )
@@ -77,6 +80,7 @@ __all__ = [
     "record_reveal",
     "release",
     "submit",
+    "submit_result",
     "visible",
 ]
 

@@ -9,9 +9,9 @@ policy and detector versions and the campaign context (the title's other assets 
 were in scope), so the policy can be evaluated again on the stored findings and decide the same.
 
 Screenings are immutable and keyed by their inputs (:func:`input_key`: the content, the policy
-version, the detector versions and the context's versions): screening a version again with the
-same inputs returns the stored screening instead of adding a row; another policy or detector
-version makes a new one. Reading a stored screening back gives typed values
+version, the detector versions, the context's versions and the findings): screening a version
+again with the same inputs returns the stored screening instead of adding a row; another policy
+or detector version makes a new one. Reading a stored screening back gives typed values
 (:func:`findings_of`, :func:`decision_of`).
 
 This module only reads and writes rows; the model work happens before, outside any transaction
@@ -26,12 +26,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clearance import events
 from clearance.errors import InputError
 from clearance.findings import Finding
 from clearance.policy.engine import Decision
 from clearance.screening.screener import ScreenResult
+from clearance.storage.db import as_utc
 from clearance.storage.models import AssetVersion
 from clearance.storage.screening_models import SCREENING_SOURCES, Screening
 
@@ -56,19 +59,23 @@ def detectors_of(names_versions: Iterable[tuple[str, str]],
     return dict(sorted(out.items()))
 
 
-def input_key(content_sha256: str, policy: str, inputs: ScreeningInputs) -> str:
-    """SHA-256 over a canonical JSON of the screening's inputs: equal keys, equal screening."""
+def input_key(content_sha256: str, policy: str, inputs: ScreeningInputs,
+              findings: Sequence[Finding]) -> str:
+    """SHA-256 over a canonical JSON of what decided a screening — the content, the policy, the
+    detector versions, the context and the findings themselves (which also covers inputs from
+    outside the detectors, such as a vendor's response): equal keys, equal screening."""
     body = json.dumps({"content": content_sha256, "policy": policy,
                        "detectors": dict(sorted(inputs.detectors.items())),
-                       "context": dict(sorted(inputs.context.items()))},
-                      sort_keys=True, separators=(",", ":"))
+                       "context": dict(sorted(inputs.context.items())),
+                       "findings": [f.to_dict(precise=True) for f in findings]},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def find_screening(session: Session, version: AssetVersion, policy: str,
-                   inputs: ScreeningInputs) -> Screening | None:
+                   inputs: ScreeningInputs, findings: Sequence[Finding]) -> Screening | None:
     """The stored screening of ``version`` with exactly these inputs, if there is one."""
-    key = input_key(version.content_sha256, policy, inputs)
+    key = input_key(version.content_sha256, policy, inputs, findings)
     return session.scalar(select(Screening)
                           .where(Screening.version_id == version.id, Screening.input_key == key)
                           .order_by(Screening.id.desc()).limit(1))
@@ -83,19 +90,30 @@ def record_screening(session: Session, version: AssetVersion, result: ScreenResu
         raise InputError(f"unknown screening source {requested_by!r}; one of "
                          f"{', '.join(SCREENING_SOURCES)}")
     policy = result.decision.policy
-    existing = find_screening(session, version, policy, inputs)
+    existing = find_screening(session, version, policy, inputs, result.findings)
     if existing is not None:
         return existing, False
     decision = result.decision.to_dict(precise=True)
+    key = input_key(version.content_sha256, policy, inputs, result.findings)
     row = Screening(
         version_id=version.id, policy=policy, detectors=dict(inputs.detectors),
         findings=[f.to_dict(precise=True) for f in result.findings],
         decision=result.decision.outcome, trace=decision["rules"],
         context=dict(inputs.context),
-        input_key=input_key(version.content_sha256, policy, inputs),
-        requested_by=requested_by, actor=actor)
-    session.add(row)
-    session.flush()
+        input_key=key, requested_by=requested_by, actor=actor)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # the same screening, stored meanwhile by a concurrent transaction
+        raced = find_screening(session, version, policy, inputs, result.findings)
+        if raced is None:
+            raise
+        return raced, False
+    events.emit(session, events.VersionScreened(
+        version_id=version.id, asset_id=version.asset_id, title_id=version.asset.title_id,
+        at=as_utc(row.created_at), screening_id=row.id, decision=row.decision, policy=policy,
+        requested_by=requested_by))
     return row, True
 
 

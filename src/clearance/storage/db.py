@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -24,6 +24,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clearance.errors import ConfigurationError, StorageError
+
+if TYPE_CHECKING:
+    from clearance.events import EventBus
 
 #: Where the Alembic environment and revisions live (shipped as package data).
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
@@ -102,13 +105,16 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, bus: EventBus | None = None) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises.
 
     Database failures are raised as :class:`StorageError`; Clearance's own errors pass through
-    unchanged (after the rollback).
+    unchanged (after the rollback). The domain events emitted in it go through ``bus`` (without
+    one, a bus with only the built-in subscribers: see :mod:`clearance.events`).
     """
     session = Session(engine, expire_on_commit=False)
+    if bus is not None:
+        bus.attach(session)
     try:
         yield session
         session.commit()

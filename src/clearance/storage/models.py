@@ -27,9 +27,18 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     event,
+    func,
     inspect,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    Session,
+    mapped_column,
+    relationship,
+)
 
 from clearance.errors import StorageError
 
@@ -219,3 +228,28 @@ def _refuse_version_update(mapper: Mapper[Any], connection: Any, target: AssetVe
             f"asset version {target.id} is immutable (tried to change {', '.join(changed)}); "
             "add a new version instead"
         )
+
+
+@event.listens_for(Session, "before_flush")
+def _number_new_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """Give every new asset version without a number the next one of its asset (1-based), so
+    no code path can add a version outside the one numbering. Versions of one asset added in the
+    same flush are numbered in the order they were added."""
+    fresh = [v for v in session.new if isinstance(v, AssetVersion) and v.number is None]
+    if not fresh:
+        return
+    nxt: dict[int, int] = {}
+    for version in fresh:
+        asset = version.asset if version.asset is not None else session.get(Asset,
+                                                                            version.asset_id)
+        key = id(asset)
+        if key not in nxt:
+            taken = 0
+            if asset is not None and asset.id is not None:
+                with session.no_autoflush:
+                    taken = session.scalar(select(func.coalesce(func.max(AssetVersion.number), 0))
+                                           .where(AssetVersion.asset_id == asset.id)) or 0
+                    taken = max([taken, *(v.number or 0 for v in asset.versions)])
+            nxt[key] = taken + 1
+        version.number = nxt[key]
+        nxt[key] += 1

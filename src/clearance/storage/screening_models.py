@@ -50,7 +50,7 @@ class Screening(Base):
         CheckConstraint(_in("decision", DECISIONS), name="decision"),
         CheckConstraint(_in("requested_by", SCREENING_SOURCES), name="requested_by"),
         Index(None, "version_id", "created_at"),
-        Index(None, "input_key"),
+        Index(None, "version_id", "input_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

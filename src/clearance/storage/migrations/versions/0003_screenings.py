@@ -65,7 +65,8 @@ def _create_tables() -> None:
     )
     op.create_index(op.f("ix_screenings_version_id_created_at"), "screenings",
                     ["version_id", "created_at"], unique=False)
-    op.create_index(op.f("ix_screenings_input_key"), "screenings", ["input_key"], unique=False)
+    op.create_index(op.f("ix_screenings_version_id_input_key"), "screenings",
+                    ["version_id", "input_key"], unique=True)
 
     op.create_table(
         "publications",
@@ -270,7 +271,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_publications_asset_id_live_from"), table_name="publications")
     op.drop_index(op.f("ix_publications_version_id"), table_name="publications")
     op.drop_table("publications")
-    op.drop_index(op.f("ix_screenings_input_key"), table_name="screenings")
+    op.drop_index(op.f("ix_screenings_version_id_input_key"), table_name="screenings")
     op.drop_index(op.f("ix_screenings_version_id_created_at"), table_name="screenings")
     op.drop_table("screenings")
     op.drop_index(op.f("ix_asset_versions_asset_id_number"), table_name="asset_versions")
