@@ -19,11 +19,16 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from clearance.review import access, queue
+from clearance.findings import Finding
+from clearance.policy.engine import Decision
+from clearance.review import access, items
+from clearance.screening import ScreenResult, records
 from clearance.settings import Settings
 from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
 from clearance.storage.models import Asset, AssetVersion, Credit, Person, Title
+from clearance.storage.screening_models import Screening
 
 PASSWORD = "Lighthouse-42"
 USERS = {  # username: (role, team)
@@ -74,22 +79,34 @@ def _box(x: int, y: int, w: int, h: int) -> dict[str, Any]:
     return {"kind": "image_box", "x": x, "y": y, "width": w, "height": h}
 
 
-IMAGE_RESULT: dict[str, Any] = {
-    "item": "key_art.png", "kind": "image", "decision": "review", "policy": "default@test",
-    "findings": [
-        _finding("minor.apparent", 0.71, _box(248, 60, 56, 60), age=13),
-        _finding("face", 0.93, _box(252, 64, 48, 52)),
-        _finding("text.ocr", 0.88, _box(60, 330, 140, 30), text="SUMMER"),
-    ],
-    "reasons": ["REVIEW by rule 'apparent_minor': a person who may be a minor — minor.apparent"],
-}
-TEXT_RESULT: dict[str, Any] = {
-    "item": "tagline", "kind": "text", "decision": "review", "policy": "default@test",
-    "findings": [_finding("minor.mentioned", 0.8,
-                          {"kind": "text_span", "start": 52, "end": 68,
-                           "text": "a girl of twelve", "sentence": 0})],
-    "reasons": ["REVIEW by rule 'minor_in_copy': copy mentions a minor — minor.mentioned"],
-}
+def _result(item: str, kind: str, rule: str, description: str,
+            findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """A screening result as ``Decision.to_dict`` writes it: the first finding fired ``rule``."""
+    return {"item": item, "kind": kind, "decision": "review", "policy": "default@test",
+            "findings": findings,
+            "rules": [{"rule": rule, "outcome": "review", "description": description,
+                       "findings": [{"source": "this", **findings[0]}]}]}
+
+
+IMAGE_RESULT = _result("key_art.png", "image", "apparent_minor", "a person who may be a minor", [
+    _finding("minor.apparent", 0.71, _box(248, 60, 56, 60), age=13),
+    _finding("face", 0.93, _box(252, 64, 48, 52)),
+    _finding("text.ocr", 0.88, _box(60, 330, 140, 30), text="SUMMER"),
+])
+TEXT_RESULT = _result("tagline", "text", "minor_in_copy", "copy mentions a minor", [
+    _finding("minor.mentioned", 0.8, {"kind": "text_span", "start": 52, "end": 68,
+                                      "text": "a girl of twelve", "sentence": 0}),
+])
+
+
+def screening_of(session: Session, version: AssetVersion, result: dict[str, Any]) -> Screening:
+    """A stored screening of ``version`` with the constructed findings and decision."""
+    screened = ScreenResult(result["item"], result["kind"], Decision.from_dict(result),
+                            tuple(Finding.from_dict(f) for f in result["findings"]))
+    screening, _ = records.record_screening(
+        session, version, screened, records.ScreeningInputs({"constructed": "test"}),
+        requested_by="cli", actor="user:sub")
+    return screening
 
 
 @dataclass
@@ -148,12 +165,14 @@ def build(folder: Path, **overrides: Any) -> UIWorld:
             asset = Asset(title_id="t-light", kind=kind, locale=locale, channel="web")
             s.add(asset)
             s.flush()
-            version = AssetVersion(asset_id=asset.id, content_sha256=blobs.put(data),
+            version = AssetVersion(asset_id=asset.id, number=1, content_sha256=blobs.put(data),
                                    content_type=ctype, size_bytes=len(data), created_by="sub",
                                    shoot_date=dt.date(2024, 8, 1))
             s.add(version)
             s.flush()
-            ids.append(queue.submit(s, sub, version, result, team_id="studio").id)
+            item, _ = items.submit(s, sub, version, screening_of(s, version, result),
+                                   team_id="studio")
+            ids.append(item.id)
     return UIWorld(settings, engine, ids[0], ids[1])
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Final
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Final
 
 import anyio
 from fastapi import Depends, Request
@@ -64,9 +65,11 @@ def _slots(request: Request) -> anyio.Semaphore:
     return slots
 
 
-async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
-    """The request's transaction (as :func:`~clearance.storage.session_scope`: committed when the
-    route succeeds, rolled back when it raises), within one of :data:`DB_SLOTS`."""
+@asynccontextmanager
+async def transaction(request: Request, state: ServiceState) -> AsyncIterator[Session]:
+    """One transaction within one of :data:`DB_SLOTS` (as :func:`~clearance.storage.session_scope`:
+    committed when the block succeeds, rolled back when it raises). Blocking calls on the
+    session belong in :func:`~starlette.concurrency.run_in_threadpool`."""
     async with _slots(request):
         session = Session(state.engine, expire_on_commit=False)
         try:
@@ -80,6 +83,12 @@ async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session
             raise
         finally:
             await run_in_threadpool(session.close)
+
+
+async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
+    """The request's transaction (:func:`transaction`), held until the route has returned."""
+    async with transaction(request, state) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
@@ -109,36 +118,64 @@ async def submitted_csrf(request: Request) -> str | None:
     return None
 
 
-def current_actor(request: Request, session: SessionDep, state: StateDep,
-                  csrf: Annotated[str | None, Depends(submitted_csrf)]) -> Actor:
-    """Who is asking (see the module docstring); also sets ``request.state.csrf`` for a
-    cookie session so pages can embed it."""
-    token = _bearer(request)
-    if token is not None:
-        return access.authenticate_token(session, token)
+CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
+
+
+def session_actor(request: Request, session: Session, state: ServiceState,
+                  csrf: str | None) -> Actor:
+    """The caller of a cookie session (the UI's), or :class:`Unauthenticated`. For an unsafe
+    method the session's CSRF token must have come back (``csrf``), checked before the user is
+    loaded. Sets ``request.state.csrf`` so pages can embed it."""
     cookie = request.cookies.get(access.SESSION_COOKIE)
     if not cookie:
         raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>' "
                               "or log in")
     max_age = state.settings.session_max_age
     _uid, expected = access.read_session_cookie(state.secret, cookie, max_age)
-    actor = access.actor_from_session(session, state.secret, cookie, max_age)
     if request.method in UNSAFE_METHODS and (
             csrf is None or not hmac.compare_digest(csrf.encode(), expected.encode())):
         raise Forbidden(f"missing or wrong CSRF token: send the session's token as the "
-                        f"{CSRF_HEADER} header or the '{CSRF_FIELD}' form field")
+                        f"{CSRF_HEADER} header or the '{CSRF_FIELD}' form field (on a page: "
+                        "reload it and retry)")
+    actor = access.actor_from_session(session, state.secret, cookie, max_age)
     request.state.csrf = expected
     return actor
+
+
+def authenticate(request: Request, session: Session, state: ServiceState,
+                 csrf: str | None) -> Actor:
+    """Who is asking (see the module docstring): an API token, else the session cookie."""
+    token = _bearer(request)
+    if token is not None:
+        return access.authenticate_token(session, token)
+    return session_actor(request, session, state, csrf)
+
+
+def current_actor(request: Request, session: SessionDep, state: StateDep,
+                  csrf: CsrfDep) -> Actor:
+    """The caller, authenticated in the request's transaction."""
+    return authenticate(request, session, state, csrf)
+
+
+async def early_actor(request: Request, state: StateDep, csrf: CsrfDep) -> Actor:
+    """The caller, authenticated in a short transaction of its own that has ended (and given its
+    database slot back) before the route runs: for routes whose work is mostly outside the
+    database (an upload is screened for seconds) and that open their own short transactions."""
+    async with transaction(request, state) as session:
+        return await run_in_threadpool(authenticate, request, session, state, csrf)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def require(role: str) -> Callable[[Actor], Awaitable[Actor]]:
-    """A dependency: the caller, who must have at least ``role`` (async: it does no I/O, so it
-    costs no trip into the thread pool)."""
+def require(role: str, source: Callable[..., Any] = current_actor
+            ) -> Callable[[Actor], Awaitable[Actor]]:
+    """A dependency: the caller (as ``source`` authenticates them), who must have at least
+    ``role`` (async: the check does no I/O, so it costs no trip into the thread pool)."""
 
-    async def dependency(actor: ActorDep) -> Actor:
+    # A default, not Annotated: the annotation would be a string naming a local (``source``)
+    # that FastAPI could not resolve.
+    async def dependency(actor: Actor = Depends(source)) -> Actor:  # noqa: B008
         access.require_role(actor, role)
         return actor
 
@@ -150,3 +187,5 @@ SubmitterDep = Annotated[Actor, Depends(require("submitter"))]
 ReviewerDep = Annotated[Actor, Depends(require("reviewer"))]
 SeniorDep = Annotated[Actor, Depends(require("senior_reviewer"))]
 AdminDep = Annotated[Actor, Depends(require("admin"))]
+#: A submitter authenticated by :func:`early_actor` (the route holds no transaction).
+EarlySubmitterDep = Annotated[Actor, Depends(require("submitter", early_actor))]

@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, Unauthenticated
 from clearance.review import access, audit, queue
+from clearance.service.deps import SessionDep, StateDep
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
     LOGIN_FORM_MAX_AGE,
-    LoginRequired,
+    OptionalPageDep,
     Page,
+    PageDep,
     UIRoute,
-    db,
-    page_actor,
     query_params,
     redirect,
     render,
@@ -64,31 +64,27 @@ def _login_form(request: Request, *, next_url: str, error: str | None = None,
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:
+def login_form(request: Request, page: OptionalPageDep, next: str | None = None) -> Response:
     """The login form (or straight on, for someone already logged in)."""
     target = safe_next(next)
-    with db(request) as session:
-        try:
-            page_actor(request, session)
-        except LoginRequired:
-            return _login_form(request, next_url=target)
+    if page is None:
+        return _login_form(request, next_url=target)
     return redirect(target)
 
 
 @router.post("/login")
-def login(request: Request, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", csrf: Csrf = "",
-          next: Annotated[str, Form()] = "/") -> Response:
-    """Check the password and start a session (a signed cookie carrying a CSRF token)."""
+def login(request: Request, session: SessionDep, state: StateDep,
+          username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+          csrf: Csrf = "", next: Annotated[str, Form()] = "/") -> Response:
+    """Check the password and start a session (a signed cookie carrying a CSRF token). The
+    form comes before any session, so its CSRF token is a double-submit cookie instead."""
     target = safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf or not expected or not secrets.compare_digest(csrf, expected):
         return _login_form(request, next_url=target, username=username, status_code=403,
                            error="The login form expired; please try again.")
-    state = state_of(request)
     try:
-        with db(request) as session:
-            actor = access.login(session, username.strip(), password)
+        actor = access.login(session, username.strip(), password)
     except Unauthenticated as exc:
         return _login_form(request, next_url=target, username=username, status_code=401,
                            error=exc.message[:1].upper() + exc.message[1:] + ".")
@@ -100,20 +96,16 @@ def login(request: Request, username: Annotated[str, Form()] = "",
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Csrf = "") -> Response:
+def logout(page: PageDep) -> Response:
     """End the session (the cookie is dropped; it carries no server-side state)."""
-    with db(request) as session:
-        page_actor(request, session, csrf=csrf)
     response = redirect("/login")
     response.delete_cookie(access.SESSION_COOKIE, path="/")
     return response
 
 
 @router.get("/")
-def home(request: Request) -> Response:
+def home(page: PageDep) -> Response:
     """Reviewers start at the queue, submitters at their items."""
-    with db(request) as session:
-        page = page_actor(request, session)
     return redirect("/queue" if page.is_reviewer else "/mine")
 
 
@@ -144,73 +136,62 @@ def _hours(value: str | None) -> float | None:
 
 
 @router.get("/queue")
-def queue_page(request: Request, rule: str | None = None, title: str | None = None,
+def queue_page(request: Request, page: PageDep, session: SessionDep,
+               rule: str | None = None, title: str | None = None,
                locale: str | None = None, older: str | None = None, state: str = "open",
                offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """The queue, highest risk first, with filters and claim-next."""
     flt = queue.QueueFilter(rule=rule or None, title_id=title or None, locale=locale or None,
                             older_than_hours=_hours(older), state=state or "open")
-    with db(request) as session:
-        page = page_actor(request, session)
-        items = queue.list_queue(session, page.actor, flt, limit=QUEUE_PAGE + 1, offset=offset)
-        has_more = len(items) > QUEUE_PAGE
-        items = items[:QUEUE_PAGE]
-        names = _usernames(session, {i.claimed_by for i in items if i.claimed_by is not None})
-        rows = [_row(i, names) for i in items]
-        filters = dict(query_params(request, "rule", "title", "locale", "older", "state"))
-        return render(request, "queue.html", page, rows=rows, filters=filters,
-                      states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,
-                      next_query=urlencode({**filters, "offset": offset + QUEUE_PAGE}),
-                      prev_query=urlencode({**filters,
-                                            "offset": max(0, offset - QUEUE_PAGE)}))
+    items = queue.list_queue(session, page.actor, flt, limit=QUEUE_PAGE + 1, offset=offset)
+    has_more = len(items) > QUEUE_PAGE
+    items = items[:QUEUE_PAGE]
+    names = _usernames(session, {i.claimed_by for i in items if i.claimed_by is not None})
+    rows = [_row(i, names) for i in items]
+    filters = dict(query_params(request, "rule", "title", "locale", "older", "state"))
+    return render(request, "queue.html", page, rows=rows, filters=filters,
+                  states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,
+                  next_query=urlencode({**filters, "offset": offset + QUEUE_PAGE}),
+                  prev_query=urlencode({**filters, "offset": max(0, offset - QUEUE_PAGE)}))
 
 
 @router.post("/queue/claim-next")
-def claim_next(request: Request, csrf: Csrf = "") -> Response:
+def claim_next(page: PageDep, session: SessionDep, state: StateDep) -> Response:
     """Claim the next item this reviewer may take, and open it."""
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        item = queue.claim(session, page.actor, None,
-                           lease_seconds=state_of(request).settings.review_lease_seconds)
-        item_id = item.id
-    return redirect(f"/items/{item_id}")
+    item = queue.claim(session, page.actor, None,
+                       lease_seconds=state.settings.review_lease_seconds)
+    return redirect(f"/items/{item.id}")
 
 
 # -- the submitter's items -----------------------------------------------------------------
 
 @router.get("/mine")
-def mine(request: Request) -> Response:
+def mine(request: Request, page: PageDep, session: SessionDep) -> Response:
     """The items of the viewer's team (or their own submissions), with decisions and comments."""
-    with db(request) as session:
-        page = page_actor(request, session)
-        items = queue.list_submitted(session, page.actor, limit=200)
-        rows = []
-        for item in items:
-            row = _row(item, {})
-            row["comments"] = [{"author": c.author.username, "body": c.body,
-                                "created_at": c.created_at} for c in item.comments]
-            rows.append(row)
-        heading = "Submitted by my team" if page.is_reviewer else "My items"
-        return render(request, "mine.html", page, rows=rows, heading=heading,
-                      asset_kinds=ASSET_KINDS)
+    items = queue.list_submitted(session, page.actor, limit=200)
+    rows = []
+    for item in items:
+        row = _row(item, {})
+        row["comments"] = [{"author": c.author.username, "body": c.body,
+                            "created_at": c.created_at} for c in item.comments]
+        rows.append(row)
+    heading = "Submitted by my team" if page.is_reviewer else "My items"
+    return render(request, "mine.html", page, rows=rows, heading=heading,
+                  asset_kinds=ASSET_KINDS)
 
 
 # -- settings ------------------------------------------------------------------------------
 
 @router.get("/settings")
-def settings_page(request: Request, saved: int = 0) -> Response:
-    with db(request) as session:
-        page = page_actor(request, session)
-        return render(request, "settings.html", page, saved=bool(saved))
+def settings_page(request: Request, page: PageDep, saved: int = 0) -> Response:
+    return render(request, "settings.html", page, saved=bool(saved))
 
 
 @router.post("/settings")
-def save_settings(request: Request, csrf: Csrf = "",
+def save_settings(page: PageDep, session: SessionDep,
                   blur_images: Annotated[str | None, Form()] = None) -> Response:
     """The wellness preference (a checkbox: absent means unticked); the change is audited."""
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        access.set_blur_preference(session, page.actor, blur_images is not None)
+    access.set_blur_preference(session, page.actor, blur_images is not None)
     return redirect("/settings?saved=1")
 
 
@@ -222,33 +203,40 @@ def _require_senior(page: Page) -> None:
                         f"({page.actor.username} is {page.actor.role})")
 
 
+def _recent_events(session: Session, *, subject: str | None, type_: str | None,
+                   actor: str | None, before: int | None, limit: int) -> list[AuditEvent]:
+    """Audit events newest first (the page reads the log backwards, the API forwards)."""
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if subject:
+        query = query.where(AuditEvent.subject == subject.strip())
+    if type_:
+        query = query.where(AuditEvent.type == type_)
+    if actor:
+        query = query.where(AuditEvent.actor == actor.strip())
+    if before:
+        query = query.where(AuditEvent.seq < before)
+    return list(session.scalars(query))
+
+
+def _event_row(event: AuditEvent) -> dict[str, Any]:
+    row = audit.as_dict(event)
+    row["data"] = event.data
+    subject = audit.subject_of(event)
+    row["item_id"] = subject.number if subject.kind == "item" else None
+    return row
+
+
 @router.get("/audit")
-def audit_page(request: Request, subject: str | None = None, type: str | None = None,
-               actor: str | None = None,
+def audit_page(request: Request, page: PageDep, session: SessionDep,
+               subject: str | None = None, type: str | None = None, actor: str | None = None,
                before: Annotated[int | None, Query(ge=1)] = None) -> Response:
     """Audit events, newest first, with filters and the hash chain's status."""
-    with db(request) as session:
-        page = page_actor(request, session)
-        _require_senior(page)
-        query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(AUDIT_PAGE + 1)
-        if subject:
-            query = query.where(AuditEvent.subject == subject.strip())
-        if type:
-            query = query.where(AuditEvent.type == type)
-        if actor:
-            query = query.where(AuditEvent.actor == actor.strip())
-        if before:
-            query = query.where(AuditEvent.seq < before)
-        found = list(session.scalars(query))
-        events = []
-        for e in found[:AUDIT_PAGE]:
-            row = audit.as_dict(e)
-            row["data"] = e.data
-            kind, _, ident = e.subject.partition(":")
-            row["item_id"] = int(ident) if kind == "item" and ident.isdigit() else None
-            events.append(row)
-        filters = dict(query_params(request, "subject", "type", "actor"))
-        older = (urlencode({**filters, "before": found[AUDIT_PAGE - 1].seq})
-                 if len(found) > AUDIT_PAGE else None)
-        return render(request, "audit.html", page, events=events, filters=filters,
-                      types=audit.EVENT_TYPES, chain=audit.verify(session), older_query=older)
+    _require_senior(page)
+    found = _recent_events(session, subject=subject, type_=type, actor=actor, before=before,
+                           limit=AUDIT_PAGE + 1)
+    events = [_event_row(e) for e in found[:AUDIT_PAGE]]
+    filters = dict(query_params(request, "subject", "type", "actor"))
+    older = (urlencode({**filters, "before": found[AUDIT_PAGE - 1].seq})
+             if len(found) > AUDIT_PAGE else None)
+    return render(request, "audit.html", page, events=events, filters=filters,
+                  types=audit.EVENT_TYPES, chain=audit.verify(session), older_query=older)

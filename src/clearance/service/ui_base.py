@@ -3,35 +3,40 @@
 The UI is server-rendered HTML over plain forms, authenticated by the signed session cookie of
 :mod:`clearance.review.access` (never by API tokens: a browser page is always a session).
 
-* **Who is asking.** :func:`page_actor` reads the cookie and loads the user; with no cookie, an
-  expired or an invalid one it raises :class:`LoginRequired`, which :class:`UIRoute` turns into a
-  redirect to ``/login?next=<the page>`` rather than the API's 401 problem.
+Pages are built from the API's own dependencies (:mod:`clearance.service.deps`), so they get the
+same transaction, the same database-slot guard (``DB_SLOTS``, which fixed a measured deadlock) and
+the same session and CSRF checks:
+
+* **Transactions.** A handler takes ``SessionDep``: the request is one transaction, committed
+  before the response is sent and rolled back whole when the handler raises, so a refused action
+  changes nothing before its error page is shown.
+* **Who is asking.** :data:`PageDep` (:func:`page_viewer`) authenticates the session cookie with
+  :func:`~clearance.service.deps.session_actor` and loads the viewer's preferences; with no
+  cookie, an expired or an invalid one it raises :class:`LoginRequired`, which :class:`UIRoute`
+  turns into a redirect to ``/login?next=<the page>`` rather than the API's 401 problem.
 * **CSRF.** Every form carries the session's CSRF token in a hidden ``csrf`` field (the
-  ``csrf_field`` template macro); a POST whose token is missing or wrong is refused with 403
-  before anything is read or changed. The login form, which comes before any session, uses a
-  double-submit cookie instead (:data:`LOGIN_CSRF_COOKIE`).
-* **Transactions.** Each handler opens its own :func:`~clearance.storage.db.session_scope`, so a
-  refused action rolls back whole before the error page is shown; :class:`UIRoute` renders
-  Clearance errors as an HTML page with the right status (404, 403, 409, 422) and a way back.
+  ``csrf_field`` template macro), which :func:`~clearance.service.deps.submitted_csrf` reads; a
+  POST whose token is missing or wrong is refused with 403 before anything is read or changed.
+  The login form, which comes before any session, uses a double-submit cookie instead
+  (:data:`LOGIN_CSRF_COOKIE`).
+* **Errors.** :class:`UIRoute` renders Clearance errors as an HTML page with the right status
+  (404, 403, 409, 422) and a way back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-from collections.abc import Callable, Coroutine, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote, urlsplit
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from clearance.errors import (
     AccessError,
@@ -43,10 +48,16 @@ from clearance.errors import (
     Unauthenticated,
 )
 from clearance.review import access
-from clearance.service.deps import get_state
+from clearance.service.deps import (
+    CsrfDep,
+    SessionDep,
+    StateDep,
+    get_state,
+    session_actor,
+)
 from clearance.service.state import ServiceState
 from clearance.settings import Settings
-from clearance.storage.db import as_utc, session_scope
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import User
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
@@ -92,41 +103,35 @@ def settings_of(request: Request) -> Settings:
     return get_state(request).settings
 
 
-@contextmanager
-def db(request: Request) -> Iterator[Session]:
-    """One unit of work for a UI handler: commit on success, roll back on any error."""
-    with session_scope(get_state(request).engine) as session:
-        yield session
-
-
-def _cookie_value(request: Request) -> str:
-    value = request.cookies.get(access.SESSION_COOKIE)
-    if not value:
-        raise LoginRequired()
-    return value
-
-
-def page_actor(request: Request, session: Session, *, csrf: str | None = None) -> Page:
-    """The viewer of a page. For a POST pass the submitted ``csrf`` form field: a missing or
-    wrong token is refused (:class:`Forbidden`) before anything else happens."""
-    state = get_state(request)
-    settings, secret = state.settings, state.secret
-    value = _cookie_value(request)
+def page_viewer(request: Request, session: SessionDep, state: StateDep,
+                csrf: CsrfDep) -> Page:
+    """The viewer of a page, from the session cookie only (a page is never an API token's),
+    authenticated by :func:`~clearance.service.deps.session_actor` in the request's
+    slot-guarded transaction like every API call. No usable session is :class:`LoginRequired`;
+    a POST whose ``csrf`` form field is missing or wrong is :class:`Forbidden` before the user
+    is even loaded."""
     try:
-        _uid, session_csrf = access.read_session_cookie(secret, value, settings.session_max_age)
-    except Unauthenticated as exc:
-        raise LoginRequired(exc.message) from exc
-    if csrf is not None and not hmac.compare_digest(csrf.encode(), session_csrf.encode()):
-        raise Forbidden("the form's CSRF token is missing or wrong; reload the page and retry")
-    try:
-        actor = access.actor_from_session(session, secret, value, settings.session_max_age)
+        actor = session_actor(request, session, state, csrf)
     except Unauthenticated as exc:
         raise LoginRequired(exc.message) from exc
     user = session.get(User, actor.user_id)
-    if user is None:  # pragma: no cover - actor_from_session checked it
+    if user is None:  # pragma: no cover - session_actor checked it
         raise LoginRequired()
-    return Page(actor=actor, csrf=session_csrf, display_name=user.display_name,
+    return Page(actor=actor, csrf=request.state.csrf, display_name=user.display_name,
                 blur_images=user.blur_images)
+
+
+def optional_viewer(request: Request, session: SessionDep, state: StateDep) -> Page | None:
+    """The viewer when there is a usable session, else ``None`` (the login form's GET)."""
+    try:
+        return page_viewer(request, session, state, None)
+    except LoginRequired:
+        return None
+
+
+#: The viewer of a page (see :func:`page_viewer`).
+PageDep = Annotated[Page, Depends(page_viewer)]
+OptionalPageDep = Annotated[Page | None, Depends(optional_viewer)]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

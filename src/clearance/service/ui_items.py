@@ -21,21 +21,12 @@ from fastapi.responses import JSONResponse
 from clearance.errors import NotFound
 from clearance.review import queue
 from clearance.service import ui_view
-from clearance.service.ui_base import (
-    Page,
-    UIRoute,
-    db,
-    page_actor,
-    redirect,
-    render,
-    safe_next,
-    state_of,
-)
+from clearance.service.deps import SessionDep, StateDep
+from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render, safe_next
 from clearance.storage.db import as_utc
 from clearance.storage.review_models import ReviewItem, User
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
-Csrf = Annotated[str, Form()]
 
 
 def holds_claim(item: ReviewItem, page: Page, now: dt.datetime | None = None) -> bool:
@@ -58,55 +49,50 @@ def _is_image(content_type: str) -> bool:
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int, revealed: int = 0) -> Response:
+def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep,
+              state: StateDep, revealed: int = 0) -> Response:
     """Everything a reviewer needs to decide one item, on one page."""
-    state = state_of(request)
     now = dt.datetime.now(dt.UTC)
-    with db(request) as session:
-        page = page_actor(request, session)
-        item = queue.get_item(session, page.actor, item_id)
-        ctx = queue.item_context(session, page.actor, item_id)
-        version = item.version
-        is_image = _is_image(version.content_type)
-        image_size: tuple[int, int] | None = None
-        segments: list[ui_view.Segment] | None = None
-        try:
-            data = state.blobs.get(version.content_sha256)
-        except NotFound:
-            data = None
-        if data is not None and is_image:
-            image_size = ui_view.oriented_size(data)
-        elif data is not None:
-            segments = ui_view.segments(data.decode("utf-8", errors="replace"), item.findings)
-        claimed_by = None
-        if item.state == "claimed" and item.claimed_by is not None:
-            holder = session.get(User, item.claimed_by)
-            claimed_by = holder.username if holder is not None else None
-        awaiting = queue.awaiting_senior(item)
-        reviews: list[dict[str, Any]] = ctx.get("reviews") or []
-        return render(
-            request, "item.html", page, item=item, ctx=ctx, is_image=is_image,
-            image_size=image_size, segments=segments,
-            overlays=ui_view.overlays(item.findings, image_size),
-            findings=ui_view.finding_rows(item.findings),
-            reasons=[ui_view.reason_text(r) for r in item.reasons],
-            blurred=page.blur_images and not revealed, revealed=bool(revealed),
-            holds_claim=holds_claim(item, page, now), can_claim=_claimable(item, page, now),
-            claimed_by=claimed_by if not holds_claim(item, page, now) else None,
-            awaiting=awaiting, first_review=reviews[-1] if awaiting and reviews else None,
-        )
+    item = queue.get_item(session, page.actor, item_id)
+    ctx = queue.item_context(session, page.actor, item_id)
+    version = item.version
+    is_image = _is_image(version.content_type)
+    image_size: tuple[int, int] | None = None
+    segments: list[ui_view.Segment] | None = None
+    try:
+        data = state.blobs.get(version.content_sha256)
+    except NotFound:
+        data = None
+    if data is not None and is_image:
+        image_size = ui_view.oriented_size(data)
+    elif data is not None:
+        segments = ui_view.segments(data.decode("utf-8", errors="replace"), item.findings)
+    claimed_by = None
+    if item.state == "claimed" and item.claimed_by is not None:
+        holder = session.get(User, item.claimed_by)
+        claimed_by = holder.username if holder is not None else None
+    awaiting = queue.awaiting_senior(item)
+    reviews: list[dict[str, Any]] = ctx.get("reviews") or []
+    return render(
+        request, "item.html", page, item=item, ctx=ctx, is_image=is_image,
+        image_size=image_size, segments=segments,
+        overlays=ui_view.overlays(item.findings, image_size),
+        findings=ui_view.finding_rows(item.findings),
+        reasons=[ui_view.reason_text(r) for r in item.reasons],
+        blurred=page.blur_images and not revealed, revealed=bool(revealed),
+        holds_claim=holds_claim(item, page, now), can_claim=_claimable(item, page, now),
+        claimed_by=claimed_by if not holds_claim(item, page, now) else None,
+        awaiting=awaiting, first_review=reviews[-1] if awaiting and reviews else None,
+    )
 
 
 @router.get("/items/{item_id}/content")
-def item_content(request: Request, item_id: int) -> Response:
+def item_content(item_id: int, page: PageDep, session: SessionDep,
+                 state: StateDep) -> Response:
     """The item's content for the page: the image (as the browser can show it) or the copy."""
-    state = state_of(request)
-    with db(request) as session:
-        page = page_actor(request, session)
-        version = queue.get_item(session, page.actor, item_id).version
-        sha, content_type = version.content_sha256, version.content_type
-    data = state.blobs.get(sha)
-    if _is_image(content_type):
+    version = queue.get_item(session, page.actor, item_id).version
+    data = state.blobs.get(version.content_sha256)
+    if _is_image(version.content_type):
         data, media_type = ui_view.browser_image(data)
     else:
         media_type = "text/plain; charset=utf-8"
@@ -116,31 +102,24 @@ def item_content(request: Request, item_id: int) -> Response:
 
 
 @router.post("/items/{item_id}/claim")
-def claim(request: Request, item_id: int, csrf: Csrf = "") -> Response:
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        queue.claim(session, page.actor, item_id,
-                    lease_seconds=state_of(request).settings.review_lease_seconds)
+def claim(item_id: int, page: PageDep, session: SessionDep, state: StateDep) -> Response:
+    queue.claim(session, page.actor, item_id, lease_seconds=state.settings.review_lease_seconds)
     return redirect(f"/items/{item_id}")
 
 
 @router.post("/items/{item_id}/release")
-def release(request: Request, item_id: int, csrf: Csrf = "") -> Response:
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        queue.release(session, page.actor, item_id)
+def release(item_id: int, page: PageDep, session: SessionDep) -> Response:
+    queue.release(session, page.actor, item_id)
     return redirect(f"/items/{item_id}")
 
 
 @router.post("/items/{item_id}/reveal")
-def reveal(request: Request, item_id: int, csrf: Csrf = "") -> Response:
+def reveal(request: Request, item_id: int, page: PageDep, session: SessionDep) -> Response:
     """Record a reviewer's reveal (audited), then show the image unblurred."""
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        if page.is_reviewer:
-            queue.record_reveal(session, page.actor, item_id)
-        else:
-            queue.get_item(session, page.actor, item_id)  # own team's upload: visibility only
+    if page.is_reviewer:
+        queue.record_reveal(session, page.actor, item_id)
+    else:
+        queue.get_item(session, page.actor, item_id)  # own team's upload: visibility only
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"item_id": item_id, "revealed": True,
                              "recorded": page.is_reviewer})
@@ -148,22 +127,17 @@ def reveal(request: Request, item_id: int, csrf: Csrf = "") -> Response:
 
 
 @router.post("/items/{item_id}/decision")
-def decide(request: Request, item_id: int, csrf: Csrf = "",
+def decide(item_id: int, page: PageDep, session: SessionDep,
            outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            comment: Annotated[str, Form()] = "") -> Response:
     """One review; final, or the first of a two-person round (the queue's rules decide)."""
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        queue.decide(session, page.actor, item_id, outcome, reason=reason.strip(),
-                     comment=comment.strip())
+    queue.decide(session, page.actor, item_id, outcome, reason=reason.strip(),
+                 comment=comment.strip())
     return redirect(f"/items/{item_id}")
 
 
 @router.post("/items/{item_id}/comments")
-def comment(request: Request, item_id: int, csrf: Csrf = "",
-            body: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
-            ) -> Response:
-    with db(request) as session:
-        page = page_actor(request, session, csrf=csrf)
-        queue.add_comment(session, page.actor, item_id, body)
+def comment(item_id: int, page: PageDep, session: SessionDep,
+            body: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+    queue.add_comment(session, page.actor, item_id, body)
     return redirect(safe_next(next, f"/items/{item_id}#comments"))
