@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import io
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +22,10 @@ from PIL import Image
 from sqlalchemy import Engine
 from starlette.exceptions import StarletteDeprecationWarning
 
+from clearance.findings import Finding
+from clearance.policy.engine import Decision
 from clearance.review import access
-from clearance.screening import Screener
+from clearance.screening import Screener, ScreenResult
 from clearance.service import create_app
 from clearance.settings import Settings
 from clearance.storage import make_engine, session_scope, upgrade
@@ -52,6 +54,15 @@ BENIGN = "A family comedy about a lighthouse keeper and his dog."
 @functools.cache
 def shared_screener() -> Screener:
     return Screener.from_settings(Settings(semantic="off"))
+
+
+def constructed_result(data: Mapping[str, Any]) -> ScreenResult:
+    """A screening result built by hand from its JSON shape (``findings`` as
+    ``Finding.to_dict`` writes them, ``decision``, ``policy`` and the fired ``rules`` as
+    ``Decision.to_dict`` writes them), for items seeded without running a detector."""
+    return ScreenResult(str(data.get("item", "constructed")), str(data.get("kind", "text")),
+                        Decision.from_dict(data),
+                        tuple(Finding.from_dict(f) for f in data.get("findings") or ()))
 
 
 def png_bytes(width: int = 96, height: int = 64) -> bytes:

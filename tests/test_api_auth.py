@@ -184,3 +184,46 @@ def test_every_api_route_is_documented(w: World) -> None:
     text = DOCS.read_text(encoding="utf-8")
     for method, path, _ in _api_routes(w):
         assert f"`{method} {path}`" in text, f"{method} {path} missing from docs/api.md"
+
+
+def test_every_api_route_declares_its_response(w: World) -> None:
+    """A response model for every JSON route (so /openapi.json describes what it answers and a
+    route cannot leak a field); a route without one answers bytes or nothing, and says so."""
+    spec = w.client.get("/openapi.json").json()
+    for method, path, ctx in _api_routes(w):
+        route = ctx.original_route
+        operation = spec["paths"][path][method.lower()]
+        if route.response_model is None:
+            assert route.status_code == 204 or set(operation["responses"]["200"]["content"]) \
+                - {"application/json"}, f"{method} {path} returns an undeclared body"
+            continue
+        status = str(route.status_code or 200)
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        assert schema.get("$ref") or schema.get("anyOf"), (method, path, schema)
+        for code in ("401", "403", "422"):
+            assert code in operation["responses"], (method, path, code)
+    components = spec["components"]["schemas"]
+    assert {"ItemDetail", "ItemPublic", "JobPublic", "UserPublic", "TokenPublic",
+            "WebhookPublic", "DeliveryPublic", "AuditEventPublic", "Problem"} <= set(components)
+    item = components["ItemPublic"]["properties"]
+    assert {"version_number", "round", "screening_id"} <= set(item)
+
+
+def test_responses_keep_their_documented_fields(w: World) -> None:
+    item = w.call("GET", f"/api/items/{w.queued_item()}", "rita").json()
+    assert set(item) >= {"id", "state", "outcome", "screening_decision", "policy_version", "risk",
+                         "rules", "needs_two", "awaiting_senior", "title_id", "asset",
+                         "version_id", "version_number", "round", "screening_id",
+                         "content_type", "content_url", "team_id", "submitted_by", "claimed_by",
+                         "is_claimed", "lease_expires_at", "created_at", "updated_at",
+                         "decided_at", "findings", "reasons", "reviews", "comments", "context"}
+    assert item["version_number"] == 1 and item["round"] == 1
+    assert item["created_at"].endswith("+00:00")
+    me = w.call("GET", "/api/me", "rita").json()
+    assert set(me) == {"id", "username", "display_name", "role", "team_id", "via", "token_id",
+                       "blur_images"}
+    users = w.call("GET", "/api/users", "ada").json()["users"]
+    assert set(users[0]) == {"id", "username", "display_name", "role", "team_id", "active",
+                             "blur_images", "created_at", "tokens"}
+    assert set(users[0]["tokens"][0]) == {"id", "name", "prefix", "created_at", "expires_at",
+                                          "last_used_at", "revoked_at"}

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine, func, select
 
-from api_world import settings_for, shared_screener
+from api_world import constructed_result, settings_for, shared_screener
 from clearance.catalog.write import add_asset_version, upsert_asset
 from clearance.review import access, audit, queue
 from clearance.service import create_app
@@ -61,8 +61,10 @@ def _seed(engine: Engine, blobs: LocalBlobStore) -> tuple[dict[str, str], list[i
                                            content_type="text/plain; charset=utf-8",
                                            created_by="load")
             s.flush()
-            ids.append(queue.submit(s, submitter, version, _result(0.5 + n / 1000),
-                                    team_id="studio").id)
+            item, _ = queue.submit_result(s, submitter, version,
+                                          constructed_result(_result(0.5 + n / 1000)),
+                                          team_id="studio")
+            ids.append(item.id)
     return tokens, ids
 
 

@@ -29,8 +29,8 @@ def check_bind(settings: Settings, host: str) -> None:
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True, help="uvicorn's log level.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes (about one per core). Background batch jobs are tracked "
-                   "per process, so poll /api/jobs with one worker.")
+              help="Worker processes (about one per core). Background batch jobs are stored "
+                   "in the database: any worker reports them, exactly one runs each.")
 @handle_errors
 def serve(host: str | None, port: int | None, log_level: str, workers: int) -> None:
     """Run the review service: the JSON API under /api, the review UI, /healthz.

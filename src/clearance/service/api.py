@@ -5,42 +5,45 @@ cookie with its CSRF token — and checks the caller's role; errors are problem+
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter
 
 from clearance.review import access
-from clearance.service import api_admin, api_items
+from clearance.service import api_admin, api_items, api_jobs, api_uploads, views
 from clearance.service.deps import SessionDep, SubmitterDep
+from clearance.service.models_public import MePublic, Problem
 from clearance.service.schemas import PreferencesIn
 from clearance.storage.review_models import User
 
-router = APIRouter(prefix="/api")
+#: The errors any API route may answer, described once for OpenAPI (the bodies are problem+json,
+#: :mod:`clearance.service.problems`).
+PROBLEM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    status: {"model": Problem, "description": f"{title} (problem+json)"}
+    for status, title in ((401, "Not authenticated"), (403, "Forbidden"), (404, "Not found"),
+                          (409, "Conflict"), (422, "Invalid input"),
+                          (503, "Database unavailable"))
+}
+
+router = APIRouter(prefix="/api", responses=PROBLEM_RESPONSES)
 me_router = APIRouter(tags=["me"])
 
 
-def _me(session: SessionDep, actor: SubmitterDep) -> dict[str, Any]:
-    user = session.get(User, actor.user_id)
-    return {"id": actor.user_id, "username": actor.username, "role": actor.role,
-            "team_id": actor.team_id, "via": actor.via, "token_id": actor.token_id,
-            "display_name": user.display_name if user else actor.username,
-            "blur_images": user.blur_images if user else True}
-
-
 @me_router.get("/me")
-def me(actor: SubmitterDep, session: SessionDep) -> dict[str, Any]:
+def me(actor: SubmitterDep, session: SessionDep) -> MePublic:
     """Who the caller is: username, role, team, how they authenticated, their preferences."""
-    return _me(session, actor)
+    return views.me_view(actor, session.get(User, actor.user_id))
 
 
 @me_router.put("/me/preferences")
-def set_preferences(body: PreferencesIn, actor: SubmitterDep,
-                    session: SessionDep) -> dict[str, Any]:
+def set_preferences(body: PreferencesIn, actor: SubmitterDep, session: SessionDep) -> MePublic:
     """The caller's wellness preference: images blurred and greyscale until revealed."""
     access.set_blur_preference(session, actor, body.blur_images)
-    return _me(session, actor)
+    return views.me_view(actor, session.get(User, actor.user_id))
 
 
 router.include_router(me_router)
+router.include_router(api_uploads.router)
 router.include_router(api_items.router)
+router.include_router(api_jobs.router)
 router.include_router(api_admin.router)

@@ -6,7 +6,10 @@ engine (the embedded SQLite database migrated, any other refused unless it is at
 schema revision), the blob store, the session secret (refused outside
 development unless ``CLEARANCE_SECRET_KEY`` is set), the background job runner and, lazily on
 first use, the screening models. While the app runs (its lifespan) a
-:class:`~clearance.review.webhooks.WebhookWorker` thread delivers decision webhooks.
+:class:`~clearance.review.webhooks.WebhookWorker` thread delivers decision webhooks and a
+:class:`~clearance.service.jobs.JobRunner` thread runs stored background jobs; when it starts,
+the jobs that a dead process left running are marked ``interrupted`` (with ``--workers N`` every
+worker process does this, and a job whose process is alive is left alone).
 
 FastAPI's interactive ``/docs`` page loads its scripts from a CDN, which a review tool holding
 pre-release artwork should not do; it is off. The OpenAPI description stays at
@@ -15,6 +18,7 @@ pre-release artwork should not do; it is off. The OpenAPI description stays at
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -33,8 +37,10 @@ from clearance.review.queue import expire_leases
 from clearance.review.webhooks import WebhookWorker
 from clearance.screening import Screener
 from clearance.service.api import router as api_router
+from clearance.service.intake import run_batch_step
 from clearance.service.jobs import JobRunner, Periodic
 from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
+from clearance.service.models_public import Health
 from clearance.service.problems import install as install_problems
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
@@ -139,7 +145,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     state = ServiceState(settings=settings, engine=engine,
                          blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
-                         jobs=JobRunner(), screener_factory=build_screener)
+                         screener_factory=build_screener)
+    runner = state.jobs = JobRunner(engine, functools.partial(run_batch_step, state))
 
     def sweep_leases() -> None:
         with session_scope(engine) as session:
@@ -152,13 +159,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         if worker is not None:
             worker.start()
         sweeper.start()
+        runner.start()  # marks the jobs of dead processes interrupted first
         try:
             yield
         finally:
+            runner.stop()
             sweeper.stop()
             if worker is not None:
                 worker.stop()
-            state.jobs.shutdown()
             if owns_engine:
                 engine.dispose()
 
@@ -170,11 +178,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
+    def healthz() -> Health:
         """Liveness and database reachability; needs no authentication."""
         with session_scope(engine) as session:
             session.execute(text("SELECT 1"))
-        return {"status": "ok"}
+        return Health(status="ok")
 
     app.include_router(api_router)
     _include_ui(app)

@@ -10,6 +10,10 @@ request, and who is asking.
   DELETE the CSRF token of the session must come back too, as the ``X-CSRF-Token`` header or a
   ``csrf`` form field (403 otherwise). A bearer token is never sent by a browser on its own, so
   token calls need no CSRF token.
+* :func:`transaction` and :func:`early_actor` — for a route that works mostly outside the
+  database (an upload is screened for seconds): the caller is authenticated in a short
+  transaction that ends before the route runs (:data:`EarlySubmitterDep`), and the route opens
+  short slot-guarded transactions of its own around its database steps only.
 * :func:`require` — the caller, with at least a role (:class:`~clearance.errors.Forbidden`
   naming the role otherwise); :data:`ReviewerDep`, :data:`SeniorDep` and :data:`AdminDep` are
   the usual ones.

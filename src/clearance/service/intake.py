@@ -2,12 +2,27 @@
 and queued for review out.
 
 An upload is checked before anything is stored: its size against ``CLEARANCE_MAX_UPLOAD_BYTES``
-(413), then its content — an image through :func:`~.images.load_picture`, which trusts
-the bytes (magic numbers), never the file name or the declared content type, and refuses SVG,
-text, PDF and damaged files naming the file (422); copy as UTF-8 within
-``CLEARANCE_MAX_TEXT_BYTES``. Only then is it stored (content-addressed, immutable), screened
-with the title's other assets' copy as campaign context (``scope: title`` rules), and submitted
-to the queue, all in the caller's transaction.
+(413), then its content — an image through :func:`~clearance.content.images.load_picture`, which
+trusts the bytes (magic numbers), never the file name or the declared content type, and refuses
+SVG, text, PDF and damaged files naming the file (422); copy as UTF-8 within
+``CLEARANCE_MAX_TEXT_BYTES``. Then three phases, so that no model work happens inside a write
+transaction, under the audit chain's lock or holding one of the request database slots:
+
+1. :func:`store` — a short transaction stores the asset version (content-addressed, immutable)
+   and reads, as plain values, what screening it needs (:func:`clearance.screening.campaign.
+   plan_screening`: the title's rating, the depicted known minors, the other assets' stored
+   findings, and the copy of those that have none); it commits.
+2. :func:`screen` — the model work, outside any transaction and without a slot, under the
+   screener's own lock. The title's other assets are not screened again: their stored findings
+   are reused.
+3. :func:`route` — a short transaction records the screening and routes it into review
+   (:func:`clearance.review.items.submit`: the same decision as the version's current round is
+   that round's item; a changed one opens a new round). Only this phase appends to the audit
+   chain.
+
+The same bytes sent again for the same asset under today's policy and detectors skip phases 2
+and 3 and answer the item already made for them, which is also what makes a resumed background
+batch step idempotent (:mod:`clearance.service.jobs`).
 """
 
 from __future__ import annotations
@@ -15,25 +30,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearance.catalog.queries import known_minors, title_assets
+from clearance.catalog.people import Outcome
 from clearance.catalog.write import add_asset_version, require_title, upsert_asset
 from clearance.content.images import load_picture
-from clearance.content.picture import DepictedPerson, Picture
+from clearance.content.picture import Picture
 from clearance.content.text import make_copy
-from clearance.detectors.base import Item
 from clearance.errors import ContentError, Forbidden, InputError, NotFound, ReviewConflict
-from clearance.review import queue
+from clearance.review import access, items, queue
 from clearance.review.access import Actor
+from clearance.screening import campaign, records
+from clearance.screening.campaign import CampaignScreening, ScreeningPlan
+from clearance.service.jobs import JobInfo, StepInfo
 from clearance.service.problems import UploadTooLarge
-from clearance.service.state import ServiceState
+from clearance.service.state import ScreenerIdentity, ServiceState
 from clearance.settings import Settings
-from clearance.storage.models import ASSET_KINDS, Person
-from clearance.storage.review_models import ReviewItem
+from clearance.storage import BlobStore
+from clearance.storage.db import session_scope
+from clearance.storage.models import ASSET_KINDS, AssetVersion, Person
+from clearance.storage.review_models import ReviewItem, User
 
 TEXT_KINDS: Final = ("synopsis", "tagline", "title_text")
 IMAGE_KINDS: Final = tuple(k for k in ASSET_KINDS if k not in TEXT_KINDS)
@@ -128,56 +147,136 @@ def _people(session: Session, ids: Sequence[int]) -> list[Person]:
     return people
 
 
-def _campaign_copies(session: Session, state: ServiceState, title_id: str,
-                     asset_id: int) -> dict[str, str]:
-    """The latest copy of the title's other text assets, ``kind/locale/channel`` -> text."""
-    copies: dict[str, str] = {}
-    for asset in title_assets(session, title_id):
-        latest = asset.latest
-        if asset.id == asset_id or latest is None or \
-                not latest.content_type.startswith("text/"):
-            continue
-        copies[f"{asset.kind}/{asset.locale}/{asset.channel}"] = \
-            state.blobs.get(latest.content_sha256).decode("utf-8", errors="replace")
-    return copies
-
-
-def submit_content(session: Session, state: ServiceState, actor: Actor, spec: AssetSpec,
-                   content: Content) -> tuple[ReviewItem, bool]:
-    """Store, screen and queue one checked upload; ``(item, created)``. The same bytes sent
-    again for the same asset return the item already made for them."""
+def check_uploader(actor: Actor) -> None:
+    """A submitter uploads for their team, so they need one."""
     if actor.role == "submitter" and actor.team_id is None:
         raise Forbidden("a submitter needs a team to upload; ask an admin to set one")
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Phase 1 done: the version is stored; ``item_id`` when it is already routed to review
+    under today's policy and detectors (nothing to screen), else the ``plan`` to screen it."""
+
+    version_id: int
+    item_id: int | None = None
+    plan: ScreeningPlan | None = None
+
+
+def _current_item(session: Session, version_id: int, identity: ScreenerIdentity
+                  ) -> ReviewItem | None:
+    """The version's latest review round, when the screening it reviews ran today's policy and
+    detector versions (the same bytes sent again: nothing new to screen)."""
+    screening = records.latest_screening(session, version_id)
+    if screening is None or screening.policy != identity.policy:
+        return None
+    if any(screening.detectors.get(name) != version for name, version in identity.detectors):
+        return None
+    return session.scalar(select(ReviewItem).where(ReviewItem.screening_id == screening.id)
+                          .order_by(ReviewItem.round.desc()).limit(1))
+
+
+def store(session: Session, blobs: BlobStore, actor: Actor, spec: AssetSpec, content: Content,
+          identity: ScreenerIdentity) -> Stored:
+    """Phase 1 (a short write transaction): the asset (created if missing) and the version;
+    then what screening it needs, read as plain values. The same bytes for the same asset are
+    the same version; when another team's item already holds them it is a conflict."""
+    check_uploader(actor)
     if spec.is_text != (content.text is not None):
         want = "text" if spec.is_text else "an image file"
         raise InputError(f"{content.name}: a {spec.kind} needs {want}")
     title = require_title(session, spec.title_id)
     asset, _ = upsert_asset(session, title, kind=spec.kind, locale=spec.locale,
                             channel=spec.channel)
-    version, _ = add_asset_version(
-        session, state.blobs, asset, content.data, content_type=content.content_type,
+    version, outcome = add_asset_version(
+        session, blobs, asset, content.data, content_type=content.content_type,
         created_by=actor.audit_name, shoot_date=spec.shoot_date,
         depicted=_people(session, spec.depicts))
     session.flush()
-    existing = session.scalar(select(ReviewItem).where(ReviewItem.version_id == version.id))
-    if existing is not None:
-        try:
-            return queue.get_item(session, actor, existing.id), False
-        except NotFound:
-            raise ReviewConflict(f"{content.name}: this exact content was already submitted "
-                                 "by another team") from None
-    ref = f"{spec.kind}/{spec.locale}/{spec.channel}"
-    copies = _campaign_copies(session, state, spec.title_id, asset.id)
+    if outcome is not Outcome.CREATED:
+        for item_id in session.scalars(select(ReviewItem.id)
+                                       .where(ReviewItem.version_id == version.id)):
+            try:
+                queue.get_item(session, actor, item_id)
+            except NotFound:
+                raise ReviewConflict(f"{content.name}: this exact content was already "
+                                     "submitted by another team") from None
+        current = _current_item(session, version.id, identity)
+        if current is not None:
+            return Stored(version.id, item_id=current.id)
+    plan = campaign.plan_screening(session, blobs, version.id, identity.detectors)
+    return Stored(version.id, plan=plan)
+
+
+def screen(state: ServiceState, plan: ScreeningPlan) -> CampaignScreening:
+    """Phase 2: the model work, outside any transaction and holding no database slot, under the
+    screener's own lock (its models are not thread-safe)."""
     with state.screening() as screener:
-        item: Item
-        if content.picture is not None:
-            depicted = [DepictedPerson(m.person.name, m.age, m.person.id)
-                        for m in known_minors(session, version.id)]
-            item = screener.image_item(content.picture, name=content.name, rating=title.rating,
-                                       title_id=title.id, depicted=depicted)
-        else:
-            item = screener.text_item(content.text or "", name=ref, rating=title.rating,
-                                      title_id=title.id)
-        campaign = screener.campaign_findings(copies, rating=title.rating)
-        result = screener.screen_many([item], [campaign])[0]
-    return queue.submit(session, actor, version, result, team_id=actor.team_id), True
+        return campaign.run_screening(screener, plan)
+
+
+def route(session: Session, actor: Actor, outcome: CampaignScreening, *,
+          requested_by: str) -> tuple[ReviewItem, bool]:
+    """Phase 3 (a short write transaction): record the screening and route it into review;
+    ``(item, created)`` — the existing item when the version's current round already reviews
+    the same decision."""
+    screening, _ = campaign.record(session, outcome, requested_by=requested_by,
+                                   actor=actor.audit_name)
+    version = session.get(AssetVersion, outcome.plan.version_id)
+    if version is None:  # pragma: no cover - versions are never deleted
+        raise NotFound(f"asset version {outcome.plan.version_id} is gone")
+    return items.submit(session, actor, version, screening, team_id=actor.team_id)
+
+
+def submit_now(state: ServiceState, actor: Actor, spec: AssetSpec, content: Content, *,
+               requested_by: str = "api") -> tuple[int, bool]:
+    """The three phases in a row, each database phase a transaction of its own (the background
+    job runner's way; request handlers run the phases themselves to wait for slots in the event
+    loop). ``(item id, created)``."""
+    identity = state.screener_identity()
+    with session_scope(state.engine) as session:
+        stored = store(session, state.blobs, actor, spec, content, identity)
+    if stored.item_id is not None:
+        return stored.item_id, False
+    assert stored.plan is not None
+    outcome = screen(state, stored.plan)
+    with session_scope(state.engine) as session:
+        item, created = route(session, actor, outcome, requested_by=requested_by)
+        return item.id, created
+
+
+# -- background batches --------------------------------------------------------------------
+
+def batch_params(actor: Actor, spec: AssetSpec) -> dict[str, Any]:
+    """What a stored batch job needs besides its files: the asset and how its owner called."""
+    return {"spec": {"title_id": spec.title_id, "kind": spec.kind, "locale": spec.locale,
+                     "channel": spec.channel, "depicts": list(spec.depicts),
+                     "shoot_date": spec.shoot_date.isoformat() if spec.shoot_date else None},
+            "via": actor.via, "token_id": actor.token_id}
+
+
+def _job_actor(state: ServiceState, job: JobInfo) -> Actor:
+    """The job's owner as they are now (role and team), acting as they did when they sent it."""
+    with session_scope(state.engine) as session:
+        user = session.get(User, job.owner_id) if job.owner_id is not None else None
+        if user is None or not user.active:
+            raise Forbidden("the job's owner is gone or deactivated")
+        via = job.params.get("via", "token")
+        token_id = job.params.get("token_id")
+        return access.actor_for(user, "session" if via == "session" else "token",
+                                token_id if isinstance(token_id, int) else None)
+
+
+def run_batch_step(state: ServiceState, job: JobInfo, step: StepInfo) -> int:
+    """One file of a stored batch: checked, then the three phases; the item id."""
+    raw = job.params["spec"]
+    spec = AssetSpec(raw["title_id"], raw["kind"], raw["locale"], raw["channel"],
+                     tuple(int(p) for p in raw.get("depicts") or ()),
+                     dt.date.fromisoformat(raw["shoot_date"]) if raw.get("shoot_date")
+                     else None)
+    data = state.blobs.get(step.blob_sha256)
+    if step.kind == "text":
+        content = text_content(state.settings, step.name, data.decode("utf-8"))
+    else:
+        content = read_content(state.settings, spec, step.name, data)
+    return submit_now(state, _job_actor(state, job), spec, content)[0]

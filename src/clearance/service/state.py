@@ -13,13 +13,25 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from clearance.screening import Screener
-from clearance.service.jobs import JobRunner
 from clearance.settings import Settings
 from clearance.storage import BlobStore
+
+if TYPE_CHECKING:
+    from clearance.service.jobs import JobRunner
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenerIdentity:
+    """What a stored screening must match to be today's: the policy (``name@version``) and the
+    detectors' ``(name, version)`` pairs."""
+
+    policy: str
+    detectors: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -29,8 +41,9 @@ class ServiceState:
     blobs: BlobStore
     #: The key that signs session cookies (``settings.require_secret()``).
     secret: str
-    jobs: JobRunner
     screener_factory: Callable[[], Screener]
+    #: This process's background job runner (set by ``create_app``).
+    jobs: JobRunner | None = None
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -43,6 +56,13 @@ class ServiceState:
                 if self._screener is None:
                     self._screener = self.screener_factory()
         return self._screener
+
+    def screener_identity(self) -> ScreenerIdentity:
+        """The screener's policy and detector versions (building the screener, not its models,
+        on first use)."""
+        screener = self.screener
+        return ScreenerIdentity(screener.policy.ref,
+                                tuple((d.name, d.version) for d in screener.detectors))
 
     @contextmanager
     def screening(self) -> Iterator[Screener]:

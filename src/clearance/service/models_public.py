@@ -1,0 +1,372 @@
+"""What the JSON API answers: one pydantic model per response shape (``XPublic`` beside the
+request bodies of :mod:`clearance.service.schemas`), so ``/openapi.json`` describes every response
+and a route cannot return a field by accident.
+
+The JSON is the one ``docs/api.md`` documents and users script against: field names are kept as
+they were when routes returned dicts. Timestamps are ISO 8601 in UTC with an explicit offset
+(``2026-12-06T21:40:58.123456+00:00``), as before; dates are ``YYYY-MM-DD``.
+
+Models of values the review code builds as mappings (an item's title context) allow extra keys,
+so a field added there is passed through rather than dropped; the declared fields are the
+documented ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from clearance.storage.db import as_utc
+
+
+def _iso(at: dt.datetime) -> str:
+    return as_utc(at).isoformat()
+
+
+#: A moment, in UTC, as ISO 8601 with ``+00:00`` (SQLite hands back naive UTC datetimes).
+UtcTime = Annotated[dt.datetime, PlainSerializer(_iso, return_type=str, when_used="json"),
+                    WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Open(BaseModel):
+    """A shape built as a mapping elsewhere: the documented fields, and any added later."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Problem(_Public):
+    """Every error (RFC 9457 problem+json; see :mod:`clearance.service.problems`)."""
+
+    type: str = Field(examples=["urn:clearance:problem:not-found"])
+    title: str
+    status: int
+    detail: str
+    #: Present when there are several things to report (fields, files).
+    errors: list[dict[str, Any]] | None = None
+
+
+class Health(_Public):
+    status: Literal["ok"]
+
+
+# -- who is asking --------------------------------------------------------------------------
+
+class MePublic(_Public):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: str | None
+    via: Literal["session", "token", "cli"]
+    token_id: int | None
+    blur_images: bool
+
+
+# -- findings and items ---------------------------------------------------------------------
+
+class TextSpanPublic(_Public):
+    kind: Literal["text_span"]
+    start: int
+    end: int
+    text: str
+    sentence: int
+
+
+class ImageBoxPublic(_Public):
+    kind: Literal["image_box"]
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class FactPublic(_Public):
+    kind: Literal["fact"]
+    name: str
+    value: str
+
+
+class FindingPublic(_Public):
+    """One finding, as ``clearance screen --format json`` gives it (score rounded to 4 places)."""
+
+    label: str
+    score: float
+    evidence: Annotated[TextSpanPublic | ImageBoxPublic | FactPublic,
+                        Field(discriminator="kind")]
+    detector: str
+    detector_version: str
+    attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class ReasonPublic(_Public):
+    """A rule that fired, with its sentence."""
+
+    rule: str | None
+    outcome: str | None = None
+    description: str | None = None
+    text: str
+
+
+class AssetRef(_Public):
+    id: int
+    kind: str
+    locale: str
+    channel: str
+
+
+class ItemPublic(_Public):
+    """A review item as listed: one review round of one asset version."""
+
+    id: int
+    state: str
+    outcome: str | None
+    screening_decision: str
+    policy_version: str
+    risk: float
+    rules: list[str]
+    needs_two: bool
+    awaiting_senior: bool
+    title_id: str
+    asset: AssetRef
+    version_id: int
+    #: The version's 1-based number within its asset ("key_art v2").
+    version_number: int
+    #: 1 for the version's first item; a changed screening decision opens the next round.
+    round: int
+    #: The screening this round reviews.
+    screening_id: int
+    content_type: str
+    content_url: str
+    team_id: str | None
+    submitted_by: str | None
+    claimed_by: str | None
+    is_claimed: bool
+    lease_expires_at: UtcTime | None
+    created_at: UtcTime
+    updated_at: UtcTime
+    decided_at: UtcTime | None
+
+
+class ReviewPublic(_Open):
+    reviewer: str | None
+    outcome: str
+    reason: str
+    final: bool
+    created_at: UtcTime | None
+
+
+class CommentPublic(_Public):
+    id: int
+    author: str
+    body: str
+    created_at: UtcTime
+
+
+class ContextTitle(_Open):
+    id: str
+    name: str
+    rating: str | None
+
+
+class ContextCast(_Open):
+    name: str
+    character: str | None
+    date_of_birth: dt.date | None
+    age_now: int | None
+    age_at_shoot: int | None
+
+
+class ContextAsset(_Open):
+    asset_id: int
+    kind: str
+    locale: str
+    channel: str
+    version_id: int | None
+    item_id: int | None
+    state: str | None
+    screening_decision: str | None
+
+
+class ContextVersion(_Open):
+    version_id: int
+    sha256: str
+    created_at: UtcTime | None
+    created_by: str
+    shoot_date: dt.date | None
+    current: bool
+    item_id: int | None
+    state: str | None
+    screening_decision: str | None
+    reviews: list[ReviewPublic]
+
+
+class ItemContext(_Open):
+    """What a reviewer sees next to an item (:mod:`clearance.review.context`)."""
+
+    title: ContextTitle
+    asset: dict[str, Any]
+    version: dict[str, Any]
+    cast: list[ContextCast]
+    other_assets: list[ContextAsset]
+    history: list[ContextVersion]
+    reviews: list[ReviewPublic]
+    comments: list[dict[str, Any]]
+
+
+class ItemDetail(ItemPublic):
+    """An item with its screening, reviews, comments and title context."""
+
+    findings: list[FindingPublic]
+    reasons: list[ReasonPublic]
+    reviews: list[ReviewPublic]
+    comments: list[CommentPublic]
+    context: ItemContext
+
+
+class ItemPage(_Public):
+    items: list[ItemPublic]
+    limit: int
+    offset: int
+
+
+class ItemBatch(_Public):
+    """The items of a batch screened at once."""
+
+    items: list[ItemPublic]
+
+
+# -- background jobs ------------------------------------------------------------------------
+
+class JobError(_Public):
+    file: str
+    detail: str
+
+
+class JobPublic(_Public):
+    """A background batch: ``done`` of ``total`` files, the items made, per-file errors."""
+
+    id: str
+    #: queued -> running -> done; running -> interrupted (its process stopped) -> queued.
+    state: str
+    done: int
+    total: int
+    items: list[int]
+    errors: list[JobError]
+    created_at: UtcTime
+    started_at: UtcTime | None
+    heartbeat_at: UtcTime | None
+    finished_at: UtcTime | None
+    url: str
+
+
+class JobAccepted(_Public):
+    job: JobPublic
+    url: str
+
+
+# -- administration -------------------------------------------------------------------------
+
+class TokenPublic(_Public):
+    """An API token, never its secret."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: UtcTime
+    expires_at: UtcTime | None
+    last_used_at: UtcTime | None
+    revoked_at: UtcTime | None
+
+
+class TokenIssued(TokenPublic):
+    """A new token with its secret, shown this once."""
+
+    user: str
+    secret: str
+    warning: str
+
+
+class UserPublic(_Public):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: str | None
+    active: bool
+    blur_images: bool
+    created_at: UtcTime
+    tokens: list[TokenPublic]
+
+
+class UserList(_Public):
+    users: list[UserPublic]
+
+
+class WebhookPublic(_Public):
+    """A webhook subscription, never its secret."""
+
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: UtcTime
+
+
+class WebhookCreated(WebhookPublic):
+    """A new subscription with its signing secret, shown this once."""
+
+    secret: str
+    warning: str
+
+
+class WebhookList(_Public):
+    webhooks: list[WebhookPublic]
+
+
+class DeliveryPublic(_Public):
+    id: int
+    subscription_id: int
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: UtcTime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: UtcTime
+    delivered_at: UtcTime | None
+
+
+class DeliveryList(_Public):
+    deliveries: list[DeliveryPublic]
+
+
+class AuditEventPublic(_Public):
+    """One event of the hash-chained audit log, as exported."""
+
+    seq: int
+    at: str
+    type: str
+    actor: str
+    subject: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(_Public):
+    events: list[AuditEventPublic]
+    #: Pass back as ``since`` for the next page.
+    next_since: int
+
+
+class ChainReportPublic(_Public):
+    ok: bool
+    checked: int
+    broken_seq: int | None
+    problem: str | None
