@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -164,8 +165,12 @@ _STORED_AS: list[tuple[audit.AuditEvent, str, dict[str, object]]] = [
 ]
 
 
-def test_every_event_type_has_a_stored_shape_case() -> None:
-    assert {type(e).name for e, _, _ in _STORED_AS} == set(audit.event_names())
+def test_every_event_type_of_the_string_api_has_a_stored_shape_case() -> None:
+    string_api = {"submission", "screening", "claim", "release", "reveal", "review", "decision",
+                  "override", "comment", "user.create", "user.role", "user.update",
+                  "token.issue", "token.revoke", "webhook.subscribe", "webhook.unsubscribe"}
+    assert {type(e).name for e, _, _ in _STORED_AS} == string_api
+    assert string_api <= set(audit.event_names())
 
 
 @pytest.mark.parametrize(("event", "subject", "data"), _STORED_AS,
@@ -321,6 +326,61 @@ def test_concurrent_appends_never_fork_the_chain(postgres_url: str) -> None:
     assert [e.seq for e in events] == list(range(1, threads * per_thread + 1))
     assert len({e.prev_hash for e in events}) == len(events)  # no two share a predecessor
     assert report.ok and report.checked == threads * per_thread
+
+
+@pytest.mark.postgres
+def test_the_lock_is_taken_at_the_commit_not_at_record(postgres_url: str) -> None:
+    """A transaction that records an event and then works for seconds does not hold the audit
+    lock meanwhile: another transaction's record-and-commit goes through at once, and the slow
+    one's event is appended at its own commit, after it."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url, poolclass=NullPool)
+    recorded, finished = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        with session_scope(engine) as session:
+            audit.record(session, _note(1), actor="user:uploader")
+            recorded.set()
+            finished.wait(4.0)  # the rest of the request's work
+        finished.set()
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    try:
+        assert recorded.wait(30)
+        started = time.monotonic()
+        with session_scope(engine) as session:
+            audit.record(session, audit.Claimed(subject=Subject.item(2), lease_expires_at="x"),
+                         actor="user:reviewer")
+        waited = time.monotonic() - started
+        slow_still_open = not finished.is_set()
+    finally:
+        finished.set()
+        worker.join(30)
+    with session_scope(engine) as session:
+        rows = list(audit.iter_events(session))
+        assert audit.verify(session).ok
+    engine.dispose()
+    assert slow_still_open and waited < 1.0, f"the second append waited {waited:.2f} s"
+    assert [(r.seq, r.type) for r in rows] == [(1, "claim"), (2, "comment")]
+    assert rows[0].at < rows[1].at  # ``at`` is the append time, so it rises with seq
+
+
+def test_events_of_one_transaction_are_appended_together_at_its_commit(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        audit.record(session, _note(1), actor="system")
+        audit.record(session, _note(2), actor="system")
+        assert list(audit.iter_events(session)) == []  # not yet: at the commit
+    with session_scope(engine) as session:
+        audit.record(session, _note(3), actor="system")
+        session.commit()  # a session used for two transactions appends at each commit
+        audit.record(session, _note(4), actor="system")
+        session.rollback()
+        audit.record(session, _note(5), actor="system")
+    with session_scope(engine) as session:
+        assert [r.subject for r in audit.iter_events(session)] == [
+            "item:1", "item:2", "item:3", "item:5"]
+        assert audit.verify(session).ok
 
 
 def test_every_event_type_is_documented() -> None:

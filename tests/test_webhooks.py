@@ -151,6 +151,7 @@ def test_subscribe_validates_and_audits(engine: Engine) -> None:
         with pytest.raises(NotFound):
             webhooks.unsubscribe(session, "user:admin", sub.id)
         assert webhooks.enqueue(session, "decision", {"item_id": 1}) == []
+    with session_scope(engine) as session:  # audit events are appended at the commit
         events = [(e.type, e.actor, e.subject) for e in audit.iter_events(session)]
     assert events == [("webhook.subscribe", "user:admin", f"webhook:{sub.id}"),
                       ("webhook.unsubscribe", "user:admin", f"webhook:{sub.id}")]
@@ -302,6 +303,7 @@ def test_concurrent_workers_send_each_delivery_once(postgres_url: str,
 
 
 def test_cli_add_list_remove_deliveries(database_url: str, receiver: Receiver) -> None:
+    upgrade(database_url)  # the CLI migrates only the embedded SQLite database itself
     env = {"CLEARANCE_DATABASE_URL": database_url}
     runner = CliRunner()
     added = runner.invoke(cli, ["webhooks", "add", receiver.url, "--secret", SECRET], env=env)

@@ -15,6 +15,13 @@ in ``seq`` order and names the first broken link; a row edited, deleted or inser
 order breaks it (the database triggers of migration 0002 refuse UPDATE/DELETE in the first
 place). On PostgreSQL appends are serialised by a transaction-level advisory lock; elsewhere
 the unique ``prev_hash`` makes a racing append fail (and roll back) instead of forking.
+
+The lock is held until the transaction ends, so :func:`record` does not append: it keeps the
+event on the session (:mod:`clearance.pending`) and every event of the transaction is appended
+in one go right before its commit, after everything else was flushed. A request that records an
+event and then works for seconds (an upload) holds the lock for the append alone, not for the
+work; events recorded in a savepoint that rolls back are dropped. An event's ``at`` is when it
+was appended, i.e. when its transaction committed, so ``at`` rises with ``seq``.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, TextIO
 
@@ -30,6 +37,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from clearance.errors import AuditError
+from clearance.pending import Pending, pending
 from clearance.review.audit_events import (
     AuditEvent,
     Claimed,
@@ -72,6 +80,8 @@ EVENT_TYPES: Final = event_names()
 #: hash of the current schema, so databases sharing a server through schemas (the test suite,
 #: benchmarks) do not wait on each other's audit chains.
 _PG_LOCK_CLASS: Final = 0x434C5241
+#: Where a session keeps the events recorded in its transaction until the commit.
+_PENDING_KEY: Final = "clearance.audit.pending"
 
 
 def _iso(at: dt.datetime) -> str:
@@ -92,9 +102,10 @@ def event_hash(prev_hash: str, seq: int, at: dt.datetime, type_: str, actor: str
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def record(session: Session, event: AuditEvent, *, actor: str) -> AuditRow:
-    """Append ``event``, done by ``actor`` (an :attr:`~clearance.review.access.Actor.audit_name`
-    or ``system``), in ``session``'s transaction: it commits or rolls back with the change.
+def record(session: Session, event: AuditEvent, *, actor: str) -> None:
+    """Record ``event``, done by ``actor`` (an :attr:`~clearance.review.access.Actor.audit_name`
+    or ``system``), in ``session``'s transaction: it is appended when that transaction commits,
+    and never if it (or the savepoint it was recorded in) rolls back.
 
     The one way into the log. Raises :class:`~clearance.errors.AuditError` for anything that is
     not a registered event type or has no actor."""
@@ -102,11 +113,34 @@ def record(session: Session, event: AuditEvent, *, actor: str) -> AuditRow:
         raise AuditError(f"not an audit event type: {type(event).__name__}")
     if not actor or actor != actor.strip():
         raise AuditError(f"{event.name} event needs an actor, got {actor!r}")
-    return _append(session, event.name, actor, str(event.subject), event.data())
+    entry = _Entry(event.name, actor, str(event.subject), canonical(event.data()))
+    queue = pending(session, _PENDING_KEY, before_commit=_append_pending, order=100)
+    if queue.is_sealed:  # recorded by another commit hook after the append: append it now
+        _append(session, [entry])
+    else:
+        queue.add(session, entry)
 
 
-def _append(session: Session, type_: str, actor: str, subject: str,
-            data: Mapping[str, Any]) -> AuditRow:
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A recorded event waiting for its transaction's commit: what the row will hold."""
+
+    type: str
+    actor: str
+    subject: str
+    data: str
+
+
+def _append_pending(session: Session, queue: Pending[_Entry]) -> None:
+    """``before_commit``: everything else is flushed first, so the lock is taken last and held
+    only for reading the head and inserting the events, right before the commit."""
+    entries = queue.take()
+    if entries:
+        session.flush()
+        _append(session, entries)
+
+
+def _append(session: Session, entries: list[_Entry]) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
@@ -114,16 +148,17 @@ def _append(session: Session, type_: str, actor: str, subject: str,
     last = session.execute(
         select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
     ).first()
-    prev_seq, prev_hash = (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
-    seq = prev_seq + 1
-    at = dt.datetime.now(dt.UTC)
-    payload = canonical(dict(data))
-    row = AuditRow(seq=seq, at=at, type=type_, actor=actor, subject=subject, data=payload,
-                   prev_hash=prev_hash,
-                   hash=event_hash(prev_hash, seq, at, type_, actor, subject, payload))
-    session.add(row)
+    seq, prev_hash = (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
+    for entry in entries:
+        seq += 1
+        at = dt.datetime.now(dt.UTC)
+        row_hash = event_hash(prev_hash, seq, at, entry.type, entry.actor, entry.subject,
+                              entry.data)
+        session.add(AuditRow(seq=seq, at=at, type=entry.type, actor=entry.actor,
+                             subject=entry.subject, data=entry.data, prev_hash=prev_hash,
+                             hash=row_hash))
+        prev_hash = row_hash
     session.flush()
-    return row
 
 
 @dataclass(frozen=True, slots=True)
