@@ -8,8 +8,9 @@ item's final decision; comments and wellness reveals.
 * **Two-person rule** (any ``minor.*`` finding): reviews come in rounds of two. The first leaves
   the item queued awaiting a senior; a second review by a different senior that concurs makes
   it final; one that disagrees closes the round (both kept) and queues the item for a new round.
-* A final decision is audited (``review`` then ``decision``) and announced to webhook
-  subscribers in the same transaction.
+* A final decision is audited (``review`` then ``decision``) and raised as domain events
+  (:class:`~clearance.events.VersionDecided`, and :class:`~clearance.events.VersionRejected` for
+  a rejection); the webhook outbox subscribes in-transaction, so its deliveries commit with it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Final
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from clearance import events
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
 from clearance.review import audit
 from clearance.review.access import Actor, require_role
@@ -31,7 +33,6 @@ from clearance.review.items import (
     FINAL_STATE_OUTCOME,
     get_item,
     is_postgres,
-    iso,
     open_review,
     username_of,
     utcnow,
@@ -137,22 +138,26 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     if comment:
         _add_comment(session, actor, item, comment, now)
     if final:
-        _announce(session, item, reviewers)
+        _announce(session, item, reviewers, reason, now)
     return item
 
 
-def _announce(session: Session, item: ReviewItem, reviewers: list[str]) -> None:
-    from clearance.review import webhooks  # imported late: webhooks imports httpx
-
+def _announce(session: Session, item: ReviewItem, reviewers: list[str], reason: str,
+              now: dt.datetime) -> None:
+    """Raise the domain events of a final decision; the webhook outbox is one of their
+    in-transaction subscribers, so subscribers' deliveries commit with the decision."""
     version = item.version
     asset = version.asset
-    webhooks.enqueue(session, "decision", {
-        "item_id": item.id, "version_id": version.id, "title_id": asset.title_id,
-        "asset": {"kind": asset.kind, "locale": asset.locale, "channel": asset.channel},
-        "outcome": FINAL_STATE_OUTCOME[item.state], "screening_decision": item.screening_decision,
-        "policy_version": item.policy_version, "reviewers": reviewers,
-        "decided_at": iso(item.decided_at or utcnow()),
-    })
+    outcome = FINAL_STATE_OUTCOME[item.state]
+    at = item.decided_at or now
+    events.emit(session, events.VersionDecided(
+        version_id=version.id, asset_id=asset.id, title_id=asset.title_id, at=at,
+        item_id=item.id, outcome=outcome, screening_decision=item.screening_decision,
+        policy_version=item.policy_version, reviewers=tuple(reviewers)))
+    if outcome == "reject":
+        events.emit(session, events.VersionRejected(
+            version_id=version.id, asset_id=asset.id, title_id=asset.title_id, at=at,
+            item_id=item.id, reason=reason))
 
 
 # -- comments and reveals------------------------------------------------------------------

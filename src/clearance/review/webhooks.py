@@ -2,7 +2,9 @@
 
 Why an outbox: :func:`enqueue` writes one ``pending`` :class:`WebhookDelivery` per interested
 subscription *in the same transaction* as the decision, so a decision is never announced unless
-it committed and never committed without being announced. :func:`deliver_due` (run by
+it committed and never committed without being announced. It is called by
+:func:`subscribe_outbox`'s in-transaction handler of :class:`~clearance.events.VersionDecided`,
+which every :class:`~clearance.events.EventBus` carries. :func:`deliver_due` (run by
 :class:`WebhookWorker` inside ``clearance serve``) later POSTs them, outside that transaction.
 
 Every request carries::
@@ -38,10 +40,12 @@ from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import InputError, NotFound
+from clearance.events import EventBus, VersionDecided
 from clearance.review import audit
 from clearance.review.audit import canonical
 from clearance.settings import Settings
 from clearance.storage.db import as_utc, session_scope
+from clearance.storage.models import Asset
 from clearance.storage.review_models import WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -146,6 +150,23 @@ def enqueue(session: Session, event_type: str, payload: Mapping[str, Any]
     # wake running workers once the deliveries are visible to them, i.e. after the commit
     event.listen(session, "after_commit", _notify_listeners, once=True)
     return deliveries
+
+
+def subscribe_outbox(bus: EventBus) -> None:
+    """The built-in subscriber of every :class:`~clearance.events.EventBus`: a final decision's
+    deliveries are written in the decision's own transaction (right before its commit)."""
+    bus.subscribe_in_transaction(VersionDecided, _enqueue_decision)
+
+
+def _enqueue_decision(session: Session, event: VersionDecided) -> None:
+    asset = session.get_one(Asset, event.asset_id)
+    enqueue(session, "decision", {
+        "item_id": event.item_id, "version_id": event.version_id, "title_id": event.title_id,
+        "asset": {"kind": asset.kind, "locale": asset.locale, "channel": asset.channel},
+        "outcome": event.outcome, "screening_decision": event.screening_decision,
+        "policy_version": event.policy_version, "reviewers": list(event.reviewers),
+        "decided_at": as_utc(event.at).isoformat(),
+    })
 
 
 def _notify_listeners(_session: Session) -> None:
