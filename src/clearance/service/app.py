@@ -45,6 +45,7 @@ from clearance.service.problems import install as install_problems
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
 from clearance.storage import LocalBlobStore, ensure_schema, make_engine, session_scope
+from clearance.storage.db import SQLITE_BEGIN
 
 log = logging.getLogger("clearance.service")
 
@@ -138,7 +139,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or get_settings()
     secret = settings.require_secret()
     owns_engine = engine is None
-    engine = engine if engine is not None else _engine_for(settings)
+    base_engine = engine if engine is not None else _engine_for(settings)
+    # On SQLite every transaction of the service takes the write lock at BEGIN: requests, the
+    # job runner and the housekeeping threads write concurrently, and a deferred transaction
+    # that read first is refused ("database is locked") rather than made to wait when another
+    # holds the lock. (No effect on PostgreSQL.)
+    engine = base_engine.execution_options(**{SQLITE_BEGIN: "immediate"})
 
     def build_screener() -> Screener:
         return screener if screener is not None else Screener.from_settings(settings)
@@ -168,7 +174,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if worker is not None:
                 worker.stop()
             if owns_engine:
-                engine.dispose()
+                base_engine.dispose()
 
     app = FastAPI(title="Clearance review service", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")

@@ -28,6 +28,8 @@ from clearance.errors import ConfigurationError, StorageError
 if TYPE_CHECKING:
     from clearance.events import EventBus
 
+#: The execution option that makes an SQLite engine's transactions ``BEGIN IMMEDIATE``.
+SQLITE_BEGIN: Final = "sqlite_begin"
 #: Where the Alembic environment and revisions live (shipped as package data).
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
@@ -101,7 +103,11 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # An engine made with execution_options(sqlite_begin="immediate") takes the write lock
+        # at BEGIN: concurrent writers then wait their turn (busy timeout) instead of one being
+        # refused at once with "database is locked" when it upgrades a read to a write.
+        immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "immediate"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @contextmanager
