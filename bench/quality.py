@@ -40,11 +40,15 @@ from _common import (
     screen_batched,
 )
 from clearance.detectors import semantic
+from clearance.detectors.models import ModelShelf
 from clearance.detectors.semantic import SemanticSuggestiveDetector
 from clearance.policy.loader import load_policy
 from clearance.policy.model import Policy
 from clearance.screening import Screener, ScreenResult
 from clearance.settings import Settings
+
+#: One model shelf for every screener here: the model is loaded once.
+MODELS = ModelShelf()
 
 GOAL_REVIEW_PCT = 3.0
 GOAL_BLOCK_PCT = 0.3
@@ -99,7 +103,8 @@ def metrics(rows: Sequence[dict[str, Any]], got: dict[str, str]) -> dict[str, An
 
 def run_labelled(mode: str, policy: Policy, rows: Sequence[dict[str, Any]],
                  ) -> tuple[dict[str, Any], dict[str, ScreenResult]]:
-    screener = Screener.from_settings(Settings(semantic=mode), policy=policy)  # type: ignore[arg-type]
+    screener = Screener.from_settings(Settings(semantic=mode), policy=policy,  # type: ignore[arg-type]
+                                      models=MODELS)
     items = [screener.text_item(r["text"], name=r["id"]) for r in rows]
     det = SemanticSuggestiveDetector(mode)  # type: ignore[arg-type]
     embedded = sum(len(det.candidates(it.copy)) for it in items if it.copy is not None)
@@ -201,7 +206,8 @@ def print_compare(per_mode: dict[str, dict[str, Any]], cmp: dict[str, Any]) -> N
 
 def run_catalog(mode: str, policy: Policy, flags_csv: Path, limit: int | None,
                 ) -> dict[str, Any]:
-    screener = Screener.from_settings(Settings(semantic=mode), policy=policy)  # type: ignore[arg-type]
+    screener = Screener.from_settings(Settings(semantic=mode), policy=policy,  # type: ignore[arg-type]
+                                      models=MODELS)
     rows, problems = read_catalog(limit)
     items, kept, refused = catalog_items(screener, rows)
     t = time.perf_counter()
@@ -274,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     policy = load_policy(None)
-    semantic.load()
+    semantic.load(MODELS)
     rows = load_labelled(args.labelled)
     modes = list(MODES) if args.semantic == "all" else [args.semantic]
     per_mode: dict[str, dict[str, Any]] = {}

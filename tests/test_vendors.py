@@ -18,6 +18,7 @@ import pytest
 from clearance.errors import InputError
 from clearance.findings import Fact, Finding, ImageBox, Label, is_known_label
 from clearance.vendors import (
+    VENDOR_EMITS,
     detect_vendor,
     google_vision,
     hive,
@@ -413,6 +414,19 @@ def test_every_finding_is_known_scored_and_documented(name: str) -> None:
             b = f.evidence
             assert b.width > 0 and b.height > 0 and b.x + b.width <= W and b.y + b.height <= H
         assert f.attr("vendor_label") is not None
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FIXTURES))
+def test_every_finding_carries_what_its_vendor_declares(name: str) -> None:
+    """Vendor findings meet the detector contract's declarations and round trip: the policy
+    checker trusts ``VENDOR_EMITS`` exactly as it trusts a detector's ``emits``."""
+    for f in parse_vendor_findings(ALL_FIXTURES[name], width=W, height=H, source=name):
+        emits = VENDOR_EMITS[f.detector]
+        assert f.label in emits, (f.detector, f.label)
+        for key, value in f.attributes:
+            assert key in emits[f.label], (f.detector, f.label, key)
+            assert emits[f.label][key].holds(value), (f.detector, f.label, key, value)
+        assert Finding.from_dict(f.to_dict(precise=True)) == f
 
 
 def test_mapping_tables_are_documented() -> None:

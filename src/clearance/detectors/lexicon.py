@@ -1,6 +1,7 @@
 """Loading the versioned word lists that ship with the copy detectors.
 
-Patterns are compiled once per process (the files are package data and never change at run time).
+Patterns are compiled once per process: the files are package data and never change at run time,
+so a compiled list is a constant, not a cache of results.
 The pattern syntax is documented in ``docs/labels.md`` and at the top of each YAML file.
 """
 
@@ -19,6 +20,18 @@ _PLACEHOLDERS = {
     "<sa>": r"(?:sa|son|ses|leur|leurs)",
 }
 LANGS: tuple[str, ...] = ("en", "fr")
+#: The ``version`` of each word list, named in its detector's version (so a screening record says
+#: which list decided). Bump both when a list changes; a test checks they agree.
+MINOR_TERMS_VERSION = "2026.11.3"
+SUGGESTIVE_LEXICON_VERSION = "2026.11.3"
+#: The suggestive lexicon's categories and whether each is sexualising framing (a test checks the
+#: file has exactly these).
+SUGGESTIVE_CATEGORIES: dict[str, bool] = {
+    "sexualised_dance": True, "body_appearance": True, "sexual_awakening": True,
+    "seduction": True, "sexual_content": True, "abuse_topic": False,
+}
+#: The groups of the minor-word list (``child``, ``teen``; ``minor`` for an unknown age).
+MINOR_GROUPS = ("child", "teen", "minor")
 
 
 def load_data(filename: str) -> dict[str, Any]:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 from clearance.content.text import Copy
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
-from clearance.detectors.lexicon import minor_lexicon
-from clearance.findings import Finding, Label, TextSpan
+from clearance.detectors.lexicon import MINOR_GROUPS, MINOR_TERMS_VERSION, minor_lexicon
+from clearance.findings import Attr, Emits, Finding, Label, TextSpan
 
 ADULT_AGE = 18
 CHILD_MAX_AGE = 12
@@ -112,13 +113,17 @@ def group_for_age(age: int) -> str:
 class MinorMentionDetector(CopyDetector):
     """Finds mentions of minors in copy (English and French)."""
 
-    name = "minor-mention"
-    version = "1"
-    labels = (Label.MINOR_MENTIONED,)
+    name: ClassVar[str] = "minor-mention"
+    version: ClassVar[str] = f"1+terms.{MINOR_TERMS_VERSION}"
+    emits: ClassVar[Emits] = {Label.MINOR_MENTIONED: {
+        "age": Attr(int, nullable=True, doc="the stated age; null when none is stated"),
+        "group": Attr(str, values=frozenset(MINOR_GROUPS)),
+        "term": Attr(str, doc="the matched words, lower-case"),
+    }}
 
     def scan(self, copy: Copy) -> list[Finding]:
         text = copy.text
-        langs = lexicon_languages(text)
+        langs = lexicon_languages(self.resources.models, text)
         found: list[Finding] = []
         taken: list[tuple[int, int]] = []
 
@@ -173,7 +178,7 @@ class MinorMentionDetector(CopyDetector):
             score=score,
             evidence=TextSpan(start, end, copy.text[start:end], copy.sentence_at(start)),
             detector=self.name,
-            detector_version=f"{self.version}+terms.{minor_lexicon().version}",
+            detector_version=self.version,
             attributes=(("age", age), ("group", group), ("term", term.lower())),
         )
 

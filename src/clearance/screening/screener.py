@@ -1,11 +1,18 @@
 """Screening: run the detectors over items and decide on each with the policy.
 
-:class:`Screener` is built once (detectors from settings, the policy loaded and validated) and then
-screens items one by one or in batches; batching lets the semantic stage embed every candidate
-sentence of a batch in one call. The result of one item is a :class:`ScreenResult`, whose
-``to_dict()`` is the stable output shape documented in ``docs/cli.md``::
+:class:`Screener` is built once (its :class:`~clearance.detectors.resources.Resources` and the
+detectors from settings, the policy loaded and validated) and then screens items one by one or in
+batches; batching lets the semantic stage embed every candidate sentence of a batch in one call.
+For each image item it builds one :class:`~clearance.detectors.analysis.PictureAnalysis` (body
+regions, faces) and hands it to every detector, so the detectors share that work without a cache
+that outlives the item. The result of one item is a :class:`ScreenResult`, whose ``to_dict()`` is
+the stable output shape documented in ``docs/cli.md``::
 
     {"item", "kind", "decision", "policy", "findings": [...], "reasons": [...]}
+
+A detector whose optional extra is not installed is left out when the Screener is built, and
+screening an item it would read raises :class:`~clearance.errors.DetectorUnavailable` naming the
+extra: a child-safety screen that silently skips its image detectors would pass everything.
 """
 
 from __future__ import annotations
@@ -16,10 +23,14 @@ from typing import Any
 
 from clearance.content.picture import DepictedPerson, Picture
 from clearance.content.text import make_copy
-from clearance.detectors.base import Detector, Item
-from clearance.detectors.registry import default_registry
+from clearance.detectors.analysis import PictureAnalysis
+from clearance.detectors.base import Detector, Item, VersionRef
+from clearance.detectors.extras import Availability, unavailable_reason
+from clearance.detectors.models import ModelShelf
+from clearance.detectors.registry import DetectorRegistry, default_registry
+from clearance.detectors.resources import Resources
 from clearance.detectors.semantic import SemanticSuggestiveDetector
-from clearance.errors import ContentError
+from clearance.errors import ContentError, DetectorUnavailable
 from clearance.findings import Finding
 from clearance.policy.engine import Decision, evaluate
 from clearance.policy.loader import load_policy
@@ -62,44 +73,98 @@ class ScreenResult:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A detector the Screener would run but cannot: its class and what it lacks."""
+
+    detector: type[Detector]
+    availability: Availability
+
+
 class Screener:
-    """Detectors plus a policy, ready to screen copy."""
+    """Detectors plus a policy, ready to screen copy and images."""
 
     def __init__(self, detectors: Sequence[Detector], policy: Policy, *,
-                 max_text_bytes: int) -> None:
+                 max_text_bytes: int, resources: Resources | None = None,
+                 missing: Sequence[Missing] = ()) -> None:
+        """``resources`` are the ones the detectors were built with (they make the per-picture
+        analyses); ``missing`` the detectors left out for want of an extra."""
         self.detectors = tuple(detectors)
         self.policy = policy
         self.max_text_bytes = max_text_bytes
+        self.resources = resources if resources is not None else Resources()
+        self.missing = tuple(missing)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, policy: Policy | None = None) -> Screener:
-        registry = default_registry()
-        if settings.semantic != "off":
-            registry.register(SemanticSuggestiveDetector)
-        detectors = [d.from_settings(settings) for d in registry if d.is_available()]
+    def from_settings(cls, settings: Settings, *, policy: Policy | None = None,
+                      registry: DetectorRegistry | None = None,
+                      models: ModelShelf | None = None) -> Screener:
+        """Every detector of ``registry`` (the built-in ones and, unless ``CLEARANCE_SEMANTIC``
+        is ``off``, the semantic stage), built with one :class:`Resources` from ``settings``.
+        ``models`` shares a model shelf with other Screeners (benchmarks comparing settings)."""
+        if registry is None:
+            registry = default_registry()
+            if settings.semantic != "off":
+                registry.register(SemanticSuggestiveDetector)
+        resources = Resources.from_settings(settings, models=models)
+        detectors: list[Detector] = []
+        missing: list[Missing] = []
+        for cls_ in registry:
+            available = cls_.is_available()
+            if available:
+                detectors.append(cls_.from_settings(settings, resources))
+            else:
+                missing.append(Missing(cls_, available))
         return cls(detectors, policy or load_policy(settings.policy_file),
-                   max_text_bytes=settings.max_text_bytes)
+                   max_text_bytes=settings.max_text_bytes, resources=resources, missing=missing)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Detector name -> version, for every detector this Screener runs."""
+        return {d.name: d.version for d in self.detectors}
 
     def text_item(self, text: str, *, name: str = "text", rating: str | None = None,
-                  title_id: str | None = None) -> Item:
-        """Validate copy into an item; raises :class:`ContentError` when it cannot be screened."""
+                  title_id: str | None = None, version: VersionRef | None = None) -> Item:
+        """Validate copy into an item; raises :class:`ContentError` when it cannot be screened.
+        ``version``: the catalog version the copy is, when it is one."""
         return Item("text", make_copy(text, max_bytes=self.max_text_bytes), rating=rating,
-                    title_id=title_id, name=name)
+                    title_id=title_id, name=name, version=version)
 
     def image_item(self, picture: Picture, *, name: str | None = None,
                    rating: str | None = None, title_id: str | None = None,
-                   depicted: Sequence[DepictedPerson] = ()) -> Item:
-        """An image item (the picture comes from :func:`clearance.content.images.load_picture`)."""
+                   depicted: Sequence[DepictedPerson] = (),
+                   version: VersionRef | None = None) -> Item:
+        """An image item (the picture comes from :func:`clearance.content.images.load_picture`);
+        ``version``: the catalog version the image is, when it is one."""
         return Item("image", rating=rating, title_id=title_id, name=name or picture.name,
-                    image=picture, depicted=tuple(depicted))
+                    image=picture, depicted=tuple(depicted), version=version)
+
+    def _check_available(self, items: Sequence[Item]) -> None:
+        kinds = {it.kind for it in items}
+        lacking = [m for m in self.missing if kinds & m.detector.kinds]
+        if lacking:
+            by_extra: dict[str | None, list[Missing]] = {}
+            for m in lacking:
+                by_extra.setdefault(m.availability.extra, []).append(m)
+            reasons = "; ".join(
+                unavailable_reason([m.detector.name for m in group],
+                                   [m.availability for m in group])
+                for group in by_extra.values())
+            raise DetectorUnavailable(f"cannot screen {' or '.join(sorted(kinds))}: {reasons}")
 
     def findings_many(self, items: Sequence[Item]) -> list[tuple[Finding, ...]]:
+        """Every detector's findings on each item. Raises :class:`DetectorUnavailable` when a
+        detector that reads one of the items' kinds is missing its extra."""
+        self._check_available(items)
+        analyses: list[PictureAnalysis | None] = [
+            self.resources.analyse(it.image) if it.image is not None else None for it in items]
         per_item: list[list[Finding]] = [[] for _ in items]
         for det in self.detectors:
             idx = [i for i, it in enumerate(items) if det.accepts(it)]
             if not idx:
                 continue
-            for i, fs in zip(idx, det.detect_many([items[i] for i in idx]), strict=True):
+            found = det.detect_many([items[i] for i in idx], [analyses[i] for i in idx])
+            for i, fs in zip(idx, found, strict=True):
                 per_item[i].extend(fs)
         return [tuple(fs) for fs in per_item]
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from clearance.errors import InputError
-from clearance.findings import Finding
+from clearance.findings import Emits, Finding
 from clearance.vendors import google_vision, hive, rekognition
 from clearance.vendors._common import Json, Reader, check_size, describe, load_json
 
@@ -40,8 +40,17 @@ VENDORS: Final[tuple[Vendor, ...]] = ("aws-rekognition", "google-vision", "hive"
 
 VendorData = bytes | str | Mapping[str, Json] | list[Json]
 
+#: What each vendor's findings carry, by the detector name they are recorded under (label ->
+#: attributes, as a detector's ``emits``): checked against policies like the detectors' own.
+VENDOR_EMITS: Final[Mapping[str, Emits]] = {
+    rekognition.DETECTOR: rekognition.EMITS,
+    google_vision.DETECTOR: google_vision.EMITS,
+    hive.DETECTOR: hive.EMITS,
+}
+
 __all__ = [
     "VENDORS",
+    "VENDOR_EMITS",
     "Vendor",
     "detect_vendor",
     "parse_google_vision",

@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from clearance.errors import InputError, Problem
-from clearance.findings import Fact, Finding, ImageBox, Label, is_known_label
+from clearance.findings import (
+    Attr,
+    AttrValue,
+    Fact,
+    Finding,
+    ImageBox,
+    Label,
+    Schema,
+    is_known_label,
+)
 
 Json = Any
-Attributes = tuple[tuple[str, str | int | float | bool | None], ...]
+Attributes = tuple[tuple[str, AttrValue], ...]
 
 #: The overall-content categories a ``suggestive.image`` finding from a vendor carries.
 Category = Literal[
@@ -50,6 +59,28 @@ class LabelMap:
         if self.region is None or self.state is None:
             return None
         return f"exposure.{self.region}.{self.state}"
+
+
+def mapped_emits(maps: Iterable[LabelMap], common: Schema) -> dict[str, Schema]:
+    """What a mapping table's findings carry (:meth:`mapped_findings`): ``suggestive.image`` with
+    its ``category``, ``exposure.<region>.<state>`` with ``region``, ``state`` and ``partial``;
+    each with the vendor's ``common`` attributes."""
+    table = list(maps)
+    out: dict[str, Schema] = {}
+    categories = frozenset(m.category for m in table if m.category is not None)
+    if categories:
+        out[Label.SUGGESTIVE_IMAGE] = {"category": Attr(str, values=categories), **common}
+    regions = frozenset(m.region for m in table if m.region is not None)
+    exposure: Schema = {
+        "region": Attr(str, values=regions),
+        "state": Attr(str, values=frozenset(get_args(State))),
+        "partial": Attr(bool, doc="a vendor label for a partly exposed region"),
+        **common,
+    }
+    for m in table:
+        if m.exposure_label is not None:
+            out[m.exposure_label] = exposure
+    return out
 
 
 def load_json(data: bytes | str | Mapping[str, Json] | list[Json], source: str) -> Json:

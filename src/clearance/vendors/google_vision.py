@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from clearance.findings import Finding, Label
+from clearance.findings import Attr, Emits, Finding, Label
 from clearance.vendors._common import (
     UNKNOWN_VERSION,
     Json,
@@ -50,6 +50,21 @@ _LIKELIHOOD_NUMBERS: Final = ("UNKNOWN", "VERY_UNLIKELY", "UNLIKELY", "POSSIBLE"
 
 #: SafeSearch field -> the category of the ``suggestive.image`` finding it yields.
 SAFE_SEARCH_FIELDS: Final = {"adult": "explicit", "racy": "suggestive"}
+
+#: What Vision findings carry, per label.
+EMITS: Final[Emits] = {
+    Label.SUGGESTIVE_IMAGE: {
+        "category": Attr(str, values=frozenset(SAFE_SEARCH_FIELDS.values())),
+        "vendor_label": Attr(str, values=frozenset(SAFE_SEARCH_FIELDS)),
+        "vendor_value": Attr(str, values=frozenset(LIKELIHOOD_SCORES), doc="the likelihood"),
+        "medical": Attr(str, nullable=True, doc="the medical likelihood, as context"),
+    },
+    Label.FACE: {
+        "vendor_label": Attr(str, values=frozenset({"faceAnnotations"})),
+        "vendor_score": Attr(float),
+        "vendor_box": Attr(str, values=frozenset({"boundingPoly", "fdBoundingPoly"})),
+    },
+}
 
 
 def _likelihood(r: Reader, value: object, path: str) -> str:

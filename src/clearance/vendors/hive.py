@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from clearance.findings import Finding, Label
+from clearance.findings import Attr, Emits, Finding, Label, Schema
 from clearance.vendors._common import (
     UNKNOWN_VERSION,
     Attributes,
@@ -26,6 +26,7 @@ from clearance.vendors._common import (
     LabelMap,
     Reader,
     finding,
+    mapped_emits,
     mapped_findings,
     vendor_fact,
 )
@@ -67,6 +68,19 @@ CLASSES: Final[dict[str, LabelMap]] = {
     "yes_negligee": _SW,
     "yes_miniskirt": LabelMap(category="revealing_clothes"),
     "yes_bodysuit": LabelMap(category="revealing_clothes"),
+}
+
+
+_COMMON: Final[Schema] = {
+    "vendor_label": Attr(str, doc="the Hive class"),
+    "vendor_score": Attr(float),
+    "frames": Attr(int, doc="frames in the response, when more than one"),
+}
+#: What Hive findings carry, per label.
+EMITS: Final[Emits] = {
+    **mapped_emits(CLASSES.values(), _COMMON),
+    Label.MINOR_APPARENT: {**_COMMON, "estimate": Attr(float, nullable=True,
+                                                       doc="always null: Hive gives no age")},
 }
 
 

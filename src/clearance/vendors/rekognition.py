@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from clearance.findings import Finding, Label
+from clearance.findings import Attr, Emits, Finding, Label, Schema
 from clearance.vendors._common import (
     UNKNOWN_VERSION,
     Attributes,
@@ -29,6 +29,7 @@ from clearance.vendors._common import (
     Reader,
     clip_box,
     finding,
+    mapped_emits,
     mapped_findings,
 )
 
@@ -80,6 +81,30 @@ LABELS: Final[dict[str, LabelMap]] = {
     "Sexual Situations": _S,
 }
 _BY_KEY: Final = {name.casefold(): m for name, m in LABELS.items()}
+
+_MODERATION: Final[Schema] = {
+    "vendor_label": Attr(str, doc="the moderation label"),
+    "vendor_parent": Attr(str, nullable=True, doc="its ParentName"),
+    "vendor_score": Attr(float, doc="Confidence, 0-100"),
+    "taxonomy_level": Attr(int, nullable=True),
+    "mapped_from": Attr(str, values=frozenset({"parent"})),
+    "content_type": Attr(str, doc="the most confident of ContentTypes"),
+}
+#: What Rekognition findings carry, per label.
+EMITS: Final[Emits] = {
+    **mapped_emits(LABELS.values(), _MODERATION),
+    Label.FACE: {
+        "vendor_label": Attr(str, values=frozenset({"FaceDetails"})),
+        "vendor_score": Attr(float), "age_low": Attr(int), "age_high": Attr(int),
+    },
+    Label.MINOR_APPARENT: {
+        "vendor_label": Attr(str, values=frozenset({"AgeRange"})),
+        "vendor_value": Attr(str, doc="Low-High"),
+        "estimate": Attr(float, doc="the middle of the age range"),
+        "low": Attr(int), "high": Attr(int), "band": Attr(str), "rule": Attr(str),
+        "face_score": Attr(float),
+    },
+}
 
 
 def _label_map(name: str, parent: str | None) -> tuple[LabelMap | None, bool]:
