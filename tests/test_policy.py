@@ -260,3 +260,57 @@ rules:
     with pytest.raises(PolicyError) as info:
         parse_policy_text(text.replace("unless: [near]", "unless: [later]"), "u.yaml")
     assert "u.yaml:12: rules[1].unless[0]: 'unless' names 'later'" in info.value.rendered()
+
+
+MISTAKES = """\
+policy: mistakes
+version: 1
+rules:
+  - name: young-and-framed
+    description: a young child next to sexualising framing
+    outcome: block
+    when:
+      all:
+        - finding: minor.mentioned
+          where: {agee: {max: 15}}
+        - finding: suggestive.txt
+        - finding: minor.mentioned
+          where: {age: ["11"]}
+"""
+
+
+def test_misspelt_attribute_unknown_label_and_quoted_number_are_refused_together(
+        tmp_path: Path) -> None:
+    """The acceptance case of issue 8: each of these made a rule that silently never fired."""
+    path = tmp_path / "mistakes.yaml"
+    path.write_text(MISTAKES, encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    assert info.value.rendered().replace(str(tmp_path), "DIR") == (
+        "DIR/mistakes.yaml: invalid policy (3 problems)\n"
+        "DIR/mistakes.yaml:10: unknown attribute 'agee' for minor.mentioned "
+        "(did you mean 'age'?)\n"
+        "DIR/mistakes.yaml:11: rules[0].when.all[1].finding: unknown finding label "
+        "'suggestive.txt' (did you mean 'suggestive.text'?)\n"
+        "DIR/mistakes.yaml:13: 'age' of minor.mentioned is a number, got the string '11' "
+        "(write 11 without quotes)"
+    )
+
+
+def test_policy_check_command_names_all_three_and_exits_4(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from clearance.cli.main import cli
+
+    path = tmp_path / "mistakes.yaml"
+    path.write_text(MISTAKES, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["policy", "check", str(path)])
+    assert result.exit_code == 4, result.output
+    assert f"{path}:10: unknown attribute 'agee'" in result.output
+    assert f"{path}:11: rules[0].when.all[1].finding: unknown finding label" in result.output
+    assert f"{path}:13: 'age' of minor.mentioned is a number" in result.output
+    fixed = MISTAKES.replace("agee", "age").replace("suggestive.txt", "suggestive.text") \
+        .replace('["11"]', "[11]")
+    path.write_text(fixed, encoding="utf-8")
+    ok = CliRunner().invoke(cli, ["policy", "check", str(path)])
+    assert ok.exit_code == 0 and "ok" in ok.output

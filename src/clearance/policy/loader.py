@@ -2,7 +2,9 @@
 
 The YAML is parsed with ruamel (which keeps line numbers), validated with pydantic, and each
 pydantic error's location path is walked back to the line it came from. Checks pydantic cannot
-make on one field alone (duplicate rule names) are added to the same list.
+make on one field alone (duplicate rule names, ``unless`` order) and the checks of labels,
+attributes and values against what the detectors declare (:mod:`clearance.policy.checks`) are
+added to the same list.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from clearance.detectors.vocabulary import Vocabulary, builtin_vocabulary
 from clearance.errors import PolicyError, Problem
+from clearance.policy.checks import check_conditions
 from clearance.policy.model import Policy
 
 DEFAULT_POLICY_NAME = "default.yaml"
@@ -54,8 +58,10 @@ def _field_of(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def parse_policy_text(text: str, source: str) -> Policy:
-    """Validate policy YAML; raises :class:`PolicyError` listing every problem."""
+def parse_policy_text(text: str, source: str, vocabulary: Vocabulary | None = None) -> Policy:
+    """Validate policy YAML; raises :class:`PolicyError` listing every problem. Labels and
+    ``where`` filters are checked against ``vocabulary`` (default: every built-in detector and
+    vendor importer)."""
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(text)
@@ -103,6 +109,7 @@ def parse_policy_text(text: str, source: str) -> Policy:
                         f"'unless' names {other!r}, which is not an earlier rule", source,
                         _line_of(data, ("rules", i, "unless", j)), field=f"rules[{i}].unless[{j}]",
                         hint="list rules defined above this one"))
+    problems.extend(check_conditions(data, source, vocabulary or builtin_vocabulary()))
     if problems or policy is None:
         problems.sort(key=lambda p: p.line or 0)
         n = len(problems)
@@ -111,12 +118,12 @@ def parse_policy_text(text: str, source: str) -> Policy:
     return policy
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
+def load_policy(path: Path | str | None = None, vocabulary: Vocabulary | None = None) -> Policy:
     """Load a policy file, or the built-in default policy when ``path`` is None."""
     if path is None:
         ref = resources.files("clearance.policy").joinpath(DEFAULT_POLICY_NAME)
         return parse_policy_text(ref.read_text(encoding="utf-8"),
-                                 f"<builtin>/{DEFAULT_POLICY_NAME}")
+                                 f"<builtin>/{DEFAULT_POLICY_NAME}", vocabulary)
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -130,4 +137,4 @@ def load_policy(path: Path | str | None = None) -> Policy:
                           problems=[Problem(f"invalid UTF-8 byte at offset {exc.start}",
                                             str(p), line, hint="save the file as UTF-8")]
                           ) from None
-    return parse_policy_text(text, str(p))
+    return parse_policy_text(text, str(p), vocabulary)

@@ -12,16 +12,17 @@ condition. A condition is exactly one of::
 ``scope: asset`` (default) looks at the screened asset's findings; ``scope: title`` at the findings
 of every asset of the same title (this one included); ``scope: other_assets`` at the title's other
 assets only. The full reference is ``docs/policy.md``.
+
+The model checks the document's shape. Whether its labels, attributes and values are ones
+findings actually carry is checked against the detectors' declarations by
+:mod:`clearance.policy.checks`, which :func:`~clearance.policy.loader.parse_policy_text` runs.
 """
 
 from __future__ import annotations
 
-import difflib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from clearance.findings import Label, is_known_label
 
 Outcome = Literal["pass", "review", "block"]
 Near = Literal["same_sentence", "adjacent_sentence", "anywhere"]
@@ -55,22 +56,6 @@ class Condition(BaseModel):
     all_of: list[Condition] | None = Field(default=None, alias="all")
     any_of: list[Condition] | None = Field(default=None, alias="any")
     not_: Condition | None = Field(default=None, alias="not")
-
-    @field_validator("finding")
-    @classmethod
-    def _known_label(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        pattern = v[:-1] if v.endswith("*") else None
-        if pattern is not None and any(
-            lbl.startswith(pattern) for lbl in (*Label.ALL, *Label.FAMILIES)
-        ):
-            return v
-        if not is_known_label(v):
-            close = difflib.get_close_matches(v, Label.ALL, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "see docs/labels.md"
-            raise ValueError(f"unknown finding label {v!r} ({hint})")
-        return v
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Condition:
