@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from clearance import events
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
+from clearance.events import EventBus
 from clearance.findings import Fact, Finding
 from clearance.policy.engine import Decision, FiredRule, Sourced
 from clearance.review import queue
@@ -61,6 +64,8 @@ class World:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.n_versions = 0
+        #: The domain event bus decisions go through (None: a fresh one with the built-ins).
+        self.bus: EventBus | None = None
         with session_scope(engine) as s:
             s.add_all([Team(id="studio", name="Studio"), Team(id="other", name="Other")])
             s.add(Title(id="t1", original_title="Night Garden", type="movie", rating="PG-13"))
@@ -117,7 +122,7 @@ class World:
 
     def decide(self, actor: Actor, item_id: int, outcome: str, now: dt.datetime = T0,
                **kw: str) -> ReviewItem:
-        with session_scope(self.engine) as s:
+        with session_scope(self.engine, bus=self.bus) as s:
             return queue.decide(s, actor, item_id, outcome, now=now, **kw)
 
     def review(self, actor: Actor, item_id: int, outcome: str, **kw: str) -> ReviewItem:
@@ -426,6 +431,81 @@ def test_other_outcomes(world: World, outcome: str, state: str) -> None:
     with Session(world.engine) as s:
         (comment,) = s.scalars(select(Comment)).all()
         assert comment.body == "crop the tagline"
+
+
+def test_decisions_raise_domain_events_after_commit(world: World) -> None:
+    world.bus = EventBus()
+    got: list[events.DomainEvent] = []
+    world.bus.subscribe(events.VersionEvent, got.append)
+    approved = world.submit(SUGGESTIVE)
+    world.review(world.alice, approved, "approve")
+    rejected = world.submit(SUGGESTIVE)
+    world.review(world.bob, rejected, "reject", reason="too suggestive")
+    two = world.submit(MINOR)
+    world.review(world.sen, two, "reject", reason="a child, exposed")
+    assert len(got) == 3  # a two-person round's first review decides nothing
+    world.review(world.sen2, two, "reject", reason="agreed")
+    decided = [e for e in got if isinstance(e, events.VersionDecided)]
+    assert [(e.item_id, e.outcome, e.reviewers) for e in decided] == [
+        (approved, "approve", ("alice",)), (rejected, "reject", ("bob",)),
+        (two, "reject", ("sen", "sen2"))]
+    assert [type(e).__name__ for e in got] == ["VersionDecided", "VersionDecided",
+                                               "VersionRejected", "VersionDecided",
+                                               "VersionRejected"]
+    first = decided[0]
+    assert first.at == T0 and first.title_id == "t1"
+    assert first.screening_decision == "review" and first.policy_version == "default@3"
+    with Session(world.engine) as s:
+        item = s.get_one(ReviewItem, approved)
+        assert (first.version_id, first.asset_id) == (item.version_id, item.version.asset_id)
+    rejection = got[2]
+    assert isinstance(rejection, events.VersionRejected)
+    assert (rejection.item_id, rejection.reason) == (rejected, "too suggestive")
+
+
+def test_a_failing_subscriber_does_not_break_the_decision(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    with session_scope(world.engine) as s:
+        s.add(WebhookSubscription(url="http://127.0.0.1:9/hook", secret="s", events=["decision"]))
+    world.bus = EventBus()
+
+    def bank(event: events.VersionRejected) -> None:
+        raise RuntimeError("the hash bank is down")
+
+    world.bus.subscribe(events.VersionRejected, bank)
+    item_id = world.submit(SUGGESTIVE)
+    with caplog.at_level(logging.ERROR, logger="clearance.events"):
+        item = world.review(world.alice, item_id, "reject", reason="no")
+    assert item.state == "rejected" and "the hash bank is down" in caplog.text
+    assert world.item(item_id).state == "rejected"
+    assert world.events(item_id)[-1][0] == "decision"
+    with Session(world.engine) as s:
+        assert len(s.scalars(select(WebhookDelivery)).all()) == 1  # the outbox still wrote
+
+
+def test_the_outbox_is_atomic_with_the_decision(world: World) -> None:
+    """An in-transaction subscriber that fails takes the decision down with it: no decision
+    without its deliveries (and the other way round)."""
+    with session_scope(world.engine) as s:
+        s.add(WebhookSubscription(url="http://127.0.0.1:9/hook", secret="s", events=["decision"]))
+    world.bus = EventBus()
+
+    def broken_outbox(session: Session, event: events.VersionDecided) -> None:
+        raise RuntimeError("the outbox table is full")
+
+    world.bus.subscribe_in_transaction(events.VersionDecided, broken_outbox)
+    item_id = world.submit(SUGGESTIVE)
+    world.claim(world.alice, item_id)
+    with pytest.raises(RuntimeError, match="outbox"):
+        world.decide(world.alice, item_id, "approve")
+    assert world.item(item_id).state == "claimed"
+    assert [e[0] for e in world.events(item_id)][-1] == "claim"
+    with Session(world.engine) as s:
+        assert s.scalars(select(WebhookDelivery)).all() == []
+    world.bus = None  # the built-in outbox alone: the decision and its delivery, together
+    world.decide(world.alice, item_id, "approve")
+    with Session(world.engine) as s:
+        assert len(s.scalars(select(WebhookDelivery)).all()) == 1
 
 
 def test_request_changes_needs_a_comment_and_outcomes_are_checked(world: World) -> None:
