@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from clearance.cli.main import cli
+from clearance.storage import make_engine, session_scope
+from clearance.storage.screening_models import Screening
 
 ORIGINAL = ("Amy, 11, becomes fascinated with a twerking dance crew. Hoping to join them, she "
             "starts to explore her femininity, defying her family's traditions.")
@@ -202,3 +205,35 @@ def test_screen_with_title_uses_its_rating_and_campaign(tmp_path: Path) -> None:
     assert not any("title-campaign" in r for r in data["reasons"])
     res = runner.invoke(cli, ["screen", "--title", "nope", "--text", BENIGN], env=env)
     assert res.exit_code == 5 and "no title 'nope'" in res.stderr
+
+
+def _screenings(tmp_path: Path) -> list[tuple[int, str, str, dict[str, int]]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'clearance.db'}")
+    try:
+        with session_scope(engine) as s:
+            return [(r.version_id, r.decision, r.requested_by, r.context)
+                    for r in s.scalars(select(Screening).order_by(Screening.id))]
+    finally:
+        engine.dispose()
+
+
+def test_screen_records_only_what_is_a_catalog_version(tmp_path: Path) -> None:
+    """Ad-hoc copy is screened statelessly; with --title, copy that *is* one of the title's
+    versions (same bytes) has its screening recorded, once per set of inputs."""
+    catalog = tmp_path / "campaign.yaml"
+    catalog.write_text(CAMPAIGN, encoding="utf-8")
+    env = {"CLEARANCE_DATA_DIR": str(tmp_path / "data")}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["catalog", "import", str(catalog)], env=env).exit_code == 0
+    for args in (["--text", FRENCH], ["--title", "t1", "--text", REVISED]):
+        res = runner.invoke(cli, ["screen", *args], env=env)
+        assert res.exit_code == 0, res.stderr
+        assert "recorded" not in res.stderr
+    assert _screenings(tmp_path) == []
+    for _ in range(2):
+        res = runner.invoke(cli, ["screen", "--title", "t1", "--text", FRENCH], env=env)
+        assert res.exit_code == 0, res.stderr
+    assert "recorded" not in res.stderr  # the second run found the same screening stored
+    rows = _screenings(tmp_path)
+    assert len(rows) == 1
+    assert rows[0][1:] == ("block", "cli", {})

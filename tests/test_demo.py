@@ -6,18 +6,29 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from clearance.cli.main import cli
 from clearance.demo import MOMENTS, check, run_demo
 from clearance.errors import ExpectationFailed
+from clearance.findings import Finding
+from clearance.policy.engine import evaluate
+from clearance.policy.loader import load_policy
 from clearance.screening import Screener
+from clearance.screening.records import decision_of, findings_of
 from clearance.settings import Settings
+from clearance.storage import make_engine, session_scope
+from clearance.storage.models import AssetVersion
+from clearance.storage.screening_models import Screening
 
 
 def test_demo_command_meets_every_expectation_and_is_rerunnable(database_url: str,
                                                                  tmp_path: Path) -> None:
     env = {"CLEARANCE_DATA_DIR": str(tmp_path / "data"), "CLEARANCE_DATABASE_URL": database_url}
     runner = CliRunner()
+    # PostgreSQL is migrated on purpose only (the embedded SQLite file migrates itself)
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
     for _ in range(2):  # a second run finds the catalog unchanged and decides the same
         res = runner.invoke(cli, ["demo", "--report-dir", str(tmp_path / "out")], env=env)
         assert res.exit_code == 0, res.stdout + res.stderr
@@ -40,6 +51,47 @@ def test_demo_command_meets_every_expectation_and_is_rerunnable(database_url: st
     assert any(f["detector"] == "aws-rekognition" for f in poster["findings"])
     assert (tmp_path / "out" / "demo-report.md").read_text(encoding="utf-8").startswith(
         "# Clearance demo: Mignonnes (s2032)")
+    _check_screening_records(database_url)
+
+
+def _check_screening_records(database_url: str) -> None:
+    """Each of the 9 results is a row of ``screenings`` (the same row on the second run: equal
+    inputs are not screened into a second record), whose stored findings re-evaluate to the
+    decision it recorded."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.scalars(select(Screening).order_by(Screening.id)).all()
+            assert len(rows) == 9  # two runs: no doubles
+            assert {r.requested_by for r in rows} == {"demo"}
+            assert [r.decision for r in rows] == ["block", "block", "block", "block", "review",
+                                                  "block", "pass", "pass", "pass"]
+            policy = load_policy()
+            for row in rows:
+                again = evaluate(findings_of(row), policy, _context_findings(session, row))
+                assert again.outcome == row.decision == decision_of(row).outcome
+                assert row.policy == policy.ref and row.context
+                assert "face" in row.detectors and "rating" in row.detectors
+    finally:
+        engine.dispose()
+
+
+def _context_findings(session: Session, row: Screening) -> dict[str, tuple[Finding, ...]]:
+    """The findings the demo had in scope for ``row``: the other live assets at that moment
+    (the screening of that version with the same moment's context)."""
+    out = {}
+    for ref, version_id in row.context.items():
+        peers = session.scalars(select(Screening).where(Screening.version_id == version_id))
+        for peer in peers:
+            moment = {**peer.context, ref: version_id}
+            if moment == {**row.context, _ref_of(row, session): row.version_id}:
+                out[ref] = findings_of(peer)
+    return out
+
+
+def _ref_of(row: Screening, session: Session) -> str:
+    asset = session.get(AssetVersion, row.version_id).asset  # type: ignore[union-attr]
+    return "key_art" if asset.kind == "key_art" else f"{asset.kind}/{asset.locale}"
 
 
 def test_demo_fails_when_an_expectation_is_not_met(tmp_path: Path) -> None:

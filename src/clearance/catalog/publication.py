@@ -160,9 +160,9 @@ def live_at(session: Session, title_id: str, at: dt.datetime | None = None
         .join(AssetVersion, AssetVersion.id == Publication.version_id)
         .join(Asset, Asset.id == Publication.asset_id)
         .where(Asset.title_id == title_id, Publication.live_from <= at,
-               or_(Publication.live_until.is_(None), Publication.live_until > at),
-               # a withdrawal marker of a never-live version has live_from == live_until
-               Publication.live_from != Publication.live_until)
+               # (a withdrawal marker of a never-live version has live_from == live_until, so
+               # no moment falls inside it)
+               or_(Publication.live_until.is_(None), Publication.live_until > at))
         .order_by(Asset.kind, Asset.locale, Asset.channel))
     return [LiveVersion(asset.id, asset.kind, asset.locale, asset.channel, version.id,
                         version.number, as_utc(pub.live_from),

@@ -20,9 +20,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from clearance.cli.common import EXIT_FAIL_ON, err_console, handle_errors
+from clearance.cli.common import EXIT_FAIL_ON, cli_actor, err_console, handle_errors
 from clearance.cli.output import render_table
-from clearance.cli.screen_inputs import ScreenInputs, load_title, resolve_depicted
+from clearance.cli.screen_inputs import (
+    ScreenInputs,
+    load_title,
+    record_catalog_screenings,
+    resolve_depicted,
+)
 from clearance.errors import InputError
 from clearance.policy.loader import load_policy
 from clearance.report_html import render_html, thumbnail
@@ -68,7 +73,8 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
 @click.option("--rating", help="The title's rating, e.g. TV-MA (default: the --title's).")
 @click.option("--title", "title_id", metavar="ID",
               help="A catalog title: its rating, its credits for --depicts, and its assets' copy "
-                   "for title-scope rules.")
+                   "for title-scope rules. An input that is one of the title's versions (same "
+                   "bytes) has its screening recorded in the catalog.")
 @click.option("--depicts", multiple=True, metavar="NAME[=AGE]",
               help="A person shown in the images (repeatable): NAME=AGE, or a name credited on "
                    "--title, aged on --shoot-date from the catalog's date of birth.")
@@ -105,8 +111,9 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     PATHS may be images or folders of images (JPEG, PNG, WebP, GIF, ...), .txt files (each
     screened whole), - for standard input, or .csv files (each row's --column screened; the
     Netflix catalog layout works as is). Bad rows and unreadable images are reported and
-    skipped; the rest are screened. Exit codes: 0 done, 1 --fail-on reached, 3 some input was
-    unusable, 4 invalid policy, 5 unknown --title.
+    skipped; the rest are screened. Nothing is written, except that with --title an input whose
+    content is one of the title's catalog versions has its screening recorded. Exit codes: 0
+    done, 1 --fail-on reached, 3 some input was unusable, 4 invalid policy, 5 unknown --title.
     """
     if not paths and not texts:
         raise click.UsageError("give --text TEXT or at least one PATH (see --help)")
@@ -134,6 +141,12 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
             prog.advance(task, len(items))
 
     problems = inputs.problems
+    if title is not None:
+        recorded = record_catalog_screenings(settings, screener, title, results,
+                                             actor=cli_actor())
+        if recorded:
+            err_console.print(f"recorded {recorded} screening(s) of catalog versions of "
+                              f"{escape(title.title_id)}")
     if output is not None:
         with output.open("w", encoding="utf-8") as fh:
             _emit(results, fmt, fh)

@@ -11,10 +11,13 @@ rest are screened.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy import select
 
 from clearance.catalog.queries import get_title, title_assets
 from clearance.content.csvrows import read_rows
@@ -23,9 +26,11 @@ from clearance.content.picture import DepictedPerson, Picture
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, InputError, NotFound, Problem
 from clearance.findings import Finding
-from clearance.screening import Screener
+from clearance.screening import Screener, ScreenResult
+from clearance.screening.records import ScreeningInputs, detectors_of, record_screening
 from clearance.settings import Settings
 from clearance.storage import LocalBlobStore, ready_engine, session_scope
+from clearance.storage.models import Asset, AssetVersion
 from clearance.vendors import parse_vendor_findings
 
 BATCH = 64
@@ -37,14 +42,21 @@ Batch = tuple[list[Item], list[dict[str, tuple[Finding, ...]]], list[tuple[Findi
 class TitleContext:
     """A catalog title as screening needs it."""
 
+    title_id: str
     rating: str | None
     copies: dict[str, str]  # "kind/locale/channel" -> latest text version
     people: dict[str, tuple[int, dt.date | None]]  # name (casefolded) -> (person id, birth date)
+    #: "kind/locale/channel" -> the version id of each copy in ``copies``.
+    copy_versions: dict[str, int] = field(default_factory=dict)
+    #: content SHA-256 -> version id, for every version of the title's assets: a screened file
+    #: with one of these hashes *is* that catalog version, and its screening is recorded.
+    versions: dict[str, int] = field(default_factory=dict)
 
 
 def load_title(settings: Settings, title_id: str) -> TitleContext:
     blobs = LocalBlobStore(settings.resolved_blob_dir)
     copies: dict[str, str] = {}
+    copy_versions: dict[str, int] = {}
     with ready_engine(settings.resolved_database_url) as engine, \
             session_scope(engine) as session:
         title = get_title(session, title_id)
@@ -52,11 +64,16 @@ def load_title(settings: Settings, title_id: str) -> TitleContext:
             v = asset.latest
             if v is None or not v.content_type.startswith("text/"):
                 continue
-            copies[f"{asset.kind}/{asset.locale}/{asset.channel}"] = \
-                blobs.get(v.content_sha256).decode("utf-8", errors="replace")
+            ref = f"{asset.kind}/{asset.locale}/{asset.channel}"
+            copies[ref] = blobs.get(v.content_sha256).decode("utf-8", errors="replace")
+            copy_versions[ref] = v.id
+        versions = {sha: vid for sha, vid in session.execute(
+            select(AssetVersion.content_sha256, AssetVersion.id)
+            .join(Asset, Asset.id == AssetVersion.asset_id)
+            .where(Asset.title_id == title_id).order_by(AssetVersion.id))}
     people = {c.person.name.casefold(): (c.person.id, c.person.date_of_birth)
               for c in title.credits}
-    return TitleContext(title.rating, copies, people)
+    return TitleContext(title_id, title.rating, copies, people, copy_versions, versions)
 
 
 def resolve_depicted(names: Sequence[str], title: TitleContext | None,
@@ -101,8 +118,10 @@ class ScreenInputs:
     rating_column: str | None = "rating"
     id_column: str | None = "show_id"
     problems: list[Problem] = field(default_factory=list)
+    title: TitleContext | None = None
 
     def use_title(self, title: TitleContext) -> None:
+        self.title = title
         self.rating = self.rating or title.rating
         self.campaign_texts = title.copies
         self.campaign = self.screener.campaign_findings(title.copies, rating=self.rating)
@@ -207,3 +226,40 @@ class ScreenInputs:
                 items, others = [], []
         if items:
             yield items, others, [() for _ in items]
+
+
+def _sha_of(result: ScreenResult) -> str | None:
+    if result.image is not None:
+        return str(result.image["sha256"])
+    source = result.source
+    if source is not None and source.copy is not None:
+        return hashlib.sha256(source.copy.text.encode("utf-8")).hexdigest()
+    return None
+
+
+def record_catalog_screenings(settings: Settings, screener: Screener, title: TitleContext,
+                              results: Sequence[ScreenResult], *, actor: str) -> int:
+    """Record the screening of every result whose content is one of ``title``'s versions (a
+    file or text exactly equal to a catalog version); the others stay unrecorded. Returns how
+    many were recorded (screenings already stored with the same inputs are not doubled)."""
+    matched = [(r, title.versions[sha]) for r in results
+               if (sha := _sha_of(r)) is not None and sha in title.versions]
+    if not matched:
+        return 0
+    pairs = [(d.name, d.version) for d in screener.detectors]
+    recorded = 0
+    with ready_engine(settings.resolved_database_url) as engine, \
+            session_scope(engine) as session:
+        for result, version_id in matched:
+            version = session.get(AssetVersion, version_id)
+            if version is None:
+                continue
+            own = result.source.copy.text if result.source is not None and \
+                result.source.copy is not None else None
+            context = {ref: vid for ref, vid in title.copy_versions.items()
+                       if vid != version_id and title.copies.get(ref) != own}
+            inputs = ScreeningInputs(detectors_of(pairs, result.findings), context)
+            _, created = record_screening(session, version, result, inputs, requested_by="cli",
+                                          actor=actor)
+            recorded += created
+    return recorded
