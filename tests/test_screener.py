@@ -124,3 +124,16 @@ def test_items_and_versions_are_frozen_values() -> None:
     with pytest.raises(AttributeError):
         version.number = 2  # type: ignore[misc]
     assert Item("text", version=version) == Item("text", version=VersionRef(1, 2, 3, "00" * 32, 1))
+
+
+def test_every_detector_uses_the_screeners_resources() -> None:
+    """One model shelf per Screener: no detector (nor the copy detectors OCR and the semantic
+    stage run inside) builds a private one, which would load a model twice."""
+    screener = Screener.from_settings(Settings())
+    inner = []
+    for det in screener.detectors:
+        assert det.resources is screener.resources, det.name
+        inner += list(getattr(det, "copy_detectors", ()))
+        inner += [m for m in (getattr(det, "_minors", None),) if m is not None]
+    assert len(inner) == 3
+    assert all(d.resources is screener.resources for d in inner)

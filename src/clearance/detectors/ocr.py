@@ -300,7 +300,8 @@ class OcrDetector(ImageDetector):
         super().__init__(resources)
         self.det_pixels = det_pixels
         self._reader = reader
-        self.copy_detectors: tuple[CopyDetector, ...] = tuple(d() for d in COPY_DETECTORS)
+        self.copy_detectors: tuple[CopyDetector, ...] = tuple(
+            d(self.resources) for d in COPY_DETECTORS)
 
     @classmethod
     def is_available(cls) -> Availability:
