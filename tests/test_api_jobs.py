@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from api_world import World, png_bytes, world
+from clearance.review import audit
 from clearance.service import jobs
 from clearance.service.jobs import JobInfo, JobRunner, StepInfo, StepInput
 from clearance.storage import LocalBlobStore, session_scope
@@ -89,6 +90,10 @@ def test_dead_processes_jobs_are_marked_interrupted_and_live_ones_left(
         states = {w: st for w, st in s.execute(select(Job.worker, Job.state))}
     assert states == {"here:111": "interrupted", "here:222": "running",
                       "there:333": "running", "there:444": "interrupted"}
+    with session_scope(engine) as s:
+        interrupted = {(str(e.subject), e.actor) for e in audit.iter_events(
+            s, type_="job.interrupt")}
+    assert interrupted == {(f"job:{ids[w]}", "system") for w in ("here:111", "there:444")}
 
 
 def test_process_alive() -> None:
@@ -126,7 +131,8 @@ def test_a_runner_runs_only_the_pending_steps_and_resume_needs_an_interrupted_jo
         assert runner.wait_idle(5)
         assert ran == []  # an interrupted job waits to be resumed
         with session_scope(engine) as s:
-            assert jobs.resume_job(s, job_id, owner_id=owner).state == "queued"
+            assert jobs.resume_job(s, job_id, owner_id=owner, actor="user:owner").state \
+                == "queued"
         runner.wake()
         assert runner.wait_idle(10)
     finally:
@@ -138,7 +144,7 @@ def test_a_runner_runs_only_the_pending_steps_and_resume_needs_an_interrupted_jo
         assert [st.state for st in job.steps] == ["done", "done", "done", "failed"]
         assert job.steps[3].error == "f3.txt: cannot use it"
         with pytest.raises(Exception, match="only an interrupted job"):
-            jobs.resume_job(s, job_id, owner_id=owner)
+            jobs.resume_job(s, job_id, owner_id=owner, actor="user:owner")
 
 
 def test_a_runner_that_lost_its_job_stops_there(engine: Engine, blobs: LocalBlobStore) -> None:
@@ -205,3 +211,7 @@ def test_a_resumed_batch_makes_no_duplicates(w: World) -> None:
     assert _counts(w) == before == (6, 6)
     conflict = assert_problem(w.call("POST", f"{url}/resume", "alice"), 409)
     assert "only an interrupted job" in conflict["detail"]
+    events = w.call("GET", "/api/audit", "sam", params={"subject": f"job:{job_id}"}).json()
+    assert [(e["type"], e["actor"]) for e in events["events"]] == [
+        ("job.start", "token:alice/1"), ("job.resume", "token:alice/1")]
+    assert events["events"][0]["data"]["files"] == 6

@@ -395,3 +395,40 @@ class WebhookUnsubscribed(AuditEvent):
     name: ClassVar[str] = "webhook.unsubscribe"
     subject_kind: ClassVar[str] = "webhook"
     url: str
+
+
+# -- background jobs ------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class JobStarted(AuditEvent):
+    """A background batch was accepted (its files stored, to be screened one by one)."""
+
+    name: ClassVar[str] = "job.start"
+    subject_kind: ClassVar[str] = "job"
+    kind: str
+    title_id: str
+    asset_kind: str
+    locale: str
+    channel: str
+    files: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobInterrupted(AuditEvent):
+    """A job left running by a process that is gone was marked interrupted (actor ``system``)."""
+
+    name: ClassVar[str] = "job.interrupt"
+    subject_kind: ClassVar[str] = "job"
+    worker: str | None
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobResumed(AuditEvent):
+    """An interrupted job was queued again (only its files not yet done will run)."""
+
+    name: ClassVar[str] = "job.resume"
+    subject_kind: ClassVar[str] = "job"
+    done: int
+    total: int

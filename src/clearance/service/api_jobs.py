@@ -27,7 +27,7 @@ def resume_job(job_id: str, actor: SubmitterDep, session: SessionDep,
     """Queue an ``interrupted`` job again; only its files not yet done are run, and none is
     doubled (409 when the job is not interrupted)."""
     owner = None if actor.at_least("admin") else actor.user_id
-    job = jobs.resume_job(session, job_id, owner_id=owner)
+    job = jobs.resume_job(session, job_id, owner_id=owner, actor=actor.audit_name)
     view = views.job_view(job)
     session.commit()  # before the runner looks for it
     if state.jobs is not None:

@@ -26,13 +26,14 @@ from starlette.concurrency import run_in_threadpool
 
 from clearance.catalog.write import require_title
 from clearance.errors import ContentError, InputError, Problem
-from clearance.review import queue
+from clearance.review import audit, queue
 from clearance.review.access import Actor
+from clearance.review.audit_events import JobStarted
 from clearance.screening.campaign import CampaignScreening
 from clearance.service import intake, views
 from clearance.service.deps import EarlySubmitterDep, StateDep, transaction
 from clearance.service.intake import AssetSpec, Content, Stored
-from clearance.service.jobs import StepInput, create_job
+from clearance.service.jobs import StepInput, create_job, job_subject
 from clearance.service.models_public import ItemBatch, ItemDetail, JobAccepted
 from clearance.service.state import ScreenerIdentity, ServiceState
 
@@ -195,6 +196,10 @@ def _accept_job(session: Session, actor: Actor, spec: AssetSpec,
     require_title(session, spec.title_id)
     job = create_job(session, owner_id=actor.user_id, params=intake.batch_params(actor, spec),
                      steps=steps)
+    audit.record(session, JobStarted(subject=job_subject(job.id), kind=job.kind,
+                                     title_id=spec.title_id, asset_kind=spec.kind,
+                                     locale=spec.locale, channel=spec.channel,
+                                     files=len(steps)), actor=actor.audit_name)
     view = views.job_view(job)
     return JobAccepted(job=view, url=view.url)
 

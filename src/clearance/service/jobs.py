@@ -14,13 +14,14 @@ nothing (tables ``jobs`` and ``job_steps``, :mod:`clearance.storage.job_models`)
   goes, and a heartbeat thread beats while a long step runs. Every write is conditional on the
   job still being this worker's, so a runner that lost its job stops instead of racing another.
 * **Dead processes.** A job ``running`` in a process that died (killed, the machine lost) is
-  marked ``interrupted`` (:func:`mark_dead`): at start (each process, before its runner claims
-  anything) and every :data:`SWEEP_SECONDS` after. A job is dead when its worker (``host:pid``)
-  is on this host and that process is gone, or when its heartbeat is older than
-  :data:`STALE_AFTER_SECONDS` (a process on another host). A job that was running in a process
-  shut down cleanly is marked ``interrupted`` by that process.
-* **Resuming** (:func:`resume_job`, ``POST /api/jobs/{id}/resume``) puts an interrupted job back
-  in the queue; the runner does only its ``pending`` steps. A step interrupted after its item was
+  marked ``interrupted`` (:func:`mark_dead`, audited as ``job.interrupt`` by ``system``): at
+  start (each process, before its runner claims anything) and every :data:`SWEEP_SECONDS` after.
+  A job is dead when its worker (``host:pid``) is on this host and that process is gone, or when
+  its heartbeat is older than :data:`STALE_AFTER_SECONDS` (a process on another host). A job
+  that was running in a process shut down cleanly is marked ``interrupted`` by that process.
+* **Resuming** (:func:`resume_job`, ``POST /api/jobs/{id}/resume``, audited as ``job.resume``;
+  accepting one is ``job.start``) puts an interrupted job back in the queue; the runner does only
+  its ``pending`` steps. A step interrupted after its item was
   made but before it was marked done runs again and finds that item (the same bytes for the same
   asset are the same version, and a version already routed to review with the same screening is
   not queued twice), so resuming creates no duplicates.
@@ -44,6 +45,9 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import ClearanceError, NotFound, ReviewConflict
+from clearance.review import audit
+from clearance.review.access import SYSTEM
+from clearance.review.audit_events import JobInterrupted, JobResumed, Subject
 from clearance.storage.db import as_utc, session_scope
 from clearance.storage.job_models import Job, JobStep
 
@@ -134,6 +138,11 @@ def create_job(session: Session, *, owner_id: int, params: Mapping[str, Any],
     return job
 
 
+def job_subject(job_id: str) -> Subject:
+    """A job in the audit log: ``job:<id>``."""
+    return Subject("job", job_id)
+
+
 def get_job(session: Session, job_id: str, *, owner_id: int | None) -> Job:
     """The job; ``owner_id`` None means any job (an admin asking). Someone else's job is not
     found (404), as an item of another team is."""
@@ -143,17 +152,18 @@ def get_job(session: Session, job_id: str, *, owner_id: int | None) -> Job:
     return job
 
 
-def resume_job(session: Session, job_id: str, *, owner_id: int | None) -> Job:
-    """Put an interrupted job back in the queue (only its pending steps will run); a job in
-    any other state is a conflict (409)."""
+def resume_job(session: Session, job_id: str, *, owner_id: int | None, actor: str) -> Job:
+    """Put an interrupted job back in the queue (only its pending steps will run; audited as
+    ``job.resume`` by ``actor``); a job in any other state is a conflict (409)."""
     job = get_job(session, job_id, owner_id=owner_id)
     changed = session.execute(update(Job).where(Job.id == job_id, Job.state == "interrupted")
                               .values(state="queued", worker=None, finished_at=None))
+    session.refresh(job)
     if changed.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(job)
         raise ReviewConflict(f"job {job_id} is {job.state}: only an interrupted job can be "
                              "resumed")
-    session.refresh(job)
+    audit.record(session, JobResumed(subject=job_subject(job.id), done=job.done,
+                                     total=job.total), actor=actor)
     return job
 
 
@@ -226,8 +236,9 @@ def mark_dead(session: Session, *, now: dt.datetime | None = None,
     at = now or utcnow()
     here = host if host is not None else socket.gethostname()
     marked = []
-    for job_id, worker, heartbeat in session.execute(
-            select(Job.id, Job.worker, Job.heartbeat_at).where(Job.state == "running")).all():
+    for job_id, worker, heartbeat, done, total in session.execute(
+            select(Job.id, Job.worker, Job.heartbeat_at, Job.done, Job.total)
+            .where(Job.state == "running")).all():
         worker_host, _, pid = (worker or "").rpartition(":")
         gone = worker_host == here and pid.isdigit() and not alive(int(pid))
         stale = heartbeat is None or (at - as_utc(heartbeat)).total_seconds() > stale_after
@@ -240,6 +251,8 @@ def mark_dead(session: Session, *, now: dt.datetime | None = None,
         if res.rowcount == 1:  # type: ignore[attr-defined]
             log.warning("job %s was left running by %s, which is gone: marked interrupted",
                         job_id, worker or "an unknown worker")
+            audit.record(session, JobInterrupted(subject=job_subject(job_id), worker=worker,
+                                                 done=done, total=total), actor=SYSTEM)
             marked.append(job_id)
     return marked
 
