@@ -72,7 +72,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from _common import RESULTS, machine_info
+from clearance.findings import Finding, TextSpan
+from clearance.policy.engine import THIS_ASSET, Decision, FiredRule, Sourced
 from clearance.review import access, audit, queue
+from clearance.screening import ScreenResult
 from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
 from clearance.storage.models import Asset, AssetVersion, Title
 from clearance.storage.review_models import AuditEvent, Review, ReviewItem
@@ -133,23 +136,22 @@ def seed_users(engine: Engine, clients: int, seniors: int) -> Seeded:
     return out
 
 
-def screen_result(rng: random.Random) -> dict[str, Any]:
-    """A screening result as ``ScreenResult.to_dict()`` gives it, built by hand."""
+def screen_result(rng: random.Random) -> ScreenResult:
+    """A screening result built by hand (no model runs): a fifth mention a minor (the
+    two-person rule applies), some are blocks."""
     roll = rng.random()
     if roll < 0.2:
-        label, decision = "minor.age_term", "block" if rng.random() < 0.3 else "review"
+        label, decision = "minor.mentioned", "block" if rng.random() < 0.3 else "review"
     elif roll < 0.35:
-        label, decision = "sexual.explicit", "block"
+        label, decision = "suggestive.text", "block"
     else:
-        label, decision = "sexual.suggestive", "review"
+        label, decision = "suggestive.text", "review"
     rule = f"{label.replace('.', '_')}_{decision}"
-    score = round(rng.uniform(0.45, 0.99), 4)
-    finding = {"label": label, "score": score, "detector": "bench", "detector_version": "1",
-               "evidence": {"kind": "text_span", "start": 0, "end": 4, "text": "copy",
-                            "sentence": "copy of the bench"}}
-    return {"item": "bench", "kind": "text", "decision": decision, "policy": "default@bench",
-            "findings": [finding],
-            "reasons": [f"{decision} by rule '{rule}': {label} scored {score}"]}
+    finding = Finding(label, round(rng.uniform(0.45, 0.99), 4), TextSpan(0, 4, "copy", 0),
+                      "bench", "1")
+    fired = FiredRule(rule, f"bench rule for {label}", decision, (Sourced(THIS_ASSET, finding),))
+    return ScreenResult("bench", "text", Decision(decision, "default@bench", (fired,)),
+                        (finding,))
 
 
 def seed_items(engine: Engine, blobs: LocalBlobStore, seeded: Seeded, n: int,
@@ -170,7 +172,7 @@ def seed_items(engine: Engine, blobs: LocalBlobStore, seeded: Seeded, n: int,
                     for locale in LOCALES:
                         body = (f"{kind} {locale} of bench title {seeded.titles}: "
                                 f"{uuid.uuid4().hex}").encode()
-                        version = AssetVersion(content_sha256=blobs.put(body),
+                        version = AssetVersion(number=1, content_sha256=blobs.put(body),
                                                content_type="text/plain; charset=utf-8",
                                                size_bytes=len(body), created_by="user:submitter",
                                                depicted=[])
@@ -178,8 +180,8 @@ def seed_items(engine: Engine, blobs: LocalBlobStore, seeded: Seeded, n: int,
                                                   versions=[version]))
                 s.flush()
                 for asset in title.assets:
-                    queue.submit(s, actor, asset.versions[0], screen_result(rng),
-                                 team_id="studio")
+                    queue.submit_result(s, actor, asset.versions[0], screen_result(rng),
+                                        team_id="studio", requested_by="cli")
                 made += per_title
     seeded.items += made
 
