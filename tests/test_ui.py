@@ -318,3 +318,10 @@ def test_two_person_flow_through_the_pages(app_client: TestClient, world: UIWorl
     types = re.findall(r'<span class="tag">([a-z.]+)</span>', audit_page)
     assert {"claim", "review", "decision", "comment"} <= set(types)
     assert events(world, item)[-1] == ("comment", "user:sub")
+
+
+def test_pages_show_the_per_asset_version_number(app_client: TestClient, world: UIWorld) -> None:
+    login(app_client, "rev")
+    assert "key art v1 · und · web" in app_client.get("/queue").text
+    page = app_client.get(f"/items/{world.image_item}").text
+    assert '<td class="mono">v1 · ' in page

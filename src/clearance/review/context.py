@@ -101,7 +101,8 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
         v_item = items.get(v.id)
         shown = v_item is not None and _can_see(actor, v_item)
         history.append({
-            "version_id": v.id, "sha256": v.content_sha256, "created_at": _iso(v.created_at),
+            "version_id": v.id, "number": v.number, "sha256": v.content_sha256,
+            "created_at": _iso(v.created_at),
             "created_by": v.created_by, "shoot_date": v.shoot_date.isoformat()
             if v.shoot_date else None, "current": v.id == version.id,
             "item_id": v_item.id if shown and v_item else None,
@@ -113,7 +114,8 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
         "title": {"id": title.id, "name": title.original_title, "rating": title.rating},
         "asset": {"asset_id": asset.id, "kind": asset.kind, "locale": asset.locale,
                   "channel": asset.channel},
-        "version": {"version_id": version.id, "sha256": version.content_sha256,
+        "version": {"version_id": version.id, "number": version.number,
+                    "sha256": version.content_sha256,
                     "content_type": version.content_type, "shoot_date":
                     version.shoot_date.isoformat() if version.shoot_date else None,
                     "depicted": [d.person.name for d in version.depicted]},

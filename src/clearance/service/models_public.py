@@ -195,6 +195,8 @@ class ContextAsset(_Open):
 
 class ContextVersion(_Open):
     version_id: int
+    #: The version's 1-based number within its asset.
+    number: int
     sha256: str
     created_at: UtcTime | None
     created_by: str
