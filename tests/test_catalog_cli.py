@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from clearance.cli.main import cli  # import main first: it registers the command groups
 from clearance.errors import InputError, StorageError
-from clearance.storage import head_revision
+from clearance.storage import head_revision, upgrade
 
 HEADER = (
     "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,"
@@ -35,6 +35,9 @@ people:
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The CLI's settings on a database at the current schema (PostgreSQL is only ever migrated
+    on purpose; see test_db_upgrade_refusal for an out-of-date one)."""
+    upgrade(database_url)
     values = {
         "CLEARANCE_DATABASE_URL": database_url,
         "CLEARANCE_DATA_DIR": str(tmp_path / "data"),
@@ -58,8 +61,25 @@ def _write(path: Path, text: str) -> Path:
 def test_db_upgrade(env: dict[str, str]) -> None:
     first = _run(env, "db", "upgrade")
     assert first.exit_code == 0, first.output
-    assert f"at revision {head_revision()}" in first.stdout
+    assert f"already at revision {head_revision()}" in first.stdout
     assert _run(env, "db", "upgrade").exit_code == 0
+
+
+def test_an_out_of_date_database_is_upgraded_only_by_db_upgrade(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    upgrade(database_url, "0002")
+    env = {"CLEARANCE_DATABASE_URL": database_url, "CLEARANCE_DATA_DIR": str(tmp_path)}
+    listed = _run(env, "catalog", "titles")
+    if database_url.startswith("sqlite"):
+        assert listed.exit_code == 0  # the embedded database migrates itself
+        return
+    assert listed.exit_code == StorageError.exit_code
+    assert "run 'clearance db upgrade'" in listed.stderr
+    first = _run(env, "db", "upgrade")
+    assert first.exit_code == 0
+    assert f"upgraded from 0002 to revision {head_revision()}" in first.stdout
+    assert _run(env, "catalog", "titles").exit_code == 0
 
 
 def test_import_reports_problems_and_exits_3(env: dict[str, str], tmp_path: Path) -> None:

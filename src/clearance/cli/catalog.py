@@ -87,8 +87,11 @@ def db_upgrade() -> None:
         revision = current_revision(engine)
     finally:
         engine.dispose()
-    change = "already" if before == revision else f"upgraded from {before or 'empty'} to"
-    click.echo(f"database {_safe_url(url)} {change} at revision {revision}")
+    if before == revision:
+        click.echo(f"database {_safe_url(url)} already at revision {revision}")
+    else:
+        click.echo(f"database {_safe_url(url)} upgraded from {before or 'empty'} to revision "
+                   f"{revision}")
 
 
 @click.group()

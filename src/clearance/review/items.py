@@ -47,10 +47,6 @@ def actor_name(actor: Actor | None) -> str:
     return actor.audit_name if actor is not None else SYSTEM
 
 
-def subject(item_id: int) -> str:
-    return f"item:{item_id}"
-
-
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
