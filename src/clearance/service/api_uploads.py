@@ -108,6 +108,9 @@ async def submit_contents(request: Request, state: ServiceState, actor: Actor,
     the answer built by ``answer(session, actor, item ids)`` in phase 3's session after its
     commit (one slot, and the audit chain's lock already released)."""
     identity = await run_in_threadpool(state.screener_identity)
+    # The bytes go to the (content-addressed) blob store before the transaction, so phase 1
+    # only finds them there rather than writing megabytes while it holds a slot.
+    await run_in_threadpool(lambda: [state.blobs.put(c.data) for c in contents])
     async with transaction(request, state) as session:
         stored = await run_in_threadpool(_store_all, session, state, actor, spec, contents,
                                          identity)
