@@ -3,8 +3,8 @@
 * :func:`submit` routes a stored screening of an asset version into review: the version's first
   screening makes its first **review item**, a later one that decides the same changes nothing,
   and one that decides differently opens the next round (``submit_result`` records a
-  :class:`~clearance.screening.ScreenResult` as a screening first). A screening ``pass`` is recorded as ``passed`` and never queued; ``review`` and
-  ``block`` are queued by **risk** = 2 for block / 1 for review / 0 for pass, plus the highest
+  :class:`~clearance.screening.ScreenResult` as a screening first). A screening ``pass`` is
+  recorded as ``passed`` and never queued; ``review`` and ``block`` are queued by **risk** = 2 for block / 1 for review / 0 for pass, plus the highest
   finding score, so every block comes before every review and the most confident finding first.
 * Reviewers take work by **claiming** an item (one named item, or the next eligible one in queue
   order). A claim is a **lease**: it lapses at ``lease_expires_at`` and the item can then be
