@@ -4,8 +4,9 @@
   screening makes its first **review item**, a later one that decides the same changes nothing,
   and one that decides differently opens the next round (``submit_result`` records a
   :class:`~clearance.screening.ScreenResult` as a screening first). A screening ``pass`` is
-  recorded as ``passed`` and never queued; ``review`` and ``block`` are queued by **risk** = 2 for block / 1 for review / 0 for pass, plus the highest
-  finding score, so every block comes before every review and the most confident finding first.
+  recorded as ``passed`` and never queued; ``review`` and ``block`` are queued by **risk** = 2
+  for block / 1 for review / 0 for pass, plus the highest finding score, so every block comes
+  before every review and the most confident finding first.
 * Reviewers take work by **claiming** an item (one named item, or the next eligible one in queue
   order). A claim is a **lease**: it lapses at ``lease_expires_at`` and the item can then be
   claimed by someone else (or put back by :func:`expire_leases`). Two reviewers can never hold
