@@ -56,6 +56,8 @@ def _register() -> None:
     cli.add_command(webhooks_cli.webhooks_group)
     from clearance.cli import serve as serve_cli
     cli.add_command(serve_cli.serve)
+    from clearance.cli import monitor as monitor_cli
+    cli.add_command(monitor_cli.monitor_group)
 
 
 _register()
