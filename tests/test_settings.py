@@ -37,5 +37,5 @@ def test_no_default_secret_outside_development(secret: str | None) -> None:
     with pytest.raises(ConfigurationError, match="CLEARANCE_SECRET_KEY"):
         get_settings(environment="production", secret_key=secret).require_secret()
     assert get_settings(environment="development", secret_key=secret).require_secret()
-    assert get_settings(environment="production", secret_key="s3cr3t-value").require_secret() \
-        == "s3cr3t-value"
+    strong = "s3cr3t-value-Zq8vT2xLr9Kd4Wn7Yb1Hc"
+    assert get_settings(environment="production", secret_key=strong).require_secret() == strong

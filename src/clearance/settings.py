@@ -7,8 +7,10 @@ test checks that.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +23,87 @@ DEFAULT_MAX_TEXT_BYTES = 1_000_000
 DEFAULT_MAX_IMAGE_BYTES = 25_000_000
 #: The most pixels (width x height, read from the header) intake decodes by default: 50 MP.
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
+
+#: The session key used in development when no real one is set: public (it is in the source), so
+#: it is only ever used on a loopback address (see :func:`clearance.cli.serve.check_bind`).
+DEVELOPMENT_SECRET: Final = "development-only-secret"
+#: Outside development (and on any non-loopback address) a secret needs this many UTF-8 bytes...
+MIN_SECRET_BYTES: Final = 32
+#: ...at least this many distinct characters...
+MIN_SECRET_DISTINCT: Final = 8
+#: ...and at least this Shannon entropy per character (bits), estimated from the secret's own
+#: character frequencies. ``secrets.token_urlsafe(48)`` scores about 5.3; 32 random hex digits
+#: about 3.5 (one in ~7,000 falls under 3.0 and is refused: make another); ``"ab" * 16`` 1.0.
+MIN_SECRET_BITS_PER_CHAR: Final = 3.0
+#: How to make a good one (quoted in every refusal).
+SECRET_RECIPE: Final = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+#: Values found in examples, templates and defaults: never a secret, whatever the environment.
+#: Compared casefolded with separators (``-_ .``) removed, so ``Change_Me`` is ``changeme``.
+PLACEHOLDER_SECRETS: Final = frozenset({
+    "changeme", "changeit", "changethis", "replaceme", "secret", "secretkey", "mysecret",
+    "supersecret", "topsecret", "password", "passw0rd", "developmentonlysecret", "development",
+    "dev", "test", "testing", "default", "example", "sample", "dummy", "fake", "placeholder",
+    "todo", "fixme", "none", "null", "undefined", "empty", "key", "token", "admin", "letmein",
+    "s3cr3t", "12345678", "123456789", "1234567890", "qwerty", "abc123", "xxx",
+})
+#: Fragments that mark a value as a placeholder wherever they appear (``change-me-in-prod...``,
+#: Django's ``django-insecure-...``).
+_PLACEHOLDER_STEMS: Final = ("changeme", "replaceme", "yoursecret", "placeholder",
+                             "developmentonly", "insecure", "notasecret", "notsecret")
+
+
+def _squashed(value: str) -> str:
+    return "".join(ch for ch in value.casefold() if ch not in "-_ .")
+
+
+def is_placeholder_secret(value: str | None) -> bool:
+    """Whether ``value`` is no secret at all: missing, blank, one character repeated, a known
+    placeholder (``change-me``, ``secret``, ``password``, the development key...), or a template
+    left unfilled (``<your-secret>``, ``${SECRET_KEY}``)."""
+    if value is None:
+        return True
+    stripped = value.strip()
+    if not stripped or len(set(stripped)) == 1:
+        return True
+    if stripped.startswith(("<", "${", "{{", "%(")) or stripped.endswith((">", "}}")):
+        return True
+    squashed = _squashed(stripped)
+    return squashed in PLACEHOLDER_SECRETS or not squashed or len(set(squashed)) == 1 or any(
+        stem in squashed for stem in _PLACEHOLDER_STEMS)
+
+
+def _bits_per_char(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _is_periodic(value: str) -> bool:
+    """``value`` is a shorter unit repeated (``"0123456789" * 4``)."""
+    n = len(value)
+    return any(n % p == 0 and value == value[:p] * (n // p) for p in range(1, n // 2 + 1))
+
+
+def weak_secret_reason(value: str) -> str | None:
+    """Why ``value`` is too weak to sign sessions that a network client could forge, or
+    ``None`` when it will do: at least :data:`MIN_SECRET_BYTES` UTF-8 bytes, at least
+    :data:`MIN_SECRET_DISTINCT` distinct characters, :data:`MIN_SECRET_BITS_PER_CHAR` bits of
+    Shannon entropy per character, not a repeated pattern and not a placeholder."""
+    if is_placeholder_secret(value):
+        return "it is a placeholder, not a secret"
+    size = len(value.encode("utf-8"))
+    if size < MIN_SECRET_BYTES:
+        return f"it is {size} bytes long; at least {MIN_SECRET_BYTES} are needed"
+    if len(set(value)) < MIN_SECRET_DISTINCT:
+        return (f"it has {len(set(value))} distinct characters; at least "
+                f"{MIN_SECRET_DISTINCT} are needed")
+    if _is_periodic(value):
+        return "it is a short pattern repeated"
+    bits = _bits_per_char(value)
+    if bits < MIN_SECRET_BITS_PER_CHAR:
+        return (f"it looks too regular ({bits:.1f} bits per character; at least "
+                f"{MIN_SECRET_BITS_PER_CHAR:.1f} are needed)")
+    return None
 
 
 class Settings(BaseSettings):
@@ -69,16 +152,38 @@ class Settings(BaseSettings):
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
 
-    def require_secret(self) -> str:
-        """The secret key; outside development a missing or default secret is refused."""
-        if self.secret_key and self.secret_key != "change-me":
-            return self.secret_key
-        if self.environment == "development":
-            return "development-only-secret"
-        raise ConfigurationError(
-            "CLEARANCE_SECRET_KEY must be set to a real secret outside development "
-            f"(environment is {self.environment!r})"
-        )
+    @property
+    def has_real_secret(self) -> bool:
+        """Whether ``CLEARANCE_SECRET_KEY`` holds something other than a placeholder (see
+        :func:`is_placeholder_secret`); a placeholder counts as no secret at all."""
+        return not is_placeholder_secret(self.secret_key)
+
+    def require_secret(self, *, is_strict: bool | None = None) -> str:
+        """The key that signs sessions.
+
+        A placeholder (``change-me``, ``secret``, blank...) counts as no secret, in every
+        environment. In development without a real secret the public :data:`DEVELOPMENT_SECRET`
+        is used (serving it beyond loopback is refused by ``check_bind``). Outside development
+        -- or with ``is_strict=True``, as for a non-loopback address -- a missing secret is
+        refused, and so is a weak one (:func:`weak_secret_reason`).
+        """
+        strict = self.environment != "development" if is_strict is None else is_strict
+        if not self.has_real_secret:
+            if not strict:
+                return DEVELOPMENT_SECRET
+            given = "is not set" if not (self.secret_key or "").strip() else (
+                "holds a placeholder value")
+            raise ConfigurationError(
+                f"CLEARANCE_SECRET_KEY {given}: a real secret is needed outside development "
+                f"(environment is {self.environment!r}); generate one with {SECRET_RECIPE}")
+        secret = self.secret_key or ""
+        if strict:
+            reason = weak_secret_reason(secret)
+            if reason is not None:
+                raise ConfigurationError(
+                    f"CLEARANCE_SECRET_KEY is too weak: {reason} (environment is "
+                    f"{self.environment!r}); generate one with {SECRET_RECIPE}")
+        return secret
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import click
 
 from clearance.cli.common import err_console, handle_errors
 from clearance.errors import ConfigurationError
-from clearance.settings import Settings, get_settings
+from clearance.settings import SECRET_RECIPE, Settings, get_settings
 
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine: ``localhost`` or an address in
+    127.0.0.0/8 or ``::1``. Anything else (``0.0.0.0``, ``::``, a LAN address, a name) is
+    treated as reachable from the network."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def check_bind(settings: Settings, host: str) -> None:
-    """Refuse a missing secret outside development, and the development key (public: it is in
-    the source) on anything but a loopback address."""
+    """Refuse to serve sessions that could be forged: no or a weak secret outside development
+    (:meth:`Settings.require_secret`), and on any non-loopback address -- even in development
+    -- anything but a real, strong secret (the development key is public: it is in the source;
+    a placeholder such as ``change-me`` counts as no secret)."""
     settings.require_secret()
-    if settings.environment == "development" and not settings.secret_key and host not in LOOPBACK:
+    if is_loopback(host):
+        return
+    if not settings.has_real_secret:
         raise ConfigurationError(
-            f"refusing to serve on {host} with the development-only session key: set "
-            "CLEARANCE_SECRET_KEY (and CLEARANCE_ENVIRONMENT=production), or listen on "
-            "127.0.0.1")
+            f"refusing to serve on {host} with the development-only session key (it is public): "
+            f"set CLEARANCE_SECRET_KEY to a real secret, generated with {SECRET_RECIPE}, or "
+            "listen on 127.0.0.1")
+    try:
+        settings.require_secret(is_strict=True)
+    except ConfigurationError as exc:
+        raise ConfigurationError(
+            f"refusing to serve on {host}, reachable from the network: {exc.message}") from exc
 
 
 @click.command()
@@ -36,11 +58,12 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int) -> N
     """Run the review service: the JSON API under /api, the review UI, /healthz.
 
     Outside development (CLEARANCE_ENVIRONMENT) it refuses to start without a real
-    CLEARANCE_SECRET_KEY, which signs the UI's session cookies; in development without one it
-    listens only on a loopback address. The embedded SQLite database is migrated first; a
-    PostgreSQL database must be at the current schema already (clearance db upgrade).
-    Screening models load on the first upload, not at start. Behind a TLS-terminating proxy,
-    run with CLEARANCE_ENVIRONMENT=production so cookies are Secure.
+    CLEARANCE_SECRET_KEY (at least 32 bytes of random text), which signs the UI's session
+    cookies; placeholders such as change-me count as no secret. On any address other than
+    loopback it needs that real secret even in development. The embedded SQLite database is
+    migrated first; a PostgreSQL database must be at the current schema already (clearance db
+    upgrade). Screening models load on the first upload, not at start. Behind a TLS-terminating
+    proxy, run with CLEARANCE_ENVIRONMENT=production so cookies are Secure.
     """
     import uvicorn
 
