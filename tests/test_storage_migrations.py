@@ -19,6 +19,7 @@ from clearance.storage import (
     session_scope,
     upgrade,
 )
+from clearance.storage.bank_models import BANK_TABLES
 from clearance.storage.job_models import JOB_TABLES
 from clearance.storage.models import AssetVersion, Base
 from clearance.storage.review_models import REVIEW_TABLES, ReviewItem
@@ -36,6 +37,7 @@ TABLES = {
     *REVIEW_TABLES,
     *SCREENING_TABLES,
     *JOB_TABLES,
+    *BANK_TABLES,
 }
 
 

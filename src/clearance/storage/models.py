@@ -54,7 +54,10 @@ NAMING_CONVENTION: Final = {
 TITLE_TYPES: Final = ("movie", "series")
 NAME_KINDS: Final = ("original", "localised", "alias", "hashtag")
 CREDIT_ROLES: Final = ("cast", "director", "crew")
-ASSET_KINDS: Final = ("key_art", "thumbnail", "still", "synopsis", "tagline", "title_text")
+ASSET_KINDS: Final = ("key_art", "thumbnail", "still", "synopsis", "tagline", "title_text",
+                      "trailer", "clip")
+#: Asset kinds whose content is a video (hashed with vPDQ by the hash bank).
+VIDEO_KINDS: Final = ("trailer", "clip")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
