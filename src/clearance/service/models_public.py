@@ -372,3 +372,41 @@ class ChainReportPublic(_Public):
     checked: int
     broken_seq: int | None
     problem: str | None
+
+
+# -- publication ------------------------------------------------------------------------------
+
+class PublicationPublic(_Public):
+    """A version's time live on its asset's channel and locale."""
+
+    version_id: int
+    version_number: int
+    asset_id: int
+    title_id: str
+    kind: str
+    locale: str
+    channel: str
+    live_from: UtcTime
+    live_until: UtcTime | None
+    published_by: str
+    ended_by: str | None
+    #: ``replaced``, ``withdrawn`` or ``unpublished``; ``None`` while live.
+    end_reason: str | None
+
+
+class LiveVersionPublic(_Public):
+    asset_id: int
+    kind: str
+    locale: str
+    channel: str
+    version_id: int
+    version_number: int
+    live_from: UtcTime
+    live_until: UtcTime | None
+    published_by: str
+
+
+class LiveList(_Public):
+    title_id: str
+    at: UtcTime
+    live: list[LiveVersionPublic]

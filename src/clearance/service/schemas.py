@@ -54,3 +54,8 @@ class WebhookCreate(_Body):
     #: Generated when omitted; returned once either way.
     secret: str | None = Field(default=None, max_length=200)
     events: list[str] = Field(default_factory=lambda: ["decision"])
+
+
+class WithdrawIn(_Body):
+    #: Why the version is withdrawn everywhere (audited).
+    reason: str = Field(min_length=1, max_length=2000)
