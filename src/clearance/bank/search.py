@@ -1,0 +1,301 @@
+"""Range search over 256-bit hashes: every stored hash within a Hamming distance of a query.
+
+Two exact structures, chosen by size (``bench/bench_bank_index.py`` measured them; figures in
+``bench/README.md``):
+
+* :class:`FlatSearch` — faiss ``IndexBinaryFlat``: compares the query with every code (SIMD
+  popcount). Exact; about 1 ms per query per million codes on one core, so it is the structure
+  for small banks and for the recent additions of a large one.
+* :class:`MultiIndexSearch` — multi-index hashing (Norouzi et al.): the 256 bits are cut into
+  11 substrings (3 of 24 bits, 8 of 23). Two hashes within distance 32 agree, by the pigeonhole
+  principle, to within 2 bits on at least one substring (11 × 3 = 33 > 32), so probing each
+  substring's table with the query's substring and its 277-301 neighbours within 2 bits finds
+  every candidate; candidates are then checked with the full 256-bit distance. Exact for radius
+  ≤ 32 (a larger radius falls back to a full scan). Tables are direct-addressed (an offsets array
+  of 2^b + 1 entries and the row ids sorted by substring), so a probe is two array reads and the
+  whole search is vectorised over a batch of queries. faiss's ``IndexBinaryMultiHash`` with 16 ×
+  16-bit substrings and one bit flipped reads ~10M/65,536 × 17 × 16 ≈ 41,000 candidates per query
+  at 10M codes; with 23-24-bit substrings it is ~3,000.
+
+:class:`TieredSearch` puts them together: a large static base (rebuilt now and then) plus a
+flat index of what was added since, so adds are searchable at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Final, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Codes = npt.NDArray[np.uint8]
+I64 = npt.NDArray[np.int64]
+
+#: Substring lengths of :class:`MultiIndexSearch` (they add up to 256).
+SUBSTRINGS: Final = (24, 24, 24, 23, 23, 23, 23, 23, 23, 23, 23)
+#: Bits flipped per substring probe.
+FLIPS: Final = 2
+#: The largest radius :class:`MultiIndexSearch` answers exactly without a full scan.
+MIH_MAX_RADIUS: Final = len(SUBSTRINGS) * (FLIPS + 1) - 1
+#: Below this many codes a flat scan is as fast and needs no build: the base stays flat.
+MIH_MIN_CODES: Final = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """Search results: ``query[n]`` (index into the queries) is within ``distance[n]`` of the
+    stored code whose row id is ``row[n]``."""
+
+    query: I64
+    row: I64
+    distance: I64
+
+    @classmethod
+    def empty(cls) -> Hits:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Hits]) -> Hits:
+        parts = [p for p in parts if len(p.row)]
+        if not parts:
+            return cls.empty()
+        return cls(np.concatenate([p.query for p in parts]),
+                   np.concatenate([p.row for p in parts]),
+                   np.concatenate([p.distance for p in parts]))
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+class Search(Protocol):
+    def __len__(self) -> int: ...
+
+    def search(self, queries: Codes, radius: int) -> Hits:
+        """Every stored code within ``radius`` (inclusive) of each query."""
+        ...
+
+
+def as_words(codes: Codes) -> npt.NDArray[np.uint64]:
+    """``N x 32`` bytes as ``N x 4`` native uint64 words, most significant bit first."""
+    return np.ascontiguousarray(codes).view(">u8").astype(np.uint64)
+
+
+def hamming(a_words: npt.NDArray[np.uint64], b_words: npt.NDArray[np.uint64]) -> I64:
+    """Row-wise Hamming distances of two equally shaped word arrays."""
+    return np.bitwise_count(a_words ^ b_words).sum(axis=1, dtype=np.int64)
+
+
+class FlatSearch:
+    """Exact search with faiss ``IndexBinaryFlat``; ``rows[i]`` is the row id of the i-th code
+    added."""
+
+    def __init__(self) -> None:
+        import faiss
+
+        self._index = faiss.IndexBinaryFlat(256)
+        self._rows: list[I64] = []
+        self._row_array: I64 = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, codes: Codes, rows: I64) -> None:
+        if len(codes):
+            self._index.add(np.ascontiguousarray(codes, dtype=np.uint8))
+            self._rows.append(np.asarray(rows, dtype=np.int64))
+            self._row_array = np.concatenate(self._rows)
+            self._rows = [self._row_array]
+
+    def search(self, queries: Codes, radius: int) -> Hits:
+        if not len(self) or not len(queries):
+            return Hits.empty()
+        lims, dist, idx = self._index.range_search(np.ascontiguousarray(queries, np.uint8),
+                                                   radius + 1)  # faiss: distance < radius
+        owners = np.repeat(np.arange(len(queries), dtype=np.int64), np.diff(lims).astype(np.int64))
+        return Hits(owners, self._row_array[idx.astype(np.int64)], dist.astype(np.int64))
+
+
+def _flip_masks(bits: int, flips: int) -> npt.NDArray[np.uint32]:
+    masks = [0]
+    for k in range(1, flips + 1):
+        for combo in combinations(range(bits), k):
+            m = 0
+            for b in combo:
+                m |= 1 << b
+            masks.append(m)
+    return np.array(masks, dtype=np.uint32)
+
+
+def _substring(words: npt.NDArray[np.uint64], start: int, bits: int) -> npt.NDArray[np.uint32]:
+    """Bits ``start .. start+bits`` (MSB first) of each row of ``words``."""
+    i, o = divmod(start, 64)
+    mask = np.uint64((1 << bits) - 1)
+    if o + bits <= 64:
+        value = (words[:, i] >> np.uint64(64 - o - bits)) & mask
+    else:
+        spill = o + bits - 64
+        high = words[:, i] & np.uint64((1 << (64 - o)) - 1)
+        value = (high << np.uint64(spill)) | (words[:, i + 1] >> np.uint64(64 - spill))
+    return value.astype(np.uint32)
+
+
+class MultiIndexSearch:
+    """Exact multi-index hashing over a fixed set of codes (see the module docstring)."""
+
+    def __init__(self, codes: Codes, rows: I64) -> None:
+        self._words = as_words(codes)
+        self._rows = np.asarray(rows, dtype=np.int64)
+        self._tables: list[tuple[int, int, npt.NDArray[np.int32], npt.NDArray[np.int32],
+                                 npt.NDArray[np.uint32]]] = []
+        start = 0
+        for bits in SUBSTRINGS:
+            keys = _substring(self._words, start, bits)
+            order = np.argsort(keys, kind="stable").astype(np.int32)
+            counts = np.bincount(keys, minlength=1 << bits)
+            offsets = np.zeros((1 << bits) + 1, dtype=np.int32)
+            np.cumsum(counts, out=offsets[1:])
+            self._tables.append((start, bits, offsets, order, _flip_masks(bits, FLIPS)))
+            start += bits
+            del keys, counts
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def nbytes(self) -> int:
+        return self._words.nbytes + self._rows.nbytes + sum(
+            t[2].nbytes + t[3].nbytes for t in self._tables)
+
+    def search(self, queries: Codes, radius: int) -> Hits:
+        if not len(self) or not len(queries):
+            return Hits.empty()
+        q = as_words(queries)
+        if radius > MIH_MAX_RADIUS:  # beyond the pigeonhole bound: a full scan, still exact
+            return self._scan(q, radius)
+        owners_parts: list[I64] = []
+        cand_parts: list[npt.NDArray[np.int32]] = []
+        nq = len(q)
+        for start, bits, offsets, order, masks in self._tables:
+            probes = (_substring(q, start, bits)[:, None] ^ masks[None, :]).ravel()
+            lo = offsets[probes].astype(np.int64)
+            counts = offsets[probes + 1].astype(np.int64) - lo
+            total = int(counts.sum())
+            if not total:
+                continue
+            ends = np.cumsum(counts)
+            pos = np.arange(total, dtype=np.int64) + np.repeat(lo - (ends - counts), counts)
+            cand_parts.append(order[pos])
+            owners_parts.append(np.repeat(np.repeat(np.arange(nq, dtype=np.int64),
+                                                    len(masks)), counts))
+        if not cand_parts:
+            return Hits.empty()
+        cand = np.concatenate(cand_parts).astype(np.int64)
+        owners = np.concatenate(owners_parts)
+        dist = hamming(self._words[cand], q[owners])
+        keep = dist <= radius
+        cand, owners, dist = cand[keep], owners[keep], dist[keep]
+        if not len(cand):
+            return Hits.empty()
+        key = owners * len(self._rows) + cand  # the same pair found through several substrings
+        _, first = np.unique(key, return_index=True)
+        return Hits(owners[first], self._rows[cand[first]], dist[first])
+
+    def _scan(self, q: npt.NDArray[np.uint64], radius: int) -> Hits:
+        parts = []
+        for n in range(len(q)):
+            dist = np.bitwise_count(self._words ^ q[n]).sum(axis=1, dtype=np.int64)
+            hit = np.nonzero(dist <= radius)[0]
+            parts.append(Hits(np.full(len(hit), n, dtype=np.int64), self._rows[hit], dist[hit]))
+        return Hits.concat(parts)
+
+
+class TieredSearch:
+    """A static base (multi-index hashing once it holds :data:`MIH_MIN_CODES`, flat below) plus
+    a flat index of what was added since the base was built. :meth:`add` is searchable at
+    once; :meth:`compact` (called when the recent part grows past a tenth of the base) folds
+    it into a new base, built outside the lock so searches go on meanwhile."""
+
+    def __init__(self, *, mih_min_codes: int = MIH_MIN_CODES) -> None:
+        self._lock = threading.RLock()
+        self._mih_min = mih_min_codes
+        self._base: Search = FlatSearch()
+        self._base_codes: list[Codes] = []
+        self._base_rows: list[I64] = []
+        self._recent = FlatSearch()
+        self._recent_codes: list[Codes] = []
+        self._recent_rows: list[I64] = []
+        self._compacting = False
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._base) + len(self._recent)
+
+    @property
+    def kind(self) -> str:
+        return "multi-index" if isinstance(self._base, MultiIndexSearch) else "flat"
+
+    def add(self, codes: Codes, rows: I64) -> None:
+        if not len(codes):
+            return
+        with self._lock:
+            self._recent.add(codes, rows)
+            self._recent_codes.append(np.asarray(codes, dtype=np.uint8))
+            self._recent_rows.append(np.asarray(rows, dtype=np.int64))
+            recent, base = len(self._recent), len(self._base)
+            due = (recent + base >= self._mih_min and recent > max(base // 10, 50_000)) \
+                or (base == 0 and recent >= self._mih_min)
+        if due:
+            self.compact()
+
+    def compact(self) -> None:
+        """Fold the recent additions into a new base (multi-index once large enough)."""
+        with self._lock:
+            if self._compacting:
+                return
+            self._compacting = True
+            codes = [*self._base_codes, *self._recent_codes]
+            rows = [*self._base_rows, *self._recent_rows]
+            folded = len(self._recent_codes)
+        try:
+            all_codes = np.concatenate(codes) if codes else np.zeros((0, 32), np.uint8)
+            all_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+            base: Search
+            if len(all_codes) >= self._mih_min:
+                base = MultiIndexSearch(all_codes, all_rows)
+            else:
+                flat = FlatSearch()
+                flat.add(all_codes, all_rows)
+                base = flat
+            with self._lock:
+                # additions made while building stay in the recent part
+                later_codes = self._recent_codes[folded:]
+                later_rows = self._recent_rows[folded:]
+                self._base, self._base_codes, self._base_rows = base, [all_codes], [all_rows]
+                self._recent = FlatSearch()
+                self._recent_codes, self._recent_rows = [], []
+                for c, r in zip(later_codes, later_rows, strict=True):
+                    self._recent.add(c, r)
+                    self._recent_codes.append(c)
+                    self._recent_rows.append(r)
+        finally:
+            with self._lock:
+                self._compacting = False
+
+    def search(self, queries: Codes, radius: int) -> Hits:
+        with self._lock:
+            base, recent = self._base, self._recent
+        return Hits.concat([base.search(queries, radius), recent.search(queries, radius)])
+
+    def snapshot(self) -> tuple[Codes, I64]:
+        """Every code and row id held (for saving the index)."""
+        with self._lock:
+            codes = [*self._base_codes, *self._recent_codes]
+            rows = [*self._base_rows, *self._recent_rows]
+        if not codes:
+            return np.zeros((0, 32), np.uint8), np.zeros(0, np.int64)
+        return np.concatenate(codes), np.concatenate(rows)
