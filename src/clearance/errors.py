@@ -8,7 +8,9 @@ caller never has to catch a bare ``Exception``::
     ├── ConfigurationError              exit 78  bad settings, refused default secret
     ├── InputError                      exit 3   the user's input cannot be used
     │   ├── ContentError                         empty text, text too large, undecodable bytes
-    │   └── ImportProblem                        a catalog file that cannot be read at all
+    │   ├── ImportProblem                        a catalog file that cannot be read at all
+    │   └── OutboundRefused                      a URL the outbound rule refuses (clearance.net)
+    │       └── HostUnresolved                   its host name did not resolve (may be temporary)
     ├── PolicyError                     exit 4   a policy file is invalid (every problem listed)
     ├── RegistryError                   exit 70  duplicate or unknown detector/kind at registration
     ├── DetectorUnavailable             exit 6   a detector's model or optional extra is missing
@@ -87,6 +89,22 @@ class ContentError(InputError):
 
 class ImportProblem(InputError):
     """A catalog file that cannot be read at all (as opposed to single bad rows)."""
+
+
+class OutboundRefused(InputError):
+    """A URL Clearance will not send a request to (see :mod:`clearance.net`): malformed, not
+    http(s), with credentials or control characters, or aimed at a private, loopback,
+    link-local, metadata or otherwise non-public address that the allow-list does not permit.
+    ``reason`` is a short generic phrase, safe to store and show."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class HostUnresolved(OutboundRefused):
+    """The URL's host name did not resolve: nothing was refused on purpose, and trying again
+    later may work."""
 
 
 class PolicyError(ClearanceError):

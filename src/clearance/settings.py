@@ -135,11 +135,23 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=6, gt=0)
     webhook_backoff_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: Host names and addresses/CIDR networks that outbound requests (webhooks, feeds) may reach
+    #: although they are not public (see :mod:`clearance.net`). A JSON list in the environment.
+    outbound_allow: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod
     def _strip(cls, v: str | None) -> str | None:
         return v.strip() or None if v is not None else None
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _check_allow(cls, v: list[str]) -> list[str]:
+        from clearance.net import parse_allow_entry  # net imports settings for its types
+
+        for entry in v:
+            parse_allow_entry(entry)  # ValueError names the entry
+        return [entry.strip() for entry in v]
 
     @property
     def resolved_database_url(self) -> str:

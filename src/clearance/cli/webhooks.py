@@ -13,6 +13,7 @@ from rich.table import Table
 from clearance.cli.catalog import _stdout
 from clearance.cli.common import database_session, err_console, handle_errors
 from clearance.review import webhooks as hooks
+from clearance.settings import get_settings
 from clearance.storage.review_models import DELIVERY_STATES
 
 #: The audit actor for changes made from the shell (the API records the admin user instead).
@@ -30,9 +31,14 @@ def webhooks_group() -> None:
               help="Signing secret (at least 16 characters); generated when omitted.")
 @handle_errors
 def add(url: str, secret: str | None) -> None:
-    """Subscribe URL to decisions; prints the signing secret once."""
+    """Subscribe URL to decisions; prints the signing secret once.
+
+    Outside development URL must reach a public address unless CLEARANCE_OUTBOUND_ALLOW lists
+    it (docs/webhooks.md); a URL with credentials or control characters is refused anywhere.
+    """
+    settings = get_settings()
     with database_session() as session:
-        sub, key = hooks.subscribe(session, SYSTEM, url, secret)
+        sub, key = hooks.subscribe(session, SYSTEM, url, secret, outbound=settings)
         sub_id = sub.id
     click.echo(f"webhook {sub_id} -> {url}")
     click.echo(f"secret: {key}")

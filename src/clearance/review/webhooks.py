@@ -18,6 +18,14 @@ A 2xx answer marks the delivery ``delivered``. Anything else (another status, a 
 connection) is recorded (``attempts``, ``last_status_code``, ``last_error``) and retried after
 ``backoff * 2**(attempts-1)`` seconds (plus up to 10 % jitter, so a receiver coming back is not hit
 by every sender at once), until ``max_attempts``, when it is ``failed``. See ``docs/webhooks.md``.
+
+Where requests may go is :mod:`clearance.net`'s outbound rule, applied twice: when a URL is
+subscribed (its form, and any IP literal or ``localhost`` name) and before every attempt (the host
+resolved, every address checked, the request sent to the checked address). A delivery the rule
+refuses, or whose URL cannot be used at all, is ``failed`` at once instead of staying pending.
+``last_error`` holds a short generic phrase of ours (``HTTP 500``, ``timed out``, ``refused:
+...``), never the receiver's answer: the admin who reads the delivery log must not be able to
+use a webhook to read pages the server can reach. Details go to the server log.
 """
 
 from __future__ import annotations
@@ -33,14 +41,14 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
-from clearance.errors import InputError, NotFound
+from clearance.errors import HostUnresolved, InputError, NotFound, OutboundRefused
 from clearance.events import EventBus, VersionDecided
+from clearance.net import STRICT, OutboundRule, Resolver, check_outbound_url, send, system_resolver
 from clearance.review import audit
 from clearance.review.audit import canonical
 from clearance.settings import Settings
@@ -58,32 +66,44 @@ HEADER_DELIVERY: Final = "X-Clearance-Delivery"
 HEADER_TIMESTAMP: Final = "X-Clearance-Timestamp"
 HEADER_SIGNATURE: Final = "X-Clearance-Signature"
 SIGNATURE_VERSION: Final = "v1"
-#: How much of an error message or response is kept in the delivery log.
-_MAX_ERROR_CHARS: Final = 500
+#: How much of an error phrase is kept in the delivery log (our own phrases are shorter).
+_MAX_ERROR_CHARS: Final = 200
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _validate_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"webhook URL must be an absolute http(s) URL, got {url!r}")
-    if parts.username or parts.password:
-        raise InputError("webhook URL must not carry credentials; the signature authenticates")
+def _rule(outbound: Settings | OutboundRule | None) -> OutboundRule:
+    if outbound is None:
+        return STRICT
+    return outbound if isinstance(outbound, OutboundRule) else OutboundRule.from_settings(outbound)
+
+
+def _validate_url(url: str, outbound: OutboundRule) -> str:
+    if not isinstance(url, str):
+        raise InputError("webhook URL must be text")
+    url = url.strip(" ")
+    try:
+        check_outbound_url(url, outbound, resolve=False)
+    except OutboundRefused as exc:
+        hint = "; the signature authenticates" if "password" in exc.reason else ""
+        raise InputError(f"webhook URL refused: {exc.reason}{hint}") from exc
     return url
 
 
 def subscribe(session: Session, by: str, url: str, secret: str | None = None,
-              events: Sequence[str] = ("decision",)) -> tuple[WebhookSubscription, str]:
+              events: Sequence[str] = ("decision",), *,
+              outbound: Settings | OutboundRule | None = None,
+              ) -> tuple[WebhookSubscription, str]:
     """Add a subscription; returns it and its signing secret (generated when not given).
 
     The secret is returned so the caller can show it once; it is stored because every
-    delivery is signed with it.
+    delivery is signed with it. ``url`` is checked against the outbound rule of ``outbound``
+    (the service's settings; without them the strict rule: public addresses only), without
+    DNS: the host's addresses are checked again at every delivery.
     """
-    url = _validate_url(url)
+    url = _validate_url(url, _rule(outbound))
     wanted = list(dict.fromkeys(events))
     unknown = [e for e in wanted if e not in WEBHOOK_EVENTS]
     if not wanted or unknown:
@@ -234,30 +254,61 @@ def _claim_due(engine: Engine, now: dt.datetime, limit: int, lease_s: float
         return claimed
 
 
+#: What an attempt came to: (status code, generic error or None, whether to stop retrying).
+Attempt = tuple[int | None, str | None, bool]
+
+
+def _transport_error(exc: httpx.HTTPError) -> str:
+    """A short generic phrase for a failed request (the details go to the log only)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the receiver broke the HTTP protocol"
+    return "request failed"
+
+
 def _post(client: httpx.Client, delivery_id: int, event_type: str, url: str, secret: str,
-          body: str, timeout_s: float) -> tuple[int | None, str | None]:
+          body: str, timeout_s: float, outbound: OutboundRule, resolver: Resolver) -> Attempt:
+    try:
+        target = check_outbound_url(url, outbound, resolver=resolver)
+    except HostUnresolved as exc:
+        log.info("webhook delivery %s: %s", delivery_id, exc.message)
+        return None, "could not resolve the host", False
+    except OutboundRefused as exc:
+        log.warning("webhook delivery %s refused: %s", delivery_id, exc.message)
+        return None, f"refused: {exc.reason}"[:_MAX_ERROR_CHARS], True
     raw = body.encode()
     ts = int(time.time())
     headers = {"Content-Type": "application/json", "User-Agent": "clearance-webhooks/1",
                HEADER_EVENT: event_type, HEADER_DELIVERY: str(delivery_id),
                HEADER_TIMESTAMP: str(ts), HEADER_SIGNATURE: sign(secret, ts, raw)}
     try:
-        response = client.post(url, content=raw, headers=headers, timeout=timeout_s)
+        response = send(client, "POST", target, content=raw, headers=headers, timeout=timeout_s)
     except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+        log.info("webhook delivery %s to %s: %s: %s", delivery_id, url, type(exc).__name__, exc)
+        return None, _transport_error(exc), False
+    response.close()  # the receiver's body is never read, stored or shown
     if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}: {response.text}"[:_MAX_ERROR_CHARS]
+        return response.status_code, None, False
+    return response.status_code, f"HTTP {response.status_code}", False
 
 
 def deliver_due(engine: Engine, *, now: dt.datetime | None = None,
                 client: httpx.Client | None = None, limit: int = 50, max_attempts: int,
-                backoff_s: float, timeout_s: float) -> int:
+                backoff_s: float, timeout_s: float,
+                outbound: Settings | OutboundRule | None = None,
+                resolver: Resolver = system_resolver) -> int:
     """Send every due pending delivery once; returns how many were attempted.
 
-    Each attempt is recorded in its own transaction: status code or error, ``attempts``, and
-    either ``delivered`` / ``failed`` or the next attempt time.
+    Each attempt is recorded in its own transaction: status code or generic error,
+    ``attempts``, and either ``delivered`` / ``failed`` or the next attempt time. Before each
+    attempt the URL is checked against the outbound rule (``outbound``: settings or a rule;
+    the strict rule without them) with its host resolved by ``resolver``; a refused URL fails
+    the delivery at once, and an attempt that raises anything unexpected still counts as one.
     """
+    rule = _rule(outbound)
     when = as_utc(now) if now is not None else _utcnow()
     claimed = _claim_due(engine, when, limit, lease_s=timeout_s + 60)
     if not claimed:
@@ -266,7 +317,12 @@ def deliver_due(engine: Engine, *, now: dt.datetime | None = None,
     http = client if client is not None else httpx.Client(follow_redirects=False)
     try:
         for delivery_id, event_type, url, secret, body in claimed:
-            code, error = _post(http, delivery_id, event_type, url, secret, body, timeout_s)
+            try:
+                code, error, is_final = _post(http, delivery_id, event_type, url, secret, body,
+                                              timeout_s, rule, resolver)
+            except Exception:  # a bug must not leave the delivery pending forever: count it
+                log.exception("webhook delivery %s: unexpected failure", delivery_id)
+                code, error, is_final = None, "internal error", False
             finished = when if now is not None else _utcnow()
             with session_scope(engine) as session:
                 delivery = session.get_one(WebhookDelivery, delivery_id)
@@ -278,7 +334,7 @@ def deliver_due(engine: Engine, *, now: dt.datetime | None = None,
                 if error is None:
                     delivery.status = "delivered"
                     delivery.delivered_at = finished
-                elif delivery.attempts >= max_attempts:
+                elif is_final or delivery.attempts >= max_attempts:
                     delivery.status = "failed"
                     log.warning("webhook delivery %s failed after %s attempts: %s",
                                 delivery_id, delivery.attempts, error)
@@ -301,8 +357,9 @@ class WebhookWorker:
     :meth:`notify` is called (``enqueue`` notifies running workers)."""
 
     def __init__(self, engine: Engine, *, max_attempts: int, backoff_s: float, timeout_s: float,
-                 interval_s: float = 1.0) -> None:
+                 interval_s: float = 1.0, outbound: OutboundRule = STRICT) -> None:
         self.engine = engine
+        self.outbound = outbound
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.timeout_s = timeout_s
@@ -314,10 +371,12 @@ class WebhookWorker:
     @classmethod
     def from_settings(cls, engine: Engine, settings: Settings, *, interval_s: float = 1.0
                       ) -> WebhookWorker:
-        """A worker with ``CLEARANCE_WEBHOOK_*`` attempts, backoff and timeout."""
+        """A worker with ``CLEARANCE_WEBHOOK_*`` attempts, backoff and timeout, and the
+        settings' outbound rule (``CLEARANCE_ENVIRONMENT``, ``CLEARANCE_OUTBOUND_ALLOW``)."""
         return cls(engine, max_attempts=settings.webhook_max_attempts,
                    backoff_s=settings.webhook_backoff_seconds,
-                   timeout_s=settings.webhook_timeout_seconds, interval_s=interval_s)
+                   timeout_s=settings.webhook_timeout_seconds, interval_s=interval_s,
+                   outbound=OutboundRule.from_settings(settings))
 
     @property
     def running(self) -> bool:
@@ -349,7 +408,8 @@ class WebhookWorker:
                 self._wake.clear()
                 try:
                     deliver_due(self.engine, client=client, max_attempts=self.max_attempts,
-                                backoff_s=self.backoff_s, timeout_s=self.timeout_s)
+                                backoff_s=self.backoff_s, timeout_s=self.timeout_s,
+                                outbound=self.outbound)
                 except Exception:  # a database hiccup must not kill the worker; retried next tick
                     log.exception("webhook delivery pass failed")
                 self._wake.wait(self.interval_s)
