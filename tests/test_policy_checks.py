@@ -60,9 +60,12 @@ def _problems(condition: str, vocabulary: Vocabulary | None = None) -> list[str]
          "(write true without quotes)"),
         ("finding: suggestive.text\nwhere: {framing: [1]}",
          "p.yaml:9: 'framing' of suggestive.text is true or false, got the number 1"),
-        ("finding: match.withdrawn\nwhere: {distance: {max: 3}}",
-         "p.yaml:9: unknown attribute 'distance' for match.withdrawn (no detector emits "
-         "match.withdrawn yet, so it has no attributes to filter on)"),
+        ("finding: match.withdrawn\nwhere: {distanse: {max: 3}}",
+         "p.yaml:9: unknown attribute 'distanse' for match.withdrawn "
+         "(did you mean 'distance'?)"),
+        ("finding: match.withdrawn\nwhere: {transform: [mirrored]}",
+         "p.yaml:9: unknown value 'mirrored' for 'transform' of match.withdrawn "
+         "(did you mean 'mirror'?)"),
         ("finding: face\nwhere: {colour: [red]}",
          "p.yaml:9: unknown attribute 'colour' for face (face has age_high, age_low, model, "
          "vendor_box, vendor_label, vendor_score)"),
@@ -93,6 +96,8 @@ def test_where_mistakes(condition: str, problem: str) -> None:
         "finding: suggestive.text\nwhere: {term: [twerk*], via: [ocr], line: {max: 2}}",
         "finding: minor.*\nwhere: {age: {max: 12}}",
         "finding: match.withdrawn",
+        "finding: match.withdrawn\nwhere: {distance: {max: 20}, bank: [rejected], "
+        "suppressed: [false]}",
     ],
 )
 def test_good_conditions_pass(condition: str) -> None:
@@ -134,7 +139,7 @@ def test_merged_declarations() -> None:
     assert {"belly", "feet", "back", "genitalia"} <= regions
     assert set(vocab.emitters[Label.SUGGESTIVE_TEXT]) == {"suggestive-lexicon", "ocr",
                                                           "suggestive-semantic"}
-    assert vocab.emitters[Label.MATCH_WITHDRAWN] == ()
+    assert vocab.emitters[Label.MATCH_WITHDRAWN] == ("hash-bank",)
     # every label at once: no two emitters disagree about an attribute's type
     assert vocab.attributes_of(vocab.labels)
     assert merge_attr(Attr(int), Attr(float), "x").type is float

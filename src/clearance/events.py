@@ -19,8 +19,8 @@ subclasses too (``VersionEvent`` gets all of them), in subscription order.
 
 Which bus: the one attached to the session (:func:`use_bus`, or
 ``session_scope(engine, bus=bus)``); a session without one gets a fresh :class:`EventBus`,
-which always carries the built-in subscribers (the webhook outbox), so the CLI and tests keep
-delivering decision webhooks. No bus is global: the service makes one and passes it on.
+which always carries the built-in subscribers (the webhook outbox, the hash bank), so the CLI
+and tests keep delivering decision webhooks and banking rejected and withdrawn versions. No bus is global: the service makes one and passes it on.
 
 Adding an event type is one class here (and a section in ``docs/events.md``: a test checks).
 """
@@ -160,9 +160,11 @@ class EventBus:
         self._in_transaction: list[tuple[type[DomainEvent], InTransactionHandler]] = []
         self._after_commit: list[tuple[type[DomainEvent], AfterCommitHandler]] = []
         if builtins:
+            from clearance.bank.subscribers import subscribe_bank
             from clearance.review import webhooks  # imported late: review imports this module
 
             webhooks.subscribe_outbox(self)
+            subscribe_bank(self)  # rejected/withdrawn versions enter the hash bank
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call ``handler(event)`` after each commit that emitted an ``event_type`` (or a

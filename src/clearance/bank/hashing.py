@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -106,7 +106,7 @@ def _bits_to_hex(bits: npt.NDArray[np.integer]) -> str:
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
-def _pdqhash():  # type: ignore[no-untyped-def]
+def _pdqhash() -> Any:
     try:
         import pdqhash
     except ImportError:

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -87,7 +87,8 @@ def as_words(codes: Codes) -> npt.NDArray[np.uint64]:
 
 def hamming(a_words: npt.NDArray[np.uint64], b_words: npt.NDArray[np.uint64]) -> I64:
     """Row-wise Hamming distances of two equally shaped word arrays."""
-    return np.bitwise_count(a_words ^ b_words).sum(axis=1, dtype=np.int64)
+    out: I64 = np.bitwise_count(a_words ^ b_words).sum(axis=1, dtype=np.int64)
+    return out
 
 
 class FlatSearch:
@@ -95,17 +96,23 @@ class FlatSearch:
     added."""
 
     def __init__(self) -> None:
-        import faiss
-
-        self._index = faiss.IndexBinaryFlat(256)
+        self._index: Any = None  # faiss is imported on the first add
         self._rows: list[I64] = []
         self._row_array: I64 = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return 0 if self._index is None else int(self._index.ntotal)
 
     def add(self, codes: Codes, rows: I64) -> None:
         if len(codes):
+            if self._index is None:
+                try:
+                    import faiss
+                except ImportError:
+                    from clearance.detectors.extras import unavailable
+
+                    raise unavailable("faiss-cpu (the hash bank's index)", "bank") from None
+                self._index = faiss.IndexBinaryFlat(256)
             self._index.add(np.ascontiguousarray(codes, dtype=np.uint8))
             self._rows.append(np.asarray(rows, dtype=np.int64))
             self._row_array = np.concatenate(self._rows)

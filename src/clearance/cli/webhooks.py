@@ -29,16 +29,19 @@ def webhooks_group() -> None:
 @click.argument("url")
 @click.option("--secret", default=None, metavar="S",
               help="Signing secret (at least 16 characters); generated when omitted.")
+@click.option("--event", "events", multiple=True, type=click.Choice(hooks.WEBHOOK_EVENTS),
+              help="An event type to receive (repeatable; default: decision).")
 @handle_errors
-def add(url: str, secret: str | None) -> None:
-    """Subscribe URL to decisions; prints the signing secret once.
+def add(url: str, secret: str | None, events: tuple[str, ...]) -> None:
+    """Subscribe URL to decisions (or the --event types given); prints the signing secret once.
 
     Outside development URL must reach a public address unless CLEARANCE_OUTBOUND_ALLOW lists
     it (docs/webhooks.md); a URL with credentials or control characters is refused anywhere.
     """
     settings = get_settings()
     with database_session() as session:
-        sub, key = hooks.subscribe(session, SYSTEM, url, secret, outbound=settings)
+        sub, key = hooks.subscribe(session, SYSTEM, url, secret, events=events or ("decision",),
+                                   outbound=settings)
         sub_id = sub.id
     click.echo(f"webhook {sub_id} -> {url}")
     click.echo(f"secret: {key}")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Self
 
 from clearance.content.picture import DepictedPerson, Picture
 from clearance.content.text import Copy, make_copy
+from clearance.content.video import Video
 from clearance.detectors.extras import Availability
 from clearance.findings import Emits, Finding
 from clearance.settings import Settings
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from clearance.detectors.analysis import PictureAnalysis
     from clearance.detectors.resources import Resources
 
-ContentKind = Literal["text", "image"]
-CONTENT_KINDS: tuple[ContentKind, ...] = ("text", "image")
+ContentKind = Literal["text", "image", "video"]
+CONTENT_KINDS: tuple[ContentKind, ...] = ("text", "image", "video")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +49,10 @@ class VersionRef:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One thing to screen: copy (``copy``) or an image (``image``), and the title metadata that
-    goes with it (``rating``; ``depicted``: the people the catalog says appear in it;
-    ``version``: the catalog version it is, when it is one)."""
+    """One thing to screen: copy (``copy``), an image (``image``) or a video (``video``: a trailer
+    or clip, read by the hash bank's detector), and the title metadata that goes with it
+    (``rating``; ``depicted``: the people the catalog says appear in it; ``version``: the catalog
+    version it is, when it is one)."""
 
     kind: ContentKind
     copy: Copy | None = None
@@ -60,6 +62,7 @@ class Item:
     image: Picture | None = None
     depicted: tuple[DepictedPerson, ...] = ()
     version: VersionRef | None = None
+    video: Video | None = None
 
 
 @dataclass(frozen=True, slots=True)

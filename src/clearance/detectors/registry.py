@@ -61,6 +61,7 @@ class DetectorRegistry:
 def default_registry() -> DetectorRegistry:
     """A registry holding every built-in detector."""
     from clearance.detectors.age import ApparentAgeDetector
+    from clearance.detectors.bank import WithdrawnMatchDetector
     from clearance.detectors.exposure import ExposureDetector
     from clearance.detectors.faces import FaceDetector
     from clearance.detectors.known_minors import KnownMinorDetector
@@ -74,6 +75,6 @@ def default_registry() -> DetectorRegistry:
     reg = DetectorRegistry()
     for cls in (MinorMentionDetector, SuggestiveTextDetector, MatureRatingDetector,
                 LanguageDetector, ExposureDetector, SuggestiveImageDetector, OcrDetector,
-                FaceDetector, ApparentAgeDetector, KnownMinorDetector):
+                FaceDetector, ApparentAgeDetector, KnownMinorDetector, WithdrawnMatchDetector):
         reg.register(cls)
     return reg

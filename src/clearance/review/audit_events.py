@@ -432,3 +432,68 @@ class JobResumed(AuditEvent):
     subject_kind: ClassVar[str] = "job"
     done: int
     total: int
+
+
+# -- hash bank -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class BankCreated(AuditEvent):
+    """A hash bank was created."""
+
+    name: ClassVar[str] = "bank.create"
+    subject_kind: ClassVar[str] = "bank"
+    reason: str
+    distance: int
+    enabled: bool
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BankChanged(AuditEvent):
+    """A bank's match distance or enabled flag changed."""
+
+    name: ClassVar[str] = "bank.update"
+    subject_kind: ClassVar[str] = "bank"
+    distance: int
+    enabled: bool
+    previous_distance: int
+    previous_enabled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class BankEntryAdded(AuditEvent):
+    """Content entered a bank: a catalog version (``version_id``) or a file banked by hand."""
+
+    name: ClassVar[str] = "bank.add"
+    subject_kind: ClassVar[str] = "bank"
+    entry_id: int
+    version_id: int | None
+    sha256: str
+    label: str
+    source: str
+    reason: str
+    hashes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BankEntryRemoved(AuditEvent):
+    """An entry was taken out of its bank (kept, marked removed)."""
+
+    name: ClassVar[str] = "bank.remove"
+    subject_kind: ClassVar[str] = "bank"
+    entry_id: int
+    version_id: int | None
+    sha256: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawnEverywhere(AuditEvent):
+    """A version and every variant and near-copy of it were withdrawn in one action."""
+
+    name: ClassVar[str] = "withdraw.everywhere"
+    subject_kind: ClassVar[str] = "version"
+    reason: str
+    withdrawn: tuple[int, ...]
+    already_withdrawn: tuple[int, ...]
+    replacements: dict[str, int]

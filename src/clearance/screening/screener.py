@@ -24,6 +24,8 @@ from typing import Any
 from clearance.content.picture import DepictedPerson, Picture
 from clearance.content.text import make_copy
 from clearance.detectors.analysis import PictureAnalysis
+from clearance.content.video import Video
+from clearance.detectors.bank import BankLookup
 from clearance.detectors.base import Detector, Item, VersionRef
 from clearance.detectors.extras import Availability, unavailable_reason
 from clearance.detectors.models import ModelShelf
@@ -98,15 +100,17 @@ class Screener:
     @classmethod
     def from_settings(cls, settings: Settings, *, policy: Policy | None = None,
                       registry: DetectorRegistry | None = None,
-                      models: ModelShelf | None = None) -> Screener:
+                      models: ModelShelf | None = None,
+                      bank: BankLookup | None = None) -> Screener:
         """Every detector of ``registry`` (the built-in ones and, unless ``CLEARANCE_SEMANTIC``
         is ``off``, the semantic stage), built with one :class:`Resources` from ``settings``.
-        ``models`` shares a model shelf with other Screeners (benchmarks comparing settings)."""
+        ``models`` shares a model shelf with other Screeners (benchmarks comparing settings);
+        ``bank`` is the hash bank's index the ``match.withdrawn`` detector looks items up in."""
         if registry is None:
             registry = default_registry()
             if settings.semantic != "off":
                 registry.register(SemanticSuggestiveDetector)
-        resources = Resources.from_settings(settings, models=models)
+        resources = Resources.from_settings(settings, models=models, bank=bank)
         detectors: list[Detector] = []
         missing: list[Missing] = []
         for cls_ in registry:
@@ -138,6 +142,12 @@ class Screener:
         ``version``: the catalog version the image is, when it is one."""
         return Item("image", rating=rating, title_id=title_id, name=name or picture.name,
                     image=picture, depicted=tuple(depicted), version=version)
+
+    def video_item(self, video: Video, *, name: str | None = None, rating: str | None = None,
+                   title_id: str | None = None, version: VersionRef | None = None) -> Item:
+        """A video item (a trailer or clip: :func:`clearance.content.video.load_video_file`)."""
+        return Item("video", rating=rating, title_id=title_id, name=name or video.name,
+                    video=video, version=version)
 
     def _check_available(self, items: Sequence[Item]) -> None:
         kinds = {it.kind for it in items}
