@@ -21,8 +21,8 @@ from typing import Any, Final
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from clearance.catalog.catalog_schema import (
     CatalogDocument,
@@ -40,7 +40,8 @@ from clearance.catalog.records import (
     clean_text,
 )
 from clearance.catalog.sources import ParsedCatalog, decode_utf8, read_bytes
-from clearance.errors import ImportProblem, Problem
+from clearance.content.documents import parse_json, structure_problem
+from clearance.errors import ContentError, ImportProblem, Problem
 
 DOC_HINT: Final = "see docs/catalog-format.md"
 TEXT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
@@ -111,8 +112,26 @@ class _Locator:
 # -- reading -----------------------------------------------------------------------------------
 
 
+#: The only YAML tags a catalog file may carry (explicitly or implicitly): plain data.
+_PLAIN_TAGS: Final = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge")
+)
+
+
 class _Constructor(RoundTripConstructor):
-    """Round-trip YAML that keeps timestamps as text, so pydantic validates (and locates) dates."""
+    """Round-trip YAML that keeps timestamps as text, so pydantic validates (and locates) dates,
+    and refuses every tag but plain data's: ``!!python/object/apply:...`` is never executed by
+    this loader, but the round-trip loader would quietly keep the tagged value as if it were
+    data (and ``!!binary``, ``!!set`` make values no catalog field expects)."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag not in _PLAIN_TAGS:
+            raise ConstructorError(
+                None, None, f"the tag {tag!r} is not allowed (a catalog file is plain data)",
+                node.start_mark)
+        return super().construct_object(node, deep)
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
@@ -124,18 +143,29 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _unusable(display: str, what: str, message: str, line: int | None = None) -> ImportProblem:
+    return ImportProblem(
+        f"{display}: not valid {what}; nothing was imported",
+        problems=[Problem(message, file=display, line=line)],
+    )
+
+
 def _load(data: bytes, display: str, is_json: bool) -> Any:
     text = decode_utf8(data, display)
+    what = "JSON" if is_json else "YAML"
     if is_json:
         try:
-            plain = json.loads(text)
+            plain = parse_json(text)
         except json.JSONDecodeError as exc:
-            raise ImportProblem(
-                f"{display}: not valid JSON; nothing was imported",
-                problems=[Problem(exc.msg, file=display, line=exc.lineno)],
-            ) from exc
+            raise _unusable(display, what, exc.msg, exc.lineno) from exc
+        except ContentError as exc:
+            raise _unusable(display, what, exc.message, 1) from exc
     try:
-        return _yaml().load(text)
+        root = _yaml().load(text)
+    except RecursionError as exc:
+        if is_json:
+            return plain  # JSON's parser read it: _check_shape judges its depth
+        raise _unusable(display, what, "it is nested too deeply to read") from exc
     except MarkedYAMLError as exc:
         if is_json:
             return plain  # valid JSON that YAML reads differently: no line numbers, still usable
@@ -150,11 +180,35 @@ def _load(data: bytes, display: str, is_json: bool) -> Any:
                 )
             ],
         ) from exc
+    except YAMLError as exc:  # e.g. a NUL or other character YAML does not allow
+        if is_json:
+            return plain
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        reason = " ".join(str(getattr(exc, "reason", None) or exc).split())
+        character = getattr(exc, "character", None)
+        if isinstance(character, str) and len(character) == 1:
+            character = ord(character)
+        if isinstance(character, int):
+            reason = f"character U+{character:04X}: {reason}"
+        raise _unusable(display, what, reason, line) from exc
+    return root
+
+
+def _check_shape(root: Any, display: str, size: int) -> None:
+    problem = structure_problem(root, source_chars=size)
+    if problem is not None:
+        raise ImportProblem(
+            f"{display}: not a usable catalog file: {problem}; nothing was imported",
+            problems=[Problem(problem, file=display, line=1, hint=DOC_HINT)],
+        )
 
 
 def read_catalog_file(path: Path, display: str) -> ParsedCatalog:
     """Read a YAML/JSON catalog; a file that cannot be read at all raises ImportProblem."""
-    root = _load(read_bytes(path, display), display, path.suffix.lower() == ".json")
+    data = read_bytes(path, display)
+    root = _load(data, display, path.suffix.lower() == ".json")
+    _check_shape(root, display, len(data))
     base_dir = path.parent
     where = _Locator(root, display)
     if not isinstance(root, dict):

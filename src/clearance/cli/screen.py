@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,7 +29,7 @@ from clearance.cli.screen_inputs import (
     record_catalog_screenings,
     resolve_depicted,
 )
-from clearance.errors import InputError
+from clearance.errors import InputError, Problem
 from clearance.policy.loader import load_policy
 from clearance.report_html import render_html, thumbnail
 from clearance.screening import Screener, ScreenResult
@@ -50,6 +51,31 @@ def _keep_for_report(result: ScreenResult, fmt: str) -> ScreenResult:
     if fmt != "html":
         return replace(result, source=None)
     return replace(result, source=replace(source, image=thumbnail(source.image)))
+
+
+def check_output(output: Path) -> None:
+    """Refuse, before any screening, an ``--output`` that cannot be written: a missing folder,
+    a folder, or no permission. (``/dev/stdout`` and other devices stay allowed; a write that
+    fails later, e.g. a full disk, is refused by :func:`write_output`.)"""
+    parent = output.parent if str(output.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"cannot write {output}: the folder {parent} does not exist",
+                         problems=[Problem("no such folder", str(output),
+                                           hint="create the folder first")])
+    if output.is_dir():
+        raise InputError(f"cannot write {output}: it is a folder")
+    target = output if output.exists() else parent
+    if not os.access(target, os.W_OK):
+        raise InputError(f"cannot write {output}: permission denied")
+
+
+def write_output(output: Path, results: Sequence[ScreenResult], fmt: str) -> None:
+    """Write the results to ``output``; a failure (disk full, permission) is an InputError."""
+    try:
+        with output.open("w", encoding="utf-8") as fh:
+            _emit(results, fmt, fh)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
@@ -117,6 +143,8 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     """
     if not paths and not texts:
         raise click.UsageError("give --text TEXT or at least one PATH (see --help)")
+    if output is not None:
+        check_output(output)  # before the screening, which may take minutes
     overrides: dict[str, object] = {}
     if semantic:
         overrides["semantic"] = semantic
@@ -148,8 +176,7 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
             err_console.print(f"recorded {recorded} screening(s) of catalog versions of "
                               f"{escape(title.title_id)}")
     if output is not None:
-        with output.open("w", encoding="utf-8") as fh:
-            _emit(results, fmt, fh)
+        write_output(output, results, fmt)
     elif results:
         _emit(results, fmt, sys.stdout)
     for p in problems:

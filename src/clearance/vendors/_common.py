@@ -113,6 +113,8 @@ def load_json(data: bytes | str | Mapping[str, Json] | list[Json], source: str) 
                          f"{exc.lineno}, column {exc.colno})", problems=[problem]) from exc
     except ValueError as exc:
         raise InputError(f"{source}: not a vendor response: invalid JSON ({exc})") from exc
+    except RecursionError as exc:  # [[[[...]]]] deeper than the parser's stack
+        raise InputError(f"{source}: not a vendor response: JSON nested too deeply") from exc
 
 
 def describe(value: object) -> str:
