@@ -10,8 +10,7 @@ Two exact structures, chosen by size (``bench/bench_bank_index.py`` measured the
   11 substrings (3 of 24 bits, 8 of 23). Two hashes within distance 32 agree, by the pigeonhole
   principle, to within 2 bits on at least one substring (11 × 3 = 33 > 32), so probing each
   substring's table with the query's substring and its 277-301 neighbours within 2 bits finds
-  every candidate; candidates are then checked with the full 256-bit distance (each table keeps
-  the codes sorted by its substring, so checking a candidate is one memory read). Exact for radius
+  every candidate; candidates are then checked with the full 256-bit distance. Exact for radius
   ≤ 32 (a larger radius falls back to a full scan). Tables are direct-addressed (an offsets array
   of 2^b + 1 entries and the row ids sorted by substring), so a probe is two array reads and the
   whole search is vectorised over a batch of queries. faiss's ``IndexBinaryMultiHash`` with 16 ×
@@ -153,26 +152,21 @@ def _substring(words: npt.NDArray[np.uint64], start: int, bits: int) -> npt.NDAr
 
 
 class MultiIndexSearch:
-    """Exact multi-index hashing over a fixed set of codes (see the module docstring).
-
-    Each substring's table keeps the codes themselves sorted by that substring (not only their
-    row ids), so a candidate costs one memory read, not two: at 10M codes the search is bound by
-    those reads, and 11 sorted copies (3.5 GB) are within the memory budget."""
+    """Exact multi-index hashing over a fixed set of codes (see the module docstring)."""
 
     def __init__(self, codes: Codes, rows: I64) -> None:
-        words = as_words(codes)
+        self._words = as_words(codes)
         self._rows = np.asarray(rows, dtype=np.int64)
         self._tables: list[tuple[int, int, npt.NDArray[np.int32], npt.NDArray[np.int32],
-                                 npt.NDArray[np.uint64], npt.NDArray[np.uint32]]] = []
+                                 npt.NDArray[np.uint32]]] = []
         start = 0
         for bits in SUBSTRINGS:
-            keys = _substring(words, start, bits)
+            keys = _substring(self._words, start, bits)
             order = np.argsort(keys, kind="stable").astype(np.int32)
             counts = np.bincount(keys, minlength=1 << bits)
             offsets = np.zeros((1 << bits) + 1, dtype=np.int32)
             np.cumsum(counts, out=offsets[1:])
-            self._tables.append((start, bits, offsets, order, words[order],
-                                 _flip_masks(bits, FLIPS)))
+            self._tables.append((start, bits, offsets, order, _flip_masks(bits, FLIPS)))
             start += bits
             del keys, counts
 
@@ -181,8 +175,8 @@ class MultiIndexSearch:
 
     @property
     def nbytes(self) -> int:
-        return self._rows.nbytes + sum(t[2].nbytes + t[3].nbytes + t[4].nbytes
-                                       for t in self._tables)
+        return self._words.nbytes + self._rows.nbytes + sum(
+            t[2].nbytes + t[3].nbytes for t in self._tables)
 
     def search(self, queries: Codes, radius: int) -> Hits:
         if not len(self) or not len(queries):
@@ -190,9 +184,10 @@ class MultiIndexSearch:
         q = as_words(queries)
         if radius > MIH_MAX_RADIUS:  # beyond the pigeonhole bound: a full scan, still exact
             return self._scan(q, radius)
-        parts: list[Hits] = []
+        owners_parts: list[I64] = []
+        cand_parts: list[npt.NDArray[np.int32]] = []
         nq = len(q)
-        for start, bits, offsets, order, words, masks in self._tables:
+        for start, bits, offsets, order, masks in self._tables:
             probes = (_substring(q, start, bits)[:, None] ^ masks[None, :]).ravel()
             lo = offsets[probes].astype(np.int64)
             counts = offsets[probes + 1].astype(np.int64) - lo
@@ -201,26 +196,28 @@ class MultiIndexSearch:
                 continue
             ends = np.cumsum(counts)
             pos = np.arange(total, dtype=np.int64) + np.repeat(lo - (ends - counts), counts)
-            owners = np.repeat(np.repeat(np.arange(nq, dtype=np.int64), len(masks)), counts)
-            dist = hamming(words[pos], q[owners])
-            keep = np.nonzero(dist <= radius)[0]
-            if len(keep):
-                parts.append(Hits(owners[keep], order[pos[keep]].astype(np.int64), dist[keep]))
-        if not parts:
+            cand_parts.append(order[pos])
+            owners_parts.append(np.repeat(np.repeat(np.arange(nq, dtype=np.int64),
+                                                    len(masks)), counts))
+        if not cand_parts:
             return Hits.empty()
-        hits = Hits.concat(parts)
-        # the same pair is found through every substring it agrees on
-        _, first = np.unique(hits.query * len(self._rows) + hits.row, return_index=True)
-        return Hits(hits.query[first], self._rows[hits.row[first]], hits.distance[first])
+        cand = np.concatenate(cand_parts).astype(np.int64)
+        owners = np.concatenate(owners_parts)
+        dist = hamming(self._words[cand], q[owners])
+        keep = dist <= radius
+        cand, owners, dist = cand[keep], owners[keep], dist[keep]
+        if not len(cand):
+            return Hits.empty()
+        key = owners * len(self._rows) + cand  # the same pair found through several substrings
+        _, first = np.unique(key, return_index=True)
+        return Hits(owners[first], self._rows[cand[first]], dist[first])
 
     def _scan(self, q: npt.NDArray[np.uint64], radius: int) -> Hits:
-        _, _, _, order, words, _ = self._tables[0]
         parts = []
         for n in range(len(q)):
-            dist = np.bitwise_count(words ^ q[n]).sum(axis=1, dtype=np.int64)
+            dist = np.bitwise_count(self._words ^ q[n]).sum(axis=1, dtype=np.int64)
             hit = np.nonzero(dist <= radius)[0]
-            parts.append(Hits(np.full(len(hit), n, dtype=np.int64),
-                              self._rows[order[hit].astype(np.int64)], dist[hit]))
+            parts.append(Hits(np.full(len(hit), n, dtype=np.int64), self._rows[hit], dist[hit]))
         return Hits.concat(parts)
 
 
