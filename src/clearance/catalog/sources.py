@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clearance.catalog.records import PersonRecord, TitleRecord
-from clearance.errors import ImportProblem, Problem
+from clearance.content.reading import read_limited
+from clearance.errors import ContentError, ImportProblem, Problem
 
 UTF8_HINT = "save the file as UTF-8 (it may be in Latin-1 or Windows-1252)"
 
@@ -32,14 +33,14 @@ class ParsedCatalog:
 
 
 def read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes; a missing file, a folder, a device or FIFO (``/dev/zero`` never ends)
+    or an unreadable file is an :class:`ImportProblem`."""
+    if path.is_dir():
+        raise ImportProblem(f"{display}: is a folder, not a catalog file")
     try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ImportProblem(f"{display}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise ImportProblem(f"{display}: is a folder, not a catalog file") from exc
-    except OSError as exc:
-        raise ImportProblem(f"{display}: cannot read: {exc.strerror or exc}") from exc
+        return read_limited(path, None)
+    except ContentError as exc:
+        raise ImportProblem(f"{display}: {exc.message.removeprefix(f'{path}: ')}") from exc
 
 
 def decode_utf8(data: bytes, display: str) -> str:

@@ -126,12 +126,15 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
               help="Semantic stage of suggestive.text (default: CLEARANCE_SEMANTIC or auto).")
 @click.option("--fail-on", type=click.Choice(["block", "review", "never"]), default="never",
               show_default=True, help="Exit 1 when any decision is at least this severe.")
+@click.option("--allow-special-files", is_flag=True,
+              help="Read devices, FIFOs and sockets named as PATHS (refused otherwise; - for "
+                   "standard input is always allowed). Size limits apply as to files.")
 @handle_errors
 def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
            title_id: str | None, depicts: tuple[str, ...], shoot_date: dt.datetime | None,
            vendor_findings: Path | None, policy_file: Path | None, fmt: str,
            output: Path | None, column: str, rating_column: str, id_column: str,
-           semantic: str | None, fail_on: str) -> None:
+           semantic: str | None, fail_on: str, allow_special_files: bool) -> None:
     """Screen copy and images; print one decision per item with its findings and reasons.
 
     PATHS may be images or folders of images (JPEG, PNG, WebP, GIF, ...), .txt files (each
@@ -153,7 +156,7 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     screener = Screener.from_settings(settings, policy=policy)
     inputs = ScreenInputs(screener, settings, rating=rating, vendor_file=vendor_findings,
                           column=column, rating_column=rating_column or None,
-                          id_column=id_column or None)
+                          id_column=id_column or None, allow_special=allow_special_files)
     title = load_title(settings, title_id) if title_id is not None else None
     if title is not None:
         inputs.use_title(title)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from clearance.catalog.queries import get_title, title_assets
 from clearance.content.csvrows import read_rows
 from clearance.content.images import iter_image_files, load_picture_file
 from clearance.content.picture import DepictedPerson, Picture
+from clearance.content.reading import SCREEN_HINT, is_stdin, read_limited
 from clearance.detectors.base import Item
 from clearance.errors import ContentError, InputError, NotFound, Problem
 from clearance.findings import Finding
@@ -34,8 +34,17 @@ from clearance.storage.models import Asset, AssetVersion
 from clearance.vendors import parse_vendor_findings
 
 BATCH = 64
+#: The largest vendor response file read (they are a few kilobytes).
+MAX_VENDOR_BYTES = 20_000_000
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 Batch = tuple[list[Item], list[dict[str, tuple[Finding, ...]]], list[tuple[Finding, ...]]]
+
+
+def _located(exc: ContentError, path: Path) -> Problem:
+    """The refusal of one input as ``path: message`` (the message without its own copy of the
+    name)."""
+    name = "standard input" if is_stdin(path) else str(path)
+    return Problem(exc.message.removeprefix(f"{name}: "), name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +128,8 @@ class ScreenInputs:
     id_column: str | None = "show_id"
     problems: list[Problem] = field(default_factory=list)
     title: TitleContext | None = None
+    #: Read devices, FIFOs and sockets named as paths (``--allow-special-files``).
+    allow_special: bool = False
 
     def use_title(self, title: TitleContext) -> None:
         self.title = title
@@ -138,20 +149,28 @@ class ScreenInputs:
 
     def _read_text(self, path: Path) -> Iterator[tuple[Item, str | None]]:
         try:
-            data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+            data = read_limited(path, self.settings.max_text_bytes,
+                                allow_special=self.allow_special,
+                                setting="CLEARANCE_MAX_TEXT_BYTES", how_to_allow=SCREEN_HINT)
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(f"not UTF-8 (byte {exc.start})", str(path),
                                          hint="save the file as UTF-8"))
             return
-        except OSError as exc:
-            self.problems.append(Problem(f"cannot read: {exc.strerror}", str(path)))
+        except ContentError as exc:
+            self.problems.append(_located(exc, path))
             return
-        yield from self._text(text, "stdin" if str(path) == "-" else str(path), str(path))
+        yield from self._text(text, "stdin" if is_stdin(path) else str(path), str(path))
 
     def _csv(self, path: Path) -> Iterator[tuple[Item, str | None]]:
         required = [self.column] + [c for c in (self.rating_column, self.id_column) if c]
-        for row in read_rows(path, required, self.problems):
+        try:
+            rows = list(read_rows(path, required, self.problems,
+                                  allow_special=self.allow_special))
+        except ContentError as exc:
+            self.problems.append(_located(exc, path))
+            return
+        for row in rows:
             name = row.values.get(self.id_column or "") or f"{path}:{row.line}"
             try:
                 item = self.screener.text_item(
@@ -166,9 +185,11 @@ class ScreenInputs:
     def _image(self, path: Path) -> Iterator[tuple[Item, str | None]]:
         try:
             picture = load_picture_file(path, max_bytes=self.settings.max_image_bytes,
-                                        max_pixels=self.settings.max_image_pixels)
+                                        max_pixels=self.settings.max_image_pixels,
+                                        allow_special=self.allow_special,
+                                        how_to_allow=SCREEN_HINT)
         except ContentError as exc:
-            self.problems.append(Problem(exc.message, str(path)))
+            self.problems.append(_located(exc, path))
             return
         yield self.screener.image_item(picture, rating=self.rating,
                                        depicted=self.depicted), None
@@ -178,7 +199,7 @@ class ScreenInputs:
         for n, t in enumerate(texts, 1):
             yield from self._text(t, f"text-{n}" if len(texts) > 1 else "text", f"--text #{n}")
         for given in paths:
-            if str(given) == "-" or given.suffix.lower() in TEXT_SUFFIXES:
+            if is_stdin(given) or given.suffix.lower() in TEXT_SUFFIXES:
                 yield from self._read_text(given)
             elif given.suffix.lower() == ".csv" and not given.is_dir():
                 if not given.exists():
@@ -193,10 +214,8 @@ class ScreenInputs:
         path = self.vendor_file
         if path is None:
             return ()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        data = read_limited(path, MAX_VENDOR_BYTES, allow_special=self.allow_special,
+                            how_to_allow=SCREEN_HINT)
         return tuple(parse_vendor_findings(data, width=picture.width, height=picture.height,
                                            source=str(path)))
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from clearance.errors import ImportProblem, InputError, Problem
+from clearance.content.reading import SCREEN_HINT, read_limited
+from clearance.errors import ImportProblem, Problem
 
 QUOTE_HINT: Final = (
     "a field containing a comma, quote or line break must be quoted, with quotes inside it doubled"
@@ -150,18 +151,16 @@ def read_table(lines: list[str], display: str, required: Sequence[str], *,
         yield CsvRow(line, dict(zip(header, fields, strict=True)))
 
 
-def read_rows(path: Path, required: Sequence[str],
-              problems: list[Problem]) -> Iterator[CsvRow]:
+def read_rows(path: Path, required: Sequence[str], problems: list[Problem], *,
+              allow_special: bool = False) -> Iterator[CsvRow]:
     """The good rows of ``path`` for screening; every bad row is added to ``problems``.
 
     Unlike the catalog import, which refuses a file that is not UTF-8 as a whole, screening
-    reads what it can: a record holding bytes that are not UTF-8 is reported and skipped.
+    reads what it can: a record holding bytes that are not UTF-8 is reported and skipped. A
+    device or FIFO is refused unless ``allow_special`` (see :mod:`clearance.content.reading`).
     """
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {name}: {exc.strerror}") from None
+    raw = read_limited(path, None, allow_special=allow_special, how_to_allow=SCREEN_HINT)
     text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = physical_lines(text)
     if lines and _SURROGATE.search(lines[0]):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import struct
 import warnings
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,7 @@ import numpy.typing as npt
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
 from clearance.content.picture import Picture
+from clearance.content.reading import is_stdin, read_limited
 from clearance.errors import ContentError
 from clearance.settings import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS
 
@@ -329,22 +331,30 @@ def load_picture(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_IMAGE_B
 
 
 def load_picture_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-                      max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS) -> Picture:
+                      max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+                      allow_special: bool = False, how_to_allow: str | None = None) -> Picture:
     """Read and decode an image file; the file's path is the picture's name.
 
-    The size on disk is checked before the file is read.
+    The size on disk is checked before the file is read, and at most ``max_bytes`` are ever
+    read (:func:`~clearance.content.reading.read_limited`). ``-`` reads standard input. A
+    device, FIFO or socket is refused unless ``allow_special`` (``/dev/zero`` has size 0 on
+    disk and never ends; ``how_to_allow`` says how the caller's user asks for one).
     """
+    if is_stdin(path):
+        return load_picture(read_limited(path, max_bytes, setting="CLEARANCE_MAX_IMAGE_BYTES"),
+                            "standard input", max_bytes=max_bytes, max_pixels=max_pixels)
     p = Path(path)
     name = str(path)
     try:
-        size = p.stat().st_size
-        if p.is_dir():
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise _refuse(name, "is a folder, not an image file")
-        if size > max_bytes:
-            raise _refuse(name, f"is {_megabytes(size)}, over the limit of "
+        if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+            raise _refuse(name, f"is {_megabytes(info.st_size)}, over the limit of "
                                 f"{_megabytes(max_bytes)}",
                           "CLEARANCE_MAX_IMAGE_BYTES; export a smaller file or raise the limit")
-        data = p.read_bytes()
+        data = read_limited(p, max_bytes, allow_special=allow_special,
+                            setting="CLEARANCE_MAX_IMAGE_BYTES", how_to_allow=how_to_allow)
     except FileNotFoundError as exc:
         raise _refuse(name, "does not exist") from exc
     except PermissionError as exc:
