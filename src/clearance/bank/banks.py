@@ -203,12 +203,13 @@ def is_image_version(version: AssetVersion) -> bool:
 
 
 def compute_hashes(data: bytes, name: str, *, is_video: bool) -> list[PerceptualHash]:
-    """The hashes banking needs: a video's vPDQ frames, or a picture's 8 dihedral PDQs."""
+    """The hashes banking needs: a video's vPDQ frames, or a picture's PDQ variants (8 dihedral,
+    45 crops, trimmed borders)."""
     if is_video:
         return hashing.vpdq_bytes(data, name=name)
     from clearance.content.images import load_picture
 
-    return hashing.pdq_dihedral(load_picture(data, name).pixels)
+    return hashing.bank_hashes(load_picture(data, name).pixels)
 
 
 def bankable_hashes(session: Session, version: AssetVersion, *, blobs: BlobStore | None = None
@@ -220,7 +221,7 @@ def bankable_hashes(session: Session, version: AssetVersion, *, blobs: BlobStore
         return []
     have = stored_hashes(session, version.content_sha256)
     complete = any(h.kind == "vpdq" for h in have) if is_video else \
-        len({h.variant for h in have if h.kind == "pdq"}) == len(hashing.TRANSFORMS)
+        {h.variant for h in have if h.kind == "pdq"} >= set(range(len(hashing.VARIANTS)))
     if complete:
         return have
     data = (blobs or blobs_of(session)).get(version.content_sha256)

@@ -42,7 +42,7 @@ import numpy.typing as npt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from clearance.bank.hashing import MIN_QUALITY, TRANSFORMS, PerceptualHash, hex_to_bytes
+from clearance.bank.hashing import MIN_QUALITY, PerceptualHash, hex_to_bytes, variant_name
 from clearance.bank.search import MIH_MIN_CODES, TieredSearch
 from clearance.storage.bank_models import Bank, BankEntry, BankState, MediaHash
 
@@ -171,15 +171,16 @@ class BankIndex:
         return self._engine
 
     @classmethod
-    def from_settings(cls, settings: Any) -> BankIndex:
-        """The index of the configured database, saved under the data folder; the engine is
-        made on first use (so a Screener that never sees an image never connects)."""
+    def from_settings(cls, settings: Any, *, engine: Engine | None = None) -> BankIndex:
+        """The index of the configured database (``engine``, or one made on first use, so a
+        Screener that never sees an image never connects), saved under the data folder."""
         from clearance.storage import make_engine
 
         url = settings.resolved_database_url
         folder = getattr(settings, "bank_index_dir", None) or Path(settings.data_dir)
         name = "bank-index-" + __import__("hashlib").sha256(url.encode()).hexdigest()[:12]
-        return cls(lambda: make_engine(url), path=Path(folder) / f"{name}.npz",
+        return cls(engine if engine is not None else (lambda: make_engine(url)),
+                   path=Path(folder) / f"{name}.npz",
                    refresh_seconds=getattr(settings, "bank_refresh_seconds", REFRESH_SECONDS))
 
     # -- state -------------------------------------------------------------------------------
@@ -372,7 +373,7 @@ class BankIndex:
             query = usable[q]
             best[entry_id] = Match(
                 bank.name, bank.reason, entry_id, entry.version_id, entry.label, entry.sha256,
-                int(dist), TRANSFORMS[int(rows.variant[row])], int(rows.quality[row]),
+                int(dist), variant_name(int(rows.variant[row])), int(rows.quality[row]),
                 int(rows.frame[row]), float(rows.timestamp[row]), query.frame, query.timestamp)
         return sorted(best.values(), key=lambda m: (m.distance, m.entry_id))
 

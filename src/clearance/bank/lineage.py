@@ -131,7 +131,8 @@ def lineage(session: Session, version: AssetVersion, *, blobs: BlobStore | None 
     if own:
         rows = session.execute(
             select(MediaHash.sha256, MediaHash.hash, MediaHash.quality, MediaHash.kind)
-            .where(MediaHash.variant == 0, MediaHash.quality > hashing.MIN_QUALITY)).all()
+            .where(MediaHash.variant.in_((0, hashing.TRIMMED_VARIANT)),
+                   MediaHash.quality > hashing.MIN_QUALITY)).all()
         if rows:
             codes = as_words(hashing.hex_to_bytes([r.hash for r in rows]))
             own_codes = as_words(hashing.hex_to_bytes([h.hex for h in own]))
@@ -156,7 +157,7 @@ def lineage(session: Session, version: AssetVersion, *, blobs: BlobStore | None 
                     v.id, banks.describe(v), "variant" if same else "near_copy", 0 if same else d,
                     # own hash k is the banked picture transformed by TRANSFORMS[k]; the copy
                     # matched it, so the copy is that transform of this version
-                    hashing.TRANSFORMS[own[k].variant], "source" if older else "copy",
+                    hashing.variant_name(own[k].variant), "source" if older else "copy",
                     was_withdrawn(session, v.id) is not None, rep.id if rep else None,
                     banks.describe(rep) if rep else None))
     rep = replacement_of(session, version)

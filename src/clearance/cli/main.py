@@ -58,6 +58,8 @@ def _register() -> None:
     cli.add_command(serve_cli.serve)
     from clearance.cli import monitor as monitor_cli
     cli.add_command(monitor_cli.monitor_group)
+    from clearance.cli import bank as bank_cli
+    cli.add_command(bank_cli.bank_group)
 
 
 _register()

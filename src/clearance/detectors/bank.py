@@ -58,8 +58,9 @@ class WithdrawnMatchDetector(Detector):
                            doc="the banked catalog version (null for a file banked by hand)"),
         "banked": Attr(str, doc="the banked content: TITLE/KIND/LOCALE/CHANNEL/vN or a file"),
         "distance": Attr(int, doc="Hamming distance of the closest hash pair (0-256)"),
-        "transform": Attr(str, values=frozenset(hashing.TRANSFORMS),
-                          doc="the dihedral variant of the banked picture that matched"),
+        "transform": Attr(str, values=frozenset({*hashing.VARIANTS, "trimmed"}),
+                          doc="the variant of the banked picture that matched (a rotation, "
+                              "mirror or crop)"),
         "quality": Attr(int, doc="PDQ quality of the banked hash (0-100)"),
         "frame": Attr(int, doc="the item's video frame that matched (0 for a picture)"),
         "suppressed": Attr(bool, doc="a known-good look-alike (negative bank) matched as "
@@ -81,10 +82,14 @@ class WithdrawnMatchDetector(Detector):
             return hashing.vpdq_file(item.video.path, name=item.name or item.video.name)
         if item.image is None:
             return []
-        variants = hashing.pdq_dihedral(item.image.pixels)
         if item.version is not None and self.bank is not None:
-            self.bank.remember(item.version.sha256, variants)
-        return variants[:1]
+            # a catalog version: store what banking it later needs (so no hashing happens in
+            # the transaction that rejects or withdraws it)
+            stored = hashing.bank_hashes(item.image.pixels)
+            self.bank.remember(item.version.sha256, stored)
+            first = [h for h in stored if h.variant in (0, hashing.TRIMMED_VARIANT)]
+            return first
+        return hashing.query_hashes(item.image.pixels)
 
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         if item.image is None and item.video is None:

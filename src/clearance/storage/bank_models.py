@@ -57,7 +57,7 @@ class MediaHash(Base):
     __tablename__ = "media_hashes"
     __table_args__ = (
         CheckConstraint(_in("kind", HASH_KINDS), name="kind"),
-        CheckConstraint("variant >= 0 AND variant <= 7", name="variant"),
+        CheckConstraint("variant >= 0 AND variant <= 63", name="variant"),
         CheckConstraint("quality >= 0 AND quality <= 100", name="quality"),
         UniqueConstraint("sha256", "kind", "variant", "frame"),
     )
@@ -66,8 +66,8 @@ class MediaHash(Base):
     #: The content's SHA-256 (as asset versions and the blob store name it).
     sha256: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))
-    #: 0: the content as it is; 1-7: a dihedral transform of an image (see
-    #: :data:`clearance.bank.hashing.TRANSFORMS`).
+    #: 0: the content as it is; 1-7: a dihedral transform of an image, 8-52 a crop of it, 63 the
+    #: image with uniform borders trimmed (see :data:`clearance.bank.hashing.VARIANTS`).
     variant: Mapped[int] = mapped_column(Integer, default=0)
     #: The video frame number (0 for an image).
     frame: Mapped[int] = mapped_column(Integer, default=0)
