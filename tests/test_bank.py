@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 
+from bank_world import FFMPEG, BankWorld, clip, noise_png, poster, thumbnail
 from clearance.bank import banks, lineage
 from clearance.bank.hashing import PerceptualHash, bank_hashes, pdq_dihedral
 from clearance.bank.index import BankIndex
@@ -21,7 +22,6 @@ from clearance.errors import InputError, NotFound
 from clearance.storage import LocalBlobStore, session_scope
 from clearance.storage.bank_models import BankEntry
 from clearance.storage.review_models import AuditEvent, WebhookDelivery
-from bank_world import FFMPEG, BankWorld, clip, noise_png, poster, thumbnail
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_every_database_has_the_rejected_and_withdrawn_banks(engine: Engine) -> 
     with session_scope(engine) as s:
         assert [(b.name, b.reason, b.distance, b.enabled) for b in banks.list_banks(s)] == [
             ("rejected", "rejected", 31, True), ("withdrawn", "withdrawn", 31, True)]
-        with pytest.raises(NotFound, match="no bank named 'nope'.*rejected, withdrawn"):
+        with pytest.raises(NotFound, match=r"no bank named 'nope'.*rejected, withdrawn"):
             banks.get_bank(s, "nope")
         with pytest.raises(InputError, match="0 to 256"):
             banks.create_bank(s, "x", reason="takedown", by="t", distance=300)
@@ -255,14 +255,14 @@ def test_concurrent_adds_and_matches_and_adds_matchable_within_a_second(
                                       sha256=f"{k:032x}{n:032x}", media="image",
                                       label=f"{k}-{n}", hashes=hashes, source="manual",
                                       reason="", by=f"cli:{k}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     def match() -> None:
         try:
             while not stop.is_set():
                 reader.match([batches[0][0][0], batches[1][-1][0]])
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=add, args=(k,)) for k in (0, 1)]

@@ -20,7 +20,8 @@ subclasses too (``VersionEvent`` gets all of them), in subscription order.
 Which bus: the one attached to the session (:func:`use_bus`, or
 ``session_scope(engine, bus=bus)``); a session without one gets a fresh :class:`EventBus`,
 which always carries the built-in subscribers (the webhook outbox, the hash bank), so the CLI
-and tests keep delivering decision webhooks and banking rejected and withdrawn versions. No bus is global: the service makes one and passes it on.
+and tests keep delivering decision webhooks and banking rejected and withdrawn versions. No bus
+is global: the service makes one and passes it on.
 
 Adding an event type is one class here (and a section in ``docs/events.md``: a test checks).
 """

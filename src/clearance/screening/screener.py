@@ -23,8 +23,8 @@ from typing import Any
 
 from clearance.content.picture import DepictedPerson, Picture
 from clearance.content.text import make_copy
-from clearance.detectors.analysis import PictureAnalysis
 from clearance.content.video import Video
+from clearance.detectors.analysis import PictureAnalysis
 from clearance.detectors.bank import BankLookup
 from clearance.detectors.base import Detector, Item, VersionRef
 from clearance.detectors.extras import Availability, unavailable_reason
