@@ -109,7 +109,7 @@ def _line_of(text: str, needle: str) -> int:
 def test_catalog_with_names_people_credits_and_versions(
     engine: Engine, blobs: LocalBlobStore, tmp_path: Path
 ) -> None:
-    (tmp_path / "key-art.png").write_bytes(b"\x89PNG fake image bytes")
+    (tmp_path / "key-art.png").write_bytes(b"\x89PNG\r\n\x1a\n fake image bytes")
     path = tmp_path / "catalog.yaml"
     path.write_text(CATALOG, encoding="utf-8")
     report = _import(engine, blobs, path)
@@ -139,7 +139,7 @@ def test_catalog_with_names_people_credits_and_versions(
         assert art is not None
         assert (art.content_type, art.shoot_date) == ("image/png", dt.date(2019, 8, 1))
         assert [p.name for p in art.depicted] == ["Fathia Youssouf"]
-        assert blobs.get(art.content_sha256) == b"\x89PNG fake image bytes"
+        assert blobs.get(art.content_sha256) == b"\x89PNG\r\n\x1a\n fake image bytes"
         synopsis = assets["synopsis"].latest
         assert synopsis is not None
         assert (synopsis.created_by, synopsis.content_type) == (
@@ -242,7 +242,7 @@ def test_documented_example_imports_cleanly(
     match = re.search(r"<!-- example -->\n```yaml\n(.*?)```", doc, re.S)
     assert match, "docs/catalog-format.md has no ```yaml example marked <!-- example -->"
     (tmp_path / "art").mkdir()
-    (tmp_path / "art" / "la-troupe-fr-poster.jpg").write_bytes(b"\xff\xd8 fake jpeg")
+    (tmp_path / "art" / "la-troupe-fr-poster.jpg").write_bytes(b"\xff\xd8\xff fake jpeg")
     path = tmp_path / "example.yaml"
     path.write_text(match.group(1), encoding="utf-8")
     report = _import(engine, blobs, path)

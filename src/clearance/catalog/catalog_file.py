@@ -8,13 +8,21 @@ Every entry is validated with pydantic, one person or title at a time, so one ba
 hide the others: every problem is reported with the physical line of the offending node (ruamel
 keeps line numbers for YAML, and JSON is read through the same parser) and the field's path,
 like ``titles[0].credits[2].role``. A title with any problem is skipped; the rest are imported.
+
+A version's ``file:`` is a path relative to the catalog file's folder and must stay inside it
+(symbolic links resolved; absolute paths and ``..`` refused) unless the importer is asked to
+allow more (``clearance catalog import --allow-files-outside``): a catalog file from elsewhere
+must not be able to import ``/proc/self/environ`` or ``~/.ssh/id_rsa`` as an asset, where a
+reviewer would read it. The bytes are type-checked against the asset's kind: an image kind's
+file must be an image (by its magic number), a copy kind's file UTF-8 text; and read with the
+intake's size limits, never a device or FIFO.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -41,10 +49,20 @@ from clearance.catalog.records import (
 )
 from clearance.catalog.sources import ParsedCatalog, decode_utf8, read_bytes
 from clearance.content.documents import parse_json, structure_problem
+from clearance.content.images import IMAGE_MEDIA_TYPES, image_format
+from clearance.content.reading import read_limited
 from clearance.errors import ContentError, ImportProblem, Problem
+from clearance.settings import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_TEXT_BYTES
 
 DOC_HINT: Final = "see docs/catalog-format.md"
 TEXT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
+#: Asset kinds whose versions are pictures, and those that are copy.
+IMAGE_KINDS: Final = frozenset({"key_art", "thumbnail", "still"})
+TEXT_KINDS: Final = frozenset({"synopsis", "tagline", "title_text"})
+#: The most bytes a version file may have (the intake's defaults: 25 MB images, 1 MB copy).
+MAX_FILE_BYTES: Final = {"image": DEFAULT_MAX_IMAGE_BYTES, "text": DEFAULT_MAX_TEXT_BYTES}
+_PATH_HINT: Final = ("paths are relative to the catalog file's folder and stay inside it "
+                     "(--allow-files-outside allows more)")
 
 
 # -- locating problems -------------------------------------------------------------------------
@@ -204,12 +222,45 @@ def _check_shape(root: Any, display: str, size: int) -> None:
         )
 
 
-def read_catalog_file(path: Path, display: str) -> ParsedCatalog:
-    """Read a YAML/JSON catalog; a file that cannot be read at all raises ImportProblem."""
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """Where a catalog's ``file:`` references may lead."""
+
+    base_dir: Path
+    is_outside_allowed: bool = False
+
+    def resolve(self, raw: str) -> tuple[Path | None, str | None]:
+        """The file a reference names, or why it is refused."""
+        name = raw.strip()
+        relative = Path(name)
+        if not self.is_outside_allowed:
+            if relative.is_absolute() or name.startswith("~"):
+                return None, f"absolute path {name!r} refused"
+            if ".." in relative.parts:
+                return None, f"path {name!r} leaves the catalog file's folder ('..')"
+        full = self.base_dir / relative
+        try:
+            resolved = full.resolve(strict=True)
+            root = self.base_dir.resolve()
+        except FileNotFoundError:
+            return None, f"no such file: {full}"
+        except (OSError, RuntimeError, ValueError) as exc:  # loops, NUL in the name
+            return None, f"cannot use {name!r}: {exc}"
+        if not self.is_outside_allowed and not resolved.is_relative_to(root):
+            return None, f"{name!r} leads outside the catalog file's folder (a symbolic link)"
+        if not resolved.is_file():
+            return None, f"{name!r} is not a regular file"
+        return resolved, None
+
+
+def read_catalog_file(path: Path, display: str, *,
+                      allow_files_outside: bool = False) -> ParsedCatalog:
+    """Read a YAML/JSON catalog; a file that cannot be read at all raises ImportProblem.
+    ``allow_files_outside`` lets versions' ``file:`` name files outside the catalog's folder."""
     data = read_bytes(path, display)
     root = _load(data, display, path.suffix.lower() == ".json")
     _check_shape(root, display, len(data))
-    base_dir = path.parent
+    base_dir = _Files(path.parent, allow_files_outside)
     where = _Locator(root, display)
     if not isinstance(root, dict):
         raise ImportProblem(
@@ -307,7 +358,7 @@ def _person(
 
 
 def _reference_problems(
-    raw: Any, at: list[str | int], people: _People, where: _Locator, base_dir: Path
+    raw: Any, at: list[str | int], people: _People, where: _Locator, base_dir: _Files
 ) -> list[Problem]:
     """People and files a title refers to, checked on the raw entry (even if it is invalid)."""
     problems: list[Problem] = []
@@ -326,14 +377,10 @@ def _reference_problems(
                 if isinstance(ref, str):
                     _person(ref, [*path, "depicted", k], people, where, problems)
             file = version.get("file")
-            if isinstance(file, str) and file.strip() and not (base_dir / file.strip()).is_file():
-                problems.append(
-                    where.problem(
-                        [*path, "file"],
-                        f"no such file: {base_dir / file.strip()}",
-                        "paths are relative to the catalog file",
-                    )
-                )
+            if isinstance(file, str) and file.strip():
+                _, refused = base_dir.resolve(file)
+                if refused is not None:
+                    problems.append(where.problem([*path, "file"], refused, _PATH_HINT))
     return problems
 
 
@@ -343,27 +390,50 @@ def _items(value: Any) -> list[tuple[int, Any]]:
 
 def _content(
     entry: VersionEntry,
+    kind: str,
     path: list[str | int],
     where: _Locator,
-    base_dir: Path,
+    base_dir: _Files,
     problems: list[Problem],
 ) -> tuple[bytes, str] | None:
     if entry.text is not None:
         return entry.text.strip().encode("utf-8"), entry.content_type or TEXT_CONTENT_TYPE
-    file = base_dir / (entry.file or "")
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        problems.append(
-            where.problem(
-                [*path, "file"],
-                f"cannot read {file}: {exc.strerror or exc}",
-                "paths are relative to the catalog file",
-            )
-        )
+    file, refused = base_dir.resolve(entry.file or "")
+    if file is None:
+        problems.append(where.problem([*path, "file"], refused or "unusable path", _PATH_HINT))
         return None
-    guessed = mimetypes.guess_type(file.name)[0]
-    return content, entry.content_type or guessed or "application/octet-stream"
+    family = "image" if kind in IMAGE_KINDS else "text"
+    try:
+        content = read_limited(file, MAX_FILE_BYTES[family])
+    except ContentError as exc:
+        problems.append(where.problem([*path, "file"], exc.message))
+        return None
+    checked = _typed(content, kind, family, entry.content_type)
+    if isinstance(checked, Problem):
+        problems.append(where.problem([*path, "file"], checked.message, checked.hint))
+        return None
+    return content, checked
+
+
+def _typed(content: bytes, kind: str, family: str, declared: str | None) -> str | Problem:
+    """The content type of a version file's bytes, or the problem with them: an image kind
+    needs an image, a copy kind UTF-8 text, and a declared ``content_type`` must agree."""
+    if declared is not None and not declared.lower().startswith(f"{family}/"):
+        return Problem(f"content_type {declared!r} does not fit a {kind} ({family}/...)")
+    if family == "image":
+        fmt = image_format(content)
+        if fmt is None:
+            return Problem(f"the file is not an image; a {kind} needs one",
+                           hint="JPEG, PNG, WebP, GIF, BMP or TIFF, recognised from its bytes")
+        return declared or IMAGE_MEDIA_TYPES[fmt]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Problem(f"the file is not UTF-8 text (byte {exc.start}); a {kind} is copy",
+                       hint="save it as UTF-8")
+    if any(ch in text for ch in "\x00\x1b") or not text.strip():
+        return Problem(f"the file is not plain text; a {kind} is copy")
+    return declared or TEXT_CONTENT_TYPE
 
 
 def _title_record(
@@ -371,7 +441,7 @@ def _title_record(
     path: list[str | int],
     people: _People,
     where: _Locator,
-    base_dir: Path,
+    base_dir: _Files,
     problems: list[Problem],
 ) -> TitleRecord:
     names = [
@@ -393,7 +463,7 @@ def _title_record(
                 _person(ref, [*version_path, "depicted", k], people, where, problems)
                 for k, ref in enumerate(version.depicted)
             ]
-            content = _content(version, version_path, where, base_dir, problems)
+            content = _content(version, asset.kind, version_path, where, base_dir, problems)
             if content is None:
                 continue
             versions.append(

@@ -79,8 +79,9 @@ class ImportReport:
         return text
 
 
-def read_catalog(path: Path | str) -> ParsedCatalog:
-    """Parse and validate a catalog file, writing nothing; ``ImportProblem`` if unusable."""
+def read_catalog(path: Path | str, *, allow_files_outside: bool = False) -> ParsedCatalog:
+    """Parse and validate a catalog file, writing nothing; ``ImportProblem`` if unusable.
+    ``allow_files_outside`` lets a YAML/JSON catalog's ``file:`` references leave its folder."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
@@ -95,6 +96,8 @@ def read_catalog(path: Path | str) -> ParsedCatalog:
                 )
             ],
         )
+    if reader is read_catalog_file:
+        return read_catalog_file(path, str(path), allow_files_outside=allow_files_outside)
     return reader(path, str(path))
 
 
@@ -136,6 +139,7 @@ def import_catalog(
     created_by: str,
     progress: Progress | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    allow_files_outside: bool = False,
 ) -> ImportReport:
     """Import one catalog file (format chosen by suffix) and commit it in batches.
 
@@ -143,7 +147,7 @@ def import_catalog(
     :class:`StorageError` if the database or blob store fails as a whole; a title that cannot
     be stored is reported and skipped.
     """
-    parsed = read_catalog(path)
+    parsed = read_catalog(path, allow_files_outside=allow_files_outside)
     report = ImportReport(
         file=str(path),
         skipped=parsed.skipped,

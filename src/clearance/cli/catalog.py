@@ -108,8 +108,14 @@ def catalog() -> None:
     metavar="NAME",
     help="Who new asset versions are recorded as created by (unless the file says).",
 )
+@click.option(
+    "--allow-files-outside",
+    is_flag=True,
+    help="Let a YAML/JSON catalog's 'file:' references name files outside its folder "
+    "(absolute paths, '..', symbolic links leading out); refused by default.",
+)
 @handle_errors
-def import_(files: tuple[Path, ...], created_by: str) -> None:
+def import_(files: tuple[Path, ...], created_by: str, allow_files_outside: bool) -> None:
     """Import catalog FILES: Netflix-layout .csv, or Clearance .yaml/.yml/.json.
 
     Re-importing a file is safe: unchanged titles are counted as unchanged and nothing is
@@ -124,7 +130,7 @@ def import_(files: tuple[Path, ...], created_by: str) -> None:
     with _database(settings) as engine:
         for path in files:
             try:
-                report = _import_one(engine, blobs, path, created_by)
+                report = _import_one(engine, blobs, path, created_by, allow_files_outside)
             except ImportProblem as exc:
                 has_problems = True
                 err_console.print(f"[bold red]rejected:[/] {escape(exc.message)}", markup=True)
@@ -141,7 +147,8 @@ def import_(files: tuple[Path, ...], created_by: str) -> None:
         sys.exit(InputError.exit_code)
 
 
-def _import_one(engine: Engine, blobs: LocalBlobStore, path: Path, created_by: str) -> ImportReport:
+def _import_one(engine: Engine, blobs: LocalBlobStore, path: Path, created_by: str,
+                allow_files_outside: bool = False) -> ImportReport:
     with (
         Progress(
             TextColumn(f"importing {escape(path.name)}"),
@@ -158,7 +165,8 @@ def _import_one(engine: Engine, blobs: LocalBlobStore, path: Path, created_by: s
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return import_catalog(session, blobs, path, created_by=created_by, progress=advance)
+        return import_catalog(session, blobs, path, created_by=created_by, progress=advance,
+                              allow_files_outside=allow_files_outside)
 
 
 @catalog.command("show")

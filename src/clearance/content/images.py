@@ -130,6 +130,19 @@ def _magic_format(data: bytes) -> str | None:
     return None
 
 
+#: The media type of each format :func:`image_format` names.
+IMAGE_MEDIA_TYPES: Final[dict[str, str]] = {
+    "JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
+    "BMP": "image/bmp", "TIFF": "image/tiff", "AVIF": "image/avif",
+}
+
+
+def image_format(data: bytes) -> str | None:
+    """The accepted image format ``data`` starts like (its magic number), or ``None``: a cheap
+    type check for bytes that will be decoded later (catalog asset files)."""
+    return _magic_format(data)
+
+
 def _declared_size(data: bytes, fmt: str) -> tuple[int, int] | None:
     """Width and height from a PNG or GIF header (to explain a zero-size refusal)."""
     if fmt == "PNG" and len(data) >= 24 and data[12:16] == b"IHDR":
