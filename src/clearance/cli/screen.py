@@ -153,7 +153,13 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
         overrides["semantic"] = semantic
     settings = get_settings(**overrides)
     policy = load_policy(policy_file or settings.policy_file)
-    screener = Screener.from_settings(settings, policy=policy)
+    bank = None
+    if title_id is not None:  # screening catalog content: look it up in the database's banks
+        from clearance.bank.hashing import availability
+        from clearance.bank.index import BankIndex
+
+        bank = BankIndex.from_settings(settings) if availability() else None
+    screener = Screener.from_settings(settings, policy=policy, bank=bank)
     inputs = ScreenInputs(screener, settings, rating=rating, vendor_file=vendor_findings,
                           column=column, rating_column=rating_column or None,
                           id_column=id_column or None, allow_special=allow_special_files)

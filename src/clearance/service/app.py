@@ -147,7 +147,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     engine = base_engine.execution_options(**{SQLITE_BEGIN: "immediate"})
 
     def build_screener() -> Screener:
-        return screener if screener is not None else Screener.from_settings(settings)
+        if screener is not None:
+            return screener
+        # the hash bank's index over this database (kept current by the bank revision, so
+        # every worker process sees what any of them banked within a second)
+        from clearance.bank.hashing import availability
+        from clearance.bank.index import BankIndex
+
+        bank = BankIndex.from_settings(settings, engine=base_engine) if availability() else None
+        return Screener.from_settings(settings, bank=bank)
 
     state = ServiceState(settings=settings, engine=engine,
                          blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
