@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clearance import events
+from clearance.content.visible import has_visible_words
 from clearance.errors import InputError, NotFound, ReviewConflict
 from clearance.review import audit
 from clearance.review.audit_events import Published, Withdrawn
@@ -123,8 +124,9 @@ def withdraw(session: Session, version: AssetVersion, *, by: str, reason: str,
     """Take ``version`` down wherever it is live and mark it withdrawn (``reason`` is required
     and audited). Withdrawing it again returns the first withdrawal."""
     reason = reason.strip()
-    if not reason:
-        raise InputError("a withdrawal needs a reason")
+    if not has_visible_words(reason):
+        raise InputError("a withdrawal needs a reason (in visible words: invisible characters, "
+                         "spaces or punctuation alone do not count)")
     if len(reason) > MAX_REASON_CHARS:
         raise InputError(f"a withdrawal reason is at most {MAX_REASON_CHARS} characters")
     now = _now(now)

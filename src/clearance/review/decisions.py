@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clearance import events
+from clearance.content.visible import has_visible_words
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
 from clearance.review import audit
 from clearance.review.access import Actor, require_role
@@ -83,8 +84,9 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     if outcome not in OUTCOMES:
         raise InputError(f"unknown outcome {outcome!r} (one of {', '.join(OUTCOMES)})")
     reason, comment = reason.strip(), comment.strip()
-    if outcome == "request_changes" and not comment:
-        raise InputError("request_changes needs a comment telling the submitter what to change")
+    if outcome == "request_changes" and not has_visible_words(comment):
+        raise InputError("request_changes needs a comment telling the submitter what to change "
+                         "(in visible words: invisible characters alone do not count)")
     now = now or utcnow()
     item = _locked_item(session, actor, item_id)
     if item.state != "claimed" or item.claimed_by != actor.user_id:
@@ -97,9 +99,10 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
         if not actor.is_senior:
             raise ReviewConflict("approving an item that screening blocked is an override: it "
                                  "needs a senior reviewer")
-        if not reason:
+        if not has_visible_words(reason):
             raise ReviewConflict("approving an item that screening blocked is an override: "
-                                 "write the reason")
+                                 "write the reason (in visible words: invisible characters, "
+                                 "spaces or punctuation alone do not count)")
     _confirm_claim(session, actor, item_id, now)
     first = open_review(item)
     review = Review(item_id=item.id, reviewer_id=actor.user_id, outcome=outcome, reason=reason,
@@ -164,8 +167,8 @@ def _announce(session: Session, item: ReviewItem, reviewers: list[str], reason: 
 
 def _add_comment(session: Session, actor: Actor, item: ReviewItem, body: str,
                  now: dt.datetime) -> Comment:
-    if not body:
-        raise InputError("a comment needs some text")
+    if not has_visible_words(body):
+        raise InputError("a comment needs some text (visible words)")
     if len(body) > MAX_COMMENT_CHARS:
         raise InputError(f"a comment is at most {MAX_COMMENT_CHARS} characters")
     row = Comment(item_id=item.id, author_id=actor.user_id, body=body, created_at=now)
