@@ -223,6 +223,8 @@ class BankIndex:
                                               .where(BankState.id == 1)) or 0)
                 self._checked_at = time.monotonic()
                 if revision == self.revision:
+                    if not self._banks:  # loaded from the saved file: the banks' settings
+                        self._load_banks(session)
                     return False
                 if revision < self.revision:  # another database, or one restored from backup
                     log.warning("bank revision went back from %s to %s: rebuilding the index",
@@ -232,9 +234,12 @@ class BankIndex:
             self._maybe_save()
             return True
 
-    def _apply(self, session: Session, since: int, upto: int) -> None:
+    def _load_banks(self, session: Session) -> None:
         self._banks = {b.id: BankInfo(b.id, b.name, b.reason, b.distance, b.enabled)
                        for b in session.scalars(select(Bank))}
+
+    def _apply(self, session: Session, since: int, upto: int) -> None:
+        self._load_banks(session)
         added = session.execute(
             select(BankEntry, MediaHash)
             .join(MediaHash, MediaHash.sha256 == BankEntry.sha256)
