@@ -120,7 +120,7 @@ class UIWorld:
 def _settings(folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"environment": "development", "data_dir": folder / "data",
                               "database_url": f"sqlite:///{folder / 'ui.db'}",
-                              "secret_key": "ui-test-secret-0123456789"}
+                              "secret_key": "ui-test-secret-0123456789-abcdefghijklmnop"}
     values.update(overrides)
     return Settings(**values)
 
