@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from clearance.catalog.people import Outcome, PersonIndex, clean_name
 from clearance.catalog.records import Applied, PersonRecord, TitleRecord
+from clearance.identifiers import check_identifier
 from clearance.storage.blobs import BlobStore
 from clearance.storage.models import (
     Asset,
@@ -53,6 +54,11 @@ def insert_new_titles(
     applied = Applied(Outcome.CREATED)
     if not records:
         return applied
+    for r in records:  # the readers checked them; this is the write path's own guard
+        check_identifier(r.id, "title id")
+        for a in r.assets:
+            check_identifier(a.locale, "locale")
+            check_identifier(a.channel, "channel")
     wanted = [_key(c.person) for r in records for c in r.credits]
     wanted += [_key(p) for r in records for a in r.assets for v in a.versions for p in v.depicted]
     ids, applied.people_created, applied.people_updated = people.resolve_ids(session, wanted)

@@ -13,11 +13,14 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from clearance.catalog.records import MAX_LENGTH
+from clearance.identifiers import IDENTIFIER_CHECK
 
 FORMAT: Final = "clearance-catalog/1"
 _LOCALE_RE: Final = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: An id people read (title ids, channels): no invisible, format or look-alike characters.
+Id = Annotated[Text, IDENTIFIER_CHECK]
 Locale = Annotated[str, StringConstraints(strip_whitespace=True, pattern=_LOCALE_RE, max_length=35)]
 PersonName = Annotated[Text, StringConstraints(max_length=MAX_LENGTH["person"])]
 Year = Annotated[int, Field(ge=1870, le=2100)]
@@ -64,12 +67,12 @@ class VersionEntry(_Entry):
 class AssetEntry(_Entry):
     kind: Literal["key_art", "thumbnail", "still", "synopsis", "tagline", "title_text"]
     locale: Locale = "und"
-    channel: Annotated[Text, StringConstraints(max_length=MAX_LENGTH["channel"])] = "catalog"
+    channel: Annotated[Id, StringConstraints(max_length=MAX_LENGTH["channel"])] = "catalog"
     versions: list[VersionEntry] = []
 
 
 class TitleEntry(_Entry):
-    id: Annotated[Text, StringConstraints(max_length=MAX_LENGTH["id"])]
+    id: Annotated[Id, StringConstraints(max_length=MAX_LENGTH["id"])]
     original_title: Annotated[Text, StringConstraints(max_length=MAX_LENGTH["title"])]
     type: Literal["movie", "series"]
     rating: Annotated[Text, StringConstraints(max_length=MAX_LENGTH["rating"])] | None = None

@@ -26,6 +26,7 @@ from clearance.catalog.records import (
 from clearance.catalog.sources import ParsedCatalog, read_text
 from clearance.content.csvrows import physical_lines, read_table
 from clearance.errors import Problem
+from clearance.identifiers import identifier_problem
 
 NETFLIX_COLUMNS: Final = (
     "show_id",
@@ -110,6 +111,8 @@ def _title_from_row(
     show_id = bounded("show_id", clean_text(row["show_id"]), MAX_LENGTH["id"])
     if not show_id:
         problem("show_id", "empty", "every row needs its catalog id, like s2032")
+    elif (id_problem := identifier_problem(show_id)) is not None:
+        problem("show_id", f"not a usable id: {id_problem}", "ids are typed plainly, like s2032")
     title = bounded("title", clean_text(row["title"]), MAX_LENGTH["title"])
     if not title:
         problem("title", "empty", "every row needs a title")

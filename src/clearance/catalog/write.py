@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clearance.catalog.people import Outcome, PersonRef
 from clearance.errors import InputError, NotFound
+from clearance.identifiers import check_identifier
 from clearance.storage.blobs import BlobStore
 from clearance.storage.models import (
     ASSET_KINDS,
@@ -68,6 +69,7 @@ def upsert_title(
     the lookup.
     """
     _check_choice("title type", type, TITLE_TYPES)
+    check_identifier(id, "title id")
     title = session.get(Title, id) if existing == "look up" else existing
     if title is None:
         title = Title(
@@ -154,6 +156,8 @@ def upsert_asset(
 ) -> tuple[Asset, Outcome]:
     """The title's asset for ``kind``, ``locale`` and ``channel``, created if missing."""
     _check_choice("asset kind", kind, ASSET_KINDS)
+    check_identifier(locale, "locale")
+    check_identifier(channel, "channel")
     for asset in title.assets:
         if asset.kind == kind and asset.locale == locale and asset.channel == channel:
             return asset, Outcome.UNCHANGED

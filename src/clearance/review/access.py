@@ -41,6 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, NotFound, Unauthenticated
+from clearance.identifiers import check_identifier
 from clearance.review import audit
 from clearance.storage.db import as_utc
 from clearance.storage.review_models import ROLES, ApiToken, Team, User
@@ -146,6 +147,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def ensure_team(session: Session, team_id: str, name: str | None = None) -> Team:
     """The team ``team_id``, created (named ``name`` or its id) if it does not exist yet."""
+    check_identifier(team_id, "team id")
     if not _TEAM_ID.fullmatch(team_id):
         raise InputError(f"invalid team id {team_id!r}: use lowercase letters, digits, . _ - "
                          "(at most 64 characters)")
@@ -165,6 +167,7 @@ def create_user(session: Session, by: str, username: str, *, role: str,
     Raises :class:`InputError` for a malformed username, an unknown role, a weak password or a
     username already taken. Audits ``user.create`` (never the password).
     """
+    check_identifier(username, "username")
     if not _USERNAME.fullmatch(username):
         raise InputError(f"invalid username {username!r}: 2-64 characters, lowercase letters, "
                          "digits, . _ - (starting with a letter or digit)")
