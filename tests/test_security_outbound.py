@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from clearance.cli.main import cli
-from clearance.errors import HostUnresolved, InputError, OutboundRefused
+from clearance.errors import ContentError, HostUnresolved, InputError, OutboundRefused
 from clearance.net import (
     STRICT,
     OutboundRule,
@@ -28,6 +28,8 @@ from clearance.net import (
     build_request,
     check_outbound_url,
     parse_allow_entry,
+    read_body,
+    send,
 )
 from clearance.review import webhooks
 from clearance.settings import Settings
@@ -152,6 +154,16 @@ def test_the_request_goes_to_the_checked_address() -> None:
     assert request.url.path == "/h" and request.url.query == b"x=1"
     assert request.headers["Host"] == "hooks.example.com:8443"
     assert request.extensions["sni_hostname"] == "hooks.example.com"  # certificate for the name
+
+
+def test_a_fetched_body_is_read_with_a_limit() -> None:
+    target = check_outbound_url("https://feeds.example.com/f", STRICT,
+                                resolver=_resolver([PUBLIC]))
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=b"x" * 10_000))
+    with httpx.Client(transport=transport) as client:
+        assert read_body(send(client, "GET", target, timeout=1), 10_000) == b"x" * 10_000
+        with pytest.raises(ContentError, match="more than 9,999 bytes"):
+            read_body(send(client, "GET", target, timeout=1), 9_999)
 
 
 # -- webhooks ---------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from clearance.errors import HostUnresolved, OutboundRefused
+from clearance.errors import ContentError, HostUnresolved, OutboundRefused
 
 if TYPE_CHECKING:
     from clearance.settings import Settings
@@ -361,3 +361,21 @@ def send(client: httpx.Client, method: str, target: OutboundTarget, *,
     request = build_request(client, method, target, content=content, headers=headers,
                             timeout=timeout)
     return client.send(request, stream=True, follow_redirects=False)
+
+
+def read_body(response: httpx.Response, limit: int) -> bytes:
+    """The body of a response from :func:`send`, at most ``limit`` bytes (a feed, say): more is
+    a :class:`~clearance.errors.ContentError` as soon as the extra byte arrives. Closes the
+    response."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_bytes():  # decoded: a gzip bomb is cut at the limit too
+            total += len(chunk)
+            if total > limit:
+                raise ContentError(f"the answer from {response.request.url.host} is more than "
+                                   f"{limit:,} bytes")
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return b"".join(chunks)
