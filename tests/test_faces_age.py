@@ -25,9 +25,7 @@ from clearance.detectors.age import (
     AgeEstimate,
     ApparentAgeDetector,
     age_probabilities,
-    band_of,
     calibration,
-    calibration_split,
     estimate_whole_image,
     expected_age,
     is_face_sized,
@@ -37,13 +35,12 @@ from clearance.detectors.analysis import FaceBox
 from clearance.detectors.base import Item
 from clearance.detectors.faces import (
     FaceDetector,
-    NudeNetHogFaces,
     drawn_face_picture,
     drawn_picture,
     in_original,
     iou,
-    passes_for,
 )
+from clearance.detectors.finder import MtcnnRetinaFaces
 from clearance.detectors.known_minors import KnownMinorDetector
 from clearance.detectors.lexicon import load_data
 from clearance.detectors.resources import Resources
@@ -86,13 +83,27 @@ def test_astronaut_face_is_found() -> None:
     assert faces[0].score >= 0.5
 
 
-def test_passes_follow_the_smallest_face_wanted() -> None:
-    assert passes_for(40) == (1.5, True)  # 40 px -> NudeNet at 60 px, HOG upsampled
-    assert passes_for(80) == (0.75, False)  # HOG finds 80 px as is: no upsampling
-    assert passes_for(120) == (0.5, False)
-    assert passes_for(400) == (None, False)  # the shared 320 pass is enough
+def test_scales_follow_the_smallest_face_wanted() -> None:
+    """MTCNN's pyramid starts where the smallest wanted face is 12 px (its window); the
+    RetinaFace pass runs on the picture shrunk so that 60 px heads (or the smallest wanted, if
+    larger) are 36 px."""
+    shelf = RESOURCES.models
+    assert MtcnnRetinaFaces(shelf, min_face_px=40).retina_scale(1080, 1350) == pytest.approx(0.6)
+    assert MtcnnRetinaFaces(shelf, min_face_px=80).retina_scale(1080, 1350) == pytest.approx(0.45)
+    assert MtcnnRetinaFaces(shelf, min_face_px=40).retina_scale(4000, 3000) < 0.4  # pixel cap
     with pytest.raises(ConfigurationError):
-        passes_for(0)
+        MtcnnRetinaFaces(shelf, min_face_px=0)
+
+
+def test_a_40_px_head_is_found() -> None:
+    """The astronaut shrunk to a 40 px head (a 32 x 41 face box) on a larger canvas."""
+    small = Image.fromarray(np.asarray(astronaut_picture().pixels)).resize((192, 192))
+    canvas = Image.new("RGB", (640, 480), (40, 60, 90))
+    canvas.paste(small, (300, 200))
+    pic = picture_of(np.asarray(canvas), "small-astronaut.png")
+    (face,) = MtcnnRetinaFaces(RESOURCES.models, min_face_px=40).find(RESOURCES.analyse(pic))
+    assert iou((face.box.x, face.box.y, face.box.width, face.box.height),
+               (367, 223, 32, 41)) >= 0.5
 
 
 def test_face_min_px_setting_belongs_to_one_screener() -> None:
@@ -100,8 +111,8 @@ def test_face_min_px_setting_belongs_to_one_screener() -> None:
     no other (it used to be a process-wide setter)."""
     cheap = Screener.from_settings(Settings(face_min_px=80, semantic="off"))
     default = Screener.from_settings(Settings(semantic="off"))
-    assert isinstance(cheap.resources.faces, NudeNetHogFaces)
-    assert isinstance(default.resources.faces, NudeNetHogFaces)
+    assert isinstance(cheap.resources.faces, MtcnnRetinaFaces)
+    assert isinstance(default.resources.faces, MtcnnRetinaFaces)
     assert (cheap.resources.faces.min_face_px, default.resources.faces.min_face_px) == (80, 40)
     assert cheap.resources.models is not default.resources.models
     # the astronaut's face is ~90 px: still found by the cheaper passes
@@ -124,12 +135,42 @@ def test_a_drawn_face_is_a_face_and_an_adult() -> None:
 
 
 def test_a_turned_head_is_found() -> None:
-    """The cameraman looks into his camera: NudeNet finds him where dlib's frontal HOG does not."""
+    """The cameraman looks into his camera, his face half hidden by it (dlib's frontal HOG
+    missed him)."""
     gray = np.asarray(skdata.camera())
     faces = find_faces(picture_of(np.dstack([gray] * 3), "camera.png"))
     assert len(faces) == 1
     b = faces[0].box
     assert iou((b.x, b.y, b.width, b.height), CAMERAMAN_FACE) >= 0.4
+
+
+def test_faces_carry_landmarks() -> None:
+    """Five landmarks per face (eyes, nose, mouth corners), inside the face box."""
+    (face,) = find_faces(astronaut_picture())
+    assert len(face.landmarks) == 10
+    b = face.box
+    xs, ys = face.landmarks[0::2], face.landmarks[1::2]
+    assert all(b.x <= x <= b.x + b.width for x in xs)
+    assert all(b.y <= y <= b.y + b.height for y in ys)
+    assert ys[0] < ys[2] < ys[3]  # eyes above the nose above the mouth
+
+
+def test_each_part_is_found_once_per_analysis() -> None:
+    """The face finder runs once per picture analysis, however many detectors ask."""
+    calls = []
+
+    class Counting(MtcnnRetinaFaces):
+        def find(self, analysis: object) -> tuple[FaceBox, ...]:
+            calls.append(1)
+            return super().find(analysis)  # type: ignore[arg-type]
+
+    res = Resources(models=RESOURCES.models, faces=Counting(RESOURCES.models))
+    analysis = res.analyse(astronaut_picture())
+    item = Item("image", image=analysis.picture)
+    for det in (FaceDetector(res), ApparentAgeDetector(res)):
+        det.detect(item, analysis)
+    analysis.face_boxes()
+    assert calls == [1]
 
 
 def test_faces_on_a_picture_from_the_intake() -> None:
@@ -176,7 +217,7 @@ def test_no_picture_no_findings() -> None:
 def test_astronaut_is_not_flagged() -> None:
     (est,) = ages(astronaut_picture())
     assert est.face_box == "detected"
-    assert est.raw > 25 and est.low >= 18 and not est.is_flagged
+    assert est.raw > 25 and est.estimate >= 25 and not est.is_flagged
     assert est.p_minor < calibration().threshold
     assert ApparentAgeDetector(RESOURCES).detect(Item("image", image=astronaut_picture())) == ()
 
@@ -214,7 +255,8 @@ def test_a_small_drawn_square_is_not_a_face_crop() -> None:
 
 def test_calibration_is_well_formed() -> None:
     cal = calibration()
-    assert 0 < cal.threshold < 1 and cal.provenance and cal.split_seed is not None
+    assert 0 < cal.threshold < 1 and "utkface-calib" in cal.provenance
+    assert "never tuned on" in cal.provenance.lower()
     raws = [b[0] for b in cal.bands]
     assert raws == sorted(raws)
     assert all(lo <= est <= hi for _, est, lo, hi in cal.bands)
@@ -249,35 +291,29 @@ def test_known_minors(people: tuple[DepictedPerson, ...],
 
 # ---------------------------------------------------------------- on the shared crops
 
-#: Held-out flag rates measured by bench/bench_age.py for the shipped calibration, on the face box
-#: the detector uses (find_faces; the whole crop for the 12 crops where it finds none):
-#: 0-12 96.1 % (73/76), 13-17 76.3 % (29/38), 18-24 21.1 % (8/38), 25+ 1.3 % (2/152). The bounds
-#: allow one crop more or less per group, not a worse model.
-FLOORS = {"0-12": 0.94, "13-17": 0.73}
-CEILINGS = {"18-24": 0.24, "25+": 0.03}
+#: Held-out flag rates measured by bench/bench_age.py for the shipped calibration (fitted on
+#: utkface-calib only), on every crop of utkface-dev through the detector: 0-12 98.7 % (148/150),
+#: 13-17 85.3 % (64/75), 18-24 25.3 % (19/75), 25+ 2.7 % (8/300). The bounds allow one crop more
+#: or less per group, not a worse model.
+FLOORS = {"0-12": 0.98, "13-17": 0.84}
+CEILINGS = {"18-24": 0.27, "25+": 0.03}
 
 
 @pytest.mark.shared_data
 def test_calibrated_flag_on_held_out_crops(shared_data_dir: Path) -> None:
+    """The shipped calibration, fitted on ``utkface-calib`` only, on every crop of the held-out
+    ``utkface-dev`` set, through the detector as a user runs it."""
     data = shared_data_dir / "utkface-dev"
     if not (data / "labels.csv").is_file():
         pytest.skip(f"the UTKFace crops are not at {data}")
     with (data / "labels.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    by_band: dict[int, list[str]] = {}
-    age_of = {}
-    for r in rows:
-        by_band.setdefault(band_of(int(r["age"])), []).append(r["file"])
-        age_of[r["file"]] = int(r["age"])
-    cal = calibration()
-    assert cal.split_seed is not None
-    _, held = calibration_split(by_band, cal.split_seed)
     detector = ApparentAgeDetector(RESOURCES)
     flagged: dict[str, list[bool]] = {g: [] for g in (*FLOORS, *CEILINGS)}
-    for file in sorted(held):
-        with Image.open(data / "images" / file) as img:
-            pic = picture_of(np.asarray(img.convert("RGB")), file)
-        age = age_of[file]
+    for r in sorted(rows, key=lambda r: r["file"]):
+        with Image.open(data / "images" / r["file"]) as img:
+            pic = picture_of(np.asarray(img.convert("RGB")), r["file"])
+        age = int(r["age"])
         group = "0-12" if age <= 12 else "13-17" if age <= 17 else "18-24" if age <= 24 else "25+"
         flagged[group].append(bool(detector.detect(Item("image", image=pic))))
     rates = {g: sum(v) / len(v) for g, v in flagged.items()}

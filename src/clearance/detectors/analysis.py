@@ -10,8 +10,8 @@ analysis lives: one item's screening. Nothing is cached across items or processe
 
 Both finders are replaceable parts, given by the Screener's
 :class:`~clearance.detectors.resources.Resources`: a :class:`RegionFinder` (NudeNet today) and a
-:class:`FaceFinder` (NudeNet at two scales plus dlib HOG today,
-:class:`~clearance.detectors.faces.NudeNetHogFaces`). Tests hand in fakes at this boundary.
+:class:`FaceFinder` (MTCNN plus RetinaFace today,
+:class:`~clearance.detectors.finder.MtcnnRetinaFaces`). Tests hand in fakes at this boundary.
 """
 
 from __future__ import annotations
@@ -36,10 +36,13 @@ FaceBoxSource = Literal["detected", "whole_image"]
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
-    """One face: its box in picture coordinates and the finder's confidence in [0, 1]."""
+    """One face: its box in picture coordinates, the finder's confidence in [0, 1] and, when the
+    finder gives them, five landmarks ``(x0, y0, ..., x4, y4)`` in picture coordinates: the
+    eyes, the nose tip and the mouth corners, the image's left one first."""
 
     box: ImageBox
     score: float
+    landmarks: tuple[float, ...] = ()
 
 
 class RegionFinder(Protocol):
@@ -55,7 +58,7 @@ class FaceFinder(Protocol):
 
     def find(self, analysis: PictureAnalysis) -> tuple[FaceBox, ...]:
         """Every face in ``analysis.picture``, best first. May use the analysis's other parts
-        (the shipped finder reuses NudeNet's face classes from :meth:`PictureAnalysis.regions`)."""
+        (:meth:`PictureAnalysis.regions`)."""
         ...
 
     def crop_score(self, picture: Picture) -> float:

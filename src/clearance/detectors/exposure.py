@@ -110,7 +110,8 @@ class ExposureDetector(ImageDetector):
     """Exposed and covered body regions on an image (NudeNet)."""
 
     name: ClassVar[str] = "exposure"
-    version: ClassVar[str] = f"1+{MODEL}"
+    #: 2: the face boxes that drop face-shaped "regions" come from MTCNN + RetinaFace (face v2).
+    version: ClassVar[str] = f"2+{MODEL}"
     emits: ClassVar[Emits] = {label: EXPOSURE_SCHEMA for label in EXPOSURE_LABELS}
 
     def __init__(self, resources: Resources | None = None, *,
@@ -127,7 +128,7 @@ class ExposureDetector(ImageDetector):
 
     @classmethod
     def is_available(cls) -> Availability:
-        return images_availability()  # the face boxes come from the face finder (dlib too)
+        return images_availability()  # the face boxes come from the face finder
 
     def scan(self, analysis: PictureAnalysis) -> list[Finding]:
         """The exposure findings of one picture, highest score first."""

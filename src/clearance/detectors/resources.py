@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from clearance.content.picture import Picture
 from clearance.detectors.analysis import FaceFinder, PictureAnalysis, RegionFinder
-from clearance.detectors.faces import DEFAULT_MIN_FACE_PX, NudeNetHogFaces
+from clearance.detectors.faces import DEFAULT_MIN_FACE_PX
+from clearance.detectors.finder import MtcnnRetinaFaces
 from clearance.detectors.models import ModelShelf
 from clearance.detectors.regions import NudeNetRegions
 from clearance.settings import Settings
@@ -43,14 +44,14 @@ class Resources:
                  faces: FaceFinder | None = None, bank: BankLookup | None = None) -> None:
         """``models``: the shelf to load into (a new one by default). ``face_min_px``: the
         smallest face the default face finder looks for. ``regions`` / ``faces`` replace the
-        default finders (NudeNet; NudeNet + dlib HOG). ``bank``: the hash bank's index, which the
+        default finders (NudeNet; MTCNN + RetinaFace). ``bank``: the hash bank's index, which the
         ``match.withdrawn`` detector looks items up in (none: that detector finds nothing)."""
         self.models = models if models is not None else ModelShelf()
         self.bank = bank
         self.regions: RegionFinder = regions if regions is not None \
             else NudeNetRegions(self.models)
         self.faces: FaceFinder = faces if faces is not None \
-            else NudeNetHogFaces(self.models, min_face_px=face_min_px)
+            else MtcnnRetinaFaces(self.models, min_face_px=face_min_px)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, models: ModelShelf | None = None,
