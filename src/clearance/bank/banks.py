@@ -40,6 +40,7 @@ from clearance.review.audit_events import (
     BankCreated,
     BankEntryAdded,
     BankEntryRemoved,
+    BankEntryRevealed,
 )
 from clearance.storage import BlobStore, LocalBlobStore
 from clearance.storage.bank_models import (
@@ -308,12 +309,33 @@ def remove_entry(session: Session, entry_id: int, *, reason: str, by: str,
 
 
 def entries(session: Session, *, bank: str | None = None, include_removed: bool = False,
-            version_id: int | None = None, limit: int = 1000) -> list[BankEntry]:
-    query = select(BankEntry).order_by(BankEntry.id.desc()).limit(limit)
+            version_id: int | None = None, sha256: str | None = None, limit: int = 1000,
+            offset: int = 0) -> list[BankEntry]:
+    """Entries newest first (a page of ``limit`` from ``offset``), of one bank or all; of one
+    version, or of content with the SHA-256 ``sha256`` (the same bytes banked by hand)."""
+    query = select(BankEntry).order_by(BankEntry.id.desc()).limit(limit).offset(offset)
     if bank is not None:
         query = query.where(BankEntry.bank_id == get_bank(session, bank).id)
     if not include_removed:
         query = query.where(BankEntry.removed_at.is_(None))
     if version_id is not None:
         query = query.where(BankEntry.version_id == version_id)
+    if sha256 is not None:
+        query = query.where(BankEntry.sha256 == sha256)
     return list(session.scalars(query))
+
+
+def get_entry(session: Session, entry_id: int, *, bank: str | None = None) -> BankEntry:
+    """Entry ``entry_id`` (of bank ``bank`` when given), or :class:`NotFound`."""
+    entry = session.get(BankEntry, entry_id)
+    if entry is None or (bank is not None and entry.bank.name != bank):
+        where = f" in bank {bank!r}" if bank is not None else ""
+        raise NotFound(f"no bank entry {entry_id}{where}")
+    return entry
+
+
+def record_reveal(session: Session, entry: BankEntry, *, by: str) -> None:
+    """Record that ``by`` looked at an entry's picture unblurred (audited as ``bank.reveal``)."""
+    audit.record(session, BankEntryRevealed(subject=bank_subject(entry.bank.name),
+                                            entry_id=entry.id, version_id=entry.version_id),
+                 actor=by)

@@ -35,7 +35,13 @@ from sqlalchemy.orm import Session
 from clearance.bank import banks, hashing
 from clearance.bank.search import as_words
 from clearance.catalog.publication import live_publication, was_withdrawn, withdraw
-from clearance.errors import ContentError, DetectorUnavailable, InputError, NotFound
+from clearance.errors import (
+    ContentError,
+    DetectorUnavailable,
+    InputError,
+    NotFound,
+    ReviewConflict,
+)
 from clearance.review import audit
 from clearance.review.audit_events import WithdrawnEverywhere
 from clearance.storage import BlobStore
@@ -205,13 +211,13 @@ def withdraw_everywhere(engine: Engine, blobs: BlobStore, version_ref: str, *, b
     from clearance.bank.subscribers import WITHDRAW_SOURCE_KEY
     from clearance.catalog.publication import resolve_version
 
-    if not reason.strip():
+    if not is_dry_run and not reason.strip():
         raise InputError("withdraw everywhere needs a reason")
     found = plan(engine, blobs, version_ref)
     ids = [found.version_id, *(r.version_id for r in found.related)]
     if expect is not None and sorted(expect) != sorted(ids):
-        raise InputError("the near-copies changed since they were listed: list them again and "
-                         "confirm")
+        raise ReviewConflict("the near-copies changed since they were listed: list them again "
+                             "and confirm")
     if is_dry_run:
         already = tuple(r.version_id for r in found.related if r.is_withdrawn)
         todo = tuple(i for i in ids if i not in already

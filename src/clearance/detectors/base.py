@@ -42,7 +42,7 @@ class VersionRef:
 
     version_id: int
     asset_id: int
-    title_id: int
+    title_id: str
     sha256: str
     number: int
 

@@ -488,6 +488,16 @@ class BankEntryRemoved(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BankEntryRevealed(AuditEvent):
+    """A reviewer revealed the blurred picture of a bank entry (on the bank page)."""
+
+    name: ClassVar[str] = "bank.reveal"
+    subject_kind: ClassVar[str] = "bank"
+    entry_id: int
+    version_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class WithdrawnEverywhere(AuditEvent):
     """A version and every variant and near-copy of it were withdrawn in one action."""
 

@@ -8,7 +8,11 @@ every transaction.
    screening is carried as text, to be screened; an image with none is used with the findings it
    has (possibly from older detectors) or left out, since screening a picture for context costs
    seconds. Everything is plain values: the session can close before step 2.
-2. :func:`run_screening` (no session): the model work, under the caller's screener lock.
+2. :func:`run_screening` (no session): the model work, under the caller's screener lock. The
+   version is an image item, a copy item, or — a trailer or clip (``video/*`` content) — a video
+   item read from a private temporary file (ffmpeg's libraries read files), deleted afterwards.
+   Each carries its catalog identity (:class:`~clearance.detectors.base.VersionRef`), so the hash
+   bank's detector never matches a version with itself and stores the hashes it made for it.
 3. :func:`record` (in a short write transaction): the screening of the version, and of each copy
    that step 2 had to screen for context (``requested_by="context"``, so the next upload of the
    title reuses it), as :mod:`clearance.screening.records` rows.
@@ -20,8 +24,12 @@ a database slot only for steps 1 and 3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
@@ -29,7 +37,8 @@ from sqlalchemy.orm import Session, selectinload
 from clearance.catalog.queries import known_minors
 from clearance.content.images import load_picture
 from clearance.content.picture import DepictedPerson
-from clearance.detectors.base import Item
+from clearance.content.video import load_video_file
+from clearance.detectors.base import Item, VersionRef
 from clearance.errors import ContentError, NotFound
 from clearance.findings import Finding
 from clearance.screening.records import (
@@ -46,6 +55,11 @@ from clearance.storage.models import Asset, AssetVersion
 from clearance.storage.screening_models import Publication, Screening
 
 TEXT_PREFIX = "text/"
+VIDEO_PREFIX = "video/"
+#: File name suffixes for a video's temporary file, by content type (ffmpeg probes the bytes;
+#: the suffix only helps it pick the demuxer first).
+_VIDEO_SUFFIXES = {"video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm",
+                   "video/x-matroska": ".mkv", "video/x-msvideo": ".avi"}
 
 
 def asset_ref(asset: Asset) -> str:
@@ -85,8 +99,17 @@ class ScreeningPlan:
         return self.content_type.startswith(TEXT_PREFIX)
 
     @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith(VIDEO_PREFIX)
+
+    @property
     def name(self) -> str:
         return f"{self.ref} v{self.number}"
+
+    @property
+    def version_ref(self) -> VersionRef:
+        return VersionRef(self.version_id, self.asset_id, self.title_id, self.content_sha256,
+                          self.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +177,30 @@ def plan_screening(session: Session, blobs: BlobStore, version_id: int,
         rating=title.rating, depicted=depicted, context=tuple(context))
 
 
-def _item(screener: Screener, plan: ScreeningPlan) -> Item:
+@contextmanager
+def _item(screener: Screener, plan: ScreeningPlan) -> Iterator[Item]:
+    """The planned version as an item (a video's bytes in a temporary file while it is used)."""
     if plan.is_text:
-        return screener.text_item(plan.data.decode("utf-8", errors="replace"), name=plan.name,
-                                  rating=plan.rating, title_id=plan.title_id)
-    picture = load_picture(plan.data, plan.name)
-    return screener.image_item(picture, name=plan.name, rating=plan.rating,
-                               title_id=plan.title_id, depicted=plan.depicted)
+        yield screener.text_item(plan.data.decode("utf-8", errors="replace"), name=plan.name,
+                                 rating=plan.rating, title_id=plan.title_id,
+                                 version=plan.version_ref)
+        return
+    if not plan.is_video:
+        picture = load_picture(plan.data, plan.name)
+        yield screener.image_item(picture, name=plan.name, rating=plan.rating,
+                                  title_id=plan.title_id, depicted=plan.depicted,
+                                  version=plan.version_ref)
+        return
+    fd, tmp = tempfile.mkstemp(prefix="clearance-video-",
+                               suffix=_VIDEO_SUFFIXES.get(plan.content_type, ".bin"))
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(plan.data)
+        video = load_video_file(tmp, max_bytes=max(len(plan.data), 1), name=plan.name)
+        yield screener.video_item(video, name=plan.name, rating=plan.rating,
+                                  title_id=plan.title_id, version=plan.version_ref)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def run_screening(screener: Screener, plan: ScreeningPlan,
@@ -185,7 +225,8 @@ def run_screening(screener: Screener, plan: ScreeningPlan,
         for (c, _), r in zip(to_screen, results, strict=True):
             context_results[c.version_id] = r
             context_findings[c.ref] = r.findings
-    result = screener.screen_many([_item(screener, plan)], [context_findings], [tuple(extra)])[0]
+    with _item(screener, plan) as item:
+        result = screener.screen_many([item], [context_findings], [tuple(extra)])[0]
     versions = {c.ref: c.version_id for c in plan.context if c.ref in context_findings}
     return CampaignScreening(
         plan=plan, result=result,

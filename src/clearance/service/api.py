@@ -10,7 +10,15 @@ from typing import Any, Final
 from fastapi import APIRouter
 
 from clearance.review import access
-from clearance.service import api_admin, api_catalog, api_items, api_jobs, api_uploads, views
+from clearance.service import (
+    api_admin,
+    api_bank,
+    api_catalog,
+    api_items,
+    api_jobs,
+    api_uploads,
+    views,
+)
 from clearance.service.deps import SessionDep, SubmitterDep
 from clearance.service.models_public import MePublic, Problem
 from clearance.service.schemas import PreferencesIn
@@ -47,4 +55,5 @@ router.include_router(api_uploads.router)
 router.include_router(api_items.router)
 router.include_router(api_jobs.router)
 router.include_router(api_catalog.router)
+router.include_router(api_bank.router)
 router.include_router(api_admin.router)

@@ -46,7 +46,7 @@ SYNC_BATCH_MAX: Final = 4
 BATCH_MAX: Final = 50
 
 KindForm = Annotated[str, Form(description="key_art, thumbnail, still, synopsis, tagline, "
-                                           "title_text")]
+                                           "title_text, trailer, clip")]
 LocaleForm = Annotated[str, Form(description="BCP 47 tag; und for a textless image")]
 ChannelForm = Annotated[str, Form(description="where it is published, e.g. web, press-kit")]
 DepictsForm = Annotated[str | None, Form(description="comma-separated catalog person ids")]
@@ -143,13 +143,14 @@ async def upload_asset(request: Request, response: Response, title_id: str,
                        actor: EarlySubmitterDep, state: StateDep, kind: KindForm,
                        channel: ChannelForm = "default", locale: LocaleForm = "und",
                        file: Annotated[UploadFile | None,
-                                       File(description="the image (or a UTF-8 text file for "
-                                                        "copy)")] = None,
+                                       File(description="the image, the video (trailer, clip) "
+                                                        "or a UTF-8 text file for copy")
+                                       ] = None,
                        text: Annotated[str | None, Form(description="the copy")] = None,
                        depicts: DepictsForm = None, shoot_date: ShootForm = None) -> ItemDetail:
-    """Submit one asset version (an image file, or copy as ``text`` or a text file): stored,
-    screened in its title's campaign and queued. 201 with the item; 200 with the existing item
-    when the same content was already submitted for this asset."""
+    """Submit one asset version (an image or video file, or copy as ``text`` or a text file):
+    stored, screened in its title's campaign and queued. 201 with the item; 200 with the
+    existing item when the same content was already submitted for this asset."""
     spec = AssetSpec(title_id, kind, locale, channel, intake.parse_depicts(depicts), shoot_date)
     intake.check_uploader(actor)
     if (file is None) == (text is None):

@@ -24,7 +24,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -47,13 +47,18 @@ from clearance.settings import Settings, get_settings
 from clearance.storage import LocalBlobStore, ensure_schema, make_engine, session_scope
 from clearance.storage.db import SQLITE_BEGIN
 
+if TYPE_CHECKING:
+    from clearance.bank.index import BankIndex
+
 log = logging.getLogger("clearance.service")
 
 #: How often lapsed claims are put back in the queue (a lapsed claim is claimable anyway; this
 #: keeps lists and the audit log truthful about it).
 LEASE_SWEEP_SECONDS: Final = 30.0
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
-_UPLOAD_PATH: Final = re.compile(r"^/api/titles/[^/]+/assets/?$")
+_UPLOAD_PATH: Final = re.compile(r"^/api/titles/[^/]+/assets/?$|^/api/banks/match/?$")
+#: Files banked directly: up to four uploads' worth in one request, as a batch.
+_BANK_FILES_PATH: Final = re.compile(r"^/api/banks/[^/]+/files/?$")
 #: Security headers on every response (a route or page may set its own instead).
 SECURITY_HEADERS: Final = (
     (b"x-content-type-options", b"nosniff"),
@@ -89,15 +94,16 @@ class SecurityHeaders:
 
 
 def body_caps(settings: Settings) -> Callable[[str], int]:
-    """The request body cap of each path: uploads get the upload limit, batches four times it,
-    everything else :data:`DEFAULT_CAP`."""
+    """The request body cap of each path: uploads (and a file matched against the banks) get
+    the upload limit, batches (and files banked directly) four times it, everything else
+    :data:`DEFAULT_CAP`."""
     upload = settings.max_upload_bytes + FORM_OVERHEAD
     batch = 4 * settings.max_upload_bytes + FORM_OVERHEAD
 
     def cap_for(path: str) -> int:
         if _UPLOAD_PATH.match(path):
             return upload
-        if path.rstrip("/") == "/api/batches":
+        if path.rstrip("/") == "/api/batches" or _BANK_FILES_PATH.match(path):
             return batch
         return DEFAULT_CAP
 
@@ -117,6 +123,20 @@ def _engine_for(settings: Settings) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def _bank_index(settings: Settings, engine: Engine, screener: Screener | None
+                ) -> BankIndex | None:
+    """The hash bank's index over this database, kept current by the bank revision (so every
+    worker process sees what any of them banked within a second); a given screener's own index
+    when it has one; ``None`` without the ``bank`` extra."""
+    from clearance.bank.hashing import availability
+    from clearance.bank.index import BankIndex
+
+    own = screener.resources.bank if screener is not None else None
+    if isinstance(own, BankIndex):
+        return own
+    return BankIndex.from_settings(settings, engine=engine) if availability() else None
 
 
 def _include_ui(app: FastAPI) -> None:
@@ -146,20 +166,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # holds the lock. (No effect on PostgreSQL.)
     engine = base_engine.execution_options(**{SQLITE_BEGIN: "immediate"})
 
+    bank = _bank_index(settings, base_engine, screener)
+
     def build_screener() -> Screener:
         if screener is not None:
             return screener
-        # the hash bank's index over this database (kept current by the bank revision, so
-        # every worker process sees what any of them banked within a second)
-        from clearance.bank.hashing import availability
-        from clearance.bank.index import BankIndex
-
-        bank = BankIndex.from_settings(settings, engine=base_engine) if availability() else None
         return Screener.from_settings(settings, bank=bank)
 
     state = ServiceState(settings=settings, engine=engine,
                          blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
-                         screener_factory=build_screener)
+                         screener_factory=build_screener, bank=bank)
     runner = state.jobs = JobRunner(engine, functools.partial(run_batch_step, state))
 
     def sweep_leases() -> None:

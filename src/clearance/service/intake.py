@@ -4,8 +4,12 @@ and queued for review out.
 An upload is checked before anything is stored: its size against ``CLEARANCE_MAX_UPLOAD_BYTES``
 (413), then its content — an image through :func:`~clearance.content.images.load_picture`, which
 trusts the bytes (magic numbers), never the file name or the declared content type, and refuses
-SVG, text, PDF and damaged files naming the file (422); copy as UTF-8 within
-``CLEARANCE_MAX_TEXT_BYTES``. Then three phases, so that no model work happens inside a write
+SVG, text, PDF and damaged files naming the file (422); a video (asset kinds ``trailer`` and
+``clip``) by its container's magic bytes (:func:`video_type`: MP4, QuickTime, WebM, Matroska,
+AVI; anything else is 422 naming the file); copy as UTF-8 within ``CLEARANCE_MAX_TEXT_BYTES``.
+A video's frames are decoded when it is screened (the hash bank's vPDQ, one frame a second): a
+file whose container is right but whose frames cannot be decoded is refused then (422), its
+version stored but not screened. Then three phases, so that no model work happens inside a write
 transaction, under the audit chain's lock or holding one of the request database slots:
 
 1. :func:`store` — a short transaction stores the asset version (content-addressed, immutable)
@@ -51,11 +55,16 @@ from clearance.service.state import ScreenerIdentity, ServiceState
 from clearance.settings import Settings
 from clearance.storage import BlobStore
 from clearance.storage.db import session_scope
-from clearance.storage.models import ASSET_KINDS, AssetVersion, Person
+from clearance.storage.models import ASSET_KINDS, VIDEO_KINDS, AssetVersion, Person
 from clearance.storage.review_models import ReviewItem, User
 
 TEXT_KINDS: Final = ("synopsis", "tagline", "title_text")
-IMAGE_KINDS: Final = tuple(k for k in ASSET_KINDS if k not in TEXT_KINDS)
+IMAGE_KINDS: Final = tuple(k for k in ASSET_KINDS if k not in TEXT_KINDS + VIDEO_KINDS)
+#: The video containers an upload of a trailer or clip may be, as their content types.
+VIDEO_TYPES: Final = ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska",
+                      "video/x-msvideo")
+#: QuickTime files written before ``ftyp`` existed start with one of these atoms.
+_QUICKTIME_ATOMS: Final = (b"moov", b"mdat", b"wide")
 TEXT_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
 
 
@@ -81,6 +90,10 @@ class AssetSpec:
     @property
     def is_text(self) -> bool:
         return self.kind in TEXT_KINDS
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind in VIDEO_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +126,38 @@ def check_size(settings: Settings, name: str, size: int) -> None:
                              f"{settings.max_upload_bytes:,} bytes (CLEARANCE_MAX_UPLOAD_BYTES)")
 
 
+def video_type(head: bytes) -> str | None:
+    """The content type of a video container from its first bytes (at least 64), or ``None``:
+    ISO base media (``ftyp``: MP4, or QuickTime for the ``qt`` brand), Matroska (WebM when its
+    EBML header names the ``webm`` doc type) and AVI (``RIFF`` ... ``AVI``)."""
+    if head[4:8] == b"ftyp":
+        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return "video/quicktime"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm" if b"webm" in head[:64] else "video/x-matroska"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "video/x-msvideo"
+    return None
+
+
+def video_content(name: str, data: bytes, kind: str = "clip") -> Content:
+    """A trailer or clip: its container checked by its magic bytes (never its name)."""
+    if not data:
+        raise ContentError(f"{name}: the file is empty (0 bytes)")
+    content_type = video_type(data[:64])
+    if content_type is None:
+        raise ContentError(f"{name}: not a video file this service takes (MP4, MOV, WebM, "
+                           f"Matroska or AVI, judged by its bytes, not its name); a {kind} "
+                           "must be one of those")
+    return Content(name, data, content_type)
+
+
 def read_content(settings: Settings, spec: AssetSpec, name: str, data: bytes) -> Content:
     """Check one upload for ``spec``'s kind of asset; the errors name the file."""
     check_size(settings, name, len(data))
+    if spec.is_video:
+        return video_content(name, data, spec.kind)
     if spec.is_text:
         try:
             text = data.decode("utf-8")
@@ -183,7 +225,7 @@ def store(session: Session, blobs: BlobStore, actor: Actor, spec: AssetSpec, con
     the same version; when another team's item already holds them it is a conflict."""
     check_uploader(actor)
     if spec.is_text != (content.text is not None):
-        want = "text" if spec.is_text else "an image file"
+        want = "text" if spec.is_text else "a video file" if spec.is_video else "an image file"
         raise InputError(f"{content.name}: a {spec.kind} needs {want}")
     title = require_title(session, spec.title_id)
     asset, _ = upsert_asset(session, title, kind=spec.kind, locale=spec.locale,

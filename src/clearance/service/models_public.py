@@ -410,3 +410,123 @@ class LiveList(_Public):
     title_id: str
     at: UtcTime
     live: list[LiveVersionPublic]
+
+
+# -- the hash bank ----------------------------------------------------------------------------
+
+class BankPublic(_Public):
+    """A hash bank: what it holds (``reason``; ``negative`` banks hold known-good look-alikes
+    that suppress matches), its match distance (0-256 bits) and its active entries."""
+
+    name: str
+    reason: str
+    description: str
+    distance: int
+    enabled: bool
+    entries: int
+    created_by: str
+    created_at: UtcTime
+
+
+class BankList(_Public):
+    banks: list[BankPublic]
+
+
+class BankEntryPublic(_Public):
+    """One piece of content in a bank: a catalog version (``version_id``, ``label``
+    ``TITLE/KIND/LOCALE/CHANNEL/vN``) or a file banked directly (``version_id`` null)."""
+
+    id: int
+    bank: str
+    version_id: int | None
+    label: str
+    media: Literal["image", "video"]
+    sha256: str
+    source: str
+    reason: str
+    added_by: str
+    added_at: UtcTime
+    removed_at: UtcTime | None
+    removed_by: str | None
+    removed_reason: str | None
+
+
+class BankEntryPage(_Public):
+    entries: list[BankEntryPublic]
+    limit: int
+    offset: int
+
+
+class BankEntryAdded(_Public):
+    """The entry, and whether it is new (``false``: that content was in the bank already)."""
+
+    entry: BankEntryPublic
+    is_new: bool
+
+
+class BankFilesAdded(_Public):
+    entries: list[BankEntryAdded]
+
+
+class BankMatchPublic(_Public):
+    """A banked entry near the content asked about: which bank, which banked version (null for
+    a file banked directly), how far (Hamming distance of the closest pair of hashes) and which
+    variant of the banked picture matched (``original``, a rotation or mirror, a crop,
+    ``trimmed``); for videos, the frames."""
+
+    bank: str
+    bank_reason: str
+    entry_id: int
+    version_id: int | None
+    label: str
+    distance: int
+    transform: str
+    quality: int
+    frame: int
+    query_frame: int
+    query_timestamp: float
+
+
+class BankMatchResult(_Public):
+    item: str
+    media: Literal["image", "video"]
+    sha256: str
+    matches: list[BankMatchPublic]
+
+
+class RelatedVersionPublic(_Public):
+    """A catalog version related to the one asked about (a variant: the same bytes in another
+    asset; a near-copy: within the ``withdrawn`` bank's distance)."""
+
+    version_id: int
+    label: str
+    title_id: str
+    kind: str
+    locale: str
+    channel: str
+    relation: Literal["variant", "near_copy"]
+    distance: int
+    transform: str
+    #: ``source``: this one is older (the version asked about was cut from it); else ``copy``.
+    direction: Literal["source", "copy"]
+    is_withdrawn: bool
+    replacement_id: int | None
+    replacement_label: str | None
+
+
+class LineagePublic(_Public):
+    version_id: int
+    label: str
+    is_withdrawn: bool
+    replacement_id: int | None
+    replacement_label: str | None
+    related: list[RelatedVersionPublic]
+
+
+class WithdrawEverywherePublic(LineagePublic):
+    """What withdraw everywhere did (or, with ``dry_run``, would do): the lineage, the versions
+    withdrawn now (would be) and those that were withdrawn already."""
+
+    dry_run: bool
+    withdrawn_now: list[int]
+    already_withdrawn: list[int]

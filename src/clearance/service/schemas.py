@@ -59,3 +59,41 @@ class WebhookCreate(_Body):
 class WithdrawIn(_Body):
     #: Why the version is withdrawn everywhere (audited).
     reason: str = Field(min_length=1, max_length=2000)
+
+
+BankReason = Literal["rejected", "withdrawn", "takedown", "negative"]
+
+
+class BankCreate(_Body):
+    name: str = Field(min_length=1, max_length=64)
+    #: ``negative``: known-good look-alikes, whose matches suppress the others.
+    reason: BankReason
+    distance: int = Field(default=31, ge=0, le=256)
+    description: str = Field(default="", max_length=500)
+    enabled: StrictBool = True
+
+
+class BankUpdate(_Body):
+    distance: int | None = Field(default=None, ge=0, le=256)
+    enabled: StrictBool | None = None
+
+
+class BankVersionIn(_Body):
+    version_id: int = Field(gt=0)
+    #: Why (kept with the entry and in the audit log).
+    reason: str = Field(default="", max_length=2000)
+
+
+class BankEntryRemove(_Body):
+    #: Why the entry leaves its bank (required, audited).
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class WithdrawEverywhereIn(_Body):
+    #: Why (required unless ``dry_run``; audited; each near-copy's withdrawal says whose
+    #: near-copy it is).
+    reason: str = Field(default="", max_length=2000)
+    #: List what would be withdrawn; change nothing.
+    dry_run: StrictBool = False
+    #: The version ids a person confirmed (from a dry run): refused (409) if the plan changed.
+    expect: list[int] | None = Field(default=None, max_length=10_000)

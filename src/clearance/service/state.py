@@ -22,6 +22,7 @@ from clearance.settings import Settings
 from clearance.storage import BlobStore
 
 if TYPE_CHECKING:
+    from clearance.bank.index import BankIndex
     from clearance.service.jobs import JobRunner
 
 
@@ -44,6 +45,9 @@ class ServiceState:
     screener_factory: Callable[[], Screener]
     #: This process's background job runner (set by ``create_app``).
     jobs: JobRunner | None = None
+    #: The hash bank's index over this database (the screener's, and the bank routes'); ``None``
+    #: when the ``bank`` extra is not installed.
+    bank: BankIndex | None = None
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)
