@@ -8,9 +8,11 @@ that failed validation, the files of an upload that could not be used). The exce
 :mod:`clearance.errors` maps onto statuses here and nowhere else, so a route only ever raises a
 Clearance exception: :class:`NotFound` 404, :class:`Unauthenticated` 401 (with
 ``WWW-Authenticate: Bearer``), :class:`Forbidden` 403, :class:`ReviewConflict` 409,
-:class:`InputError` 422, :class:`UploadTooLarge` 413, :class:`StorageError` 503. FastAPI's own
-validation errors and Starlette's 404/405 come out in the same shape, and anything unexpected is a
-500 whose body says nothing about the internals (the traceback goes to the log).
+:class:`InputError` 422, :class:`UploadTooLarge` 413, :class:`StorageError` 503 (saying only that
+the storage is unavailable: the database's own message names its host, port and database, and
+goes to the log). FastAPI's own validation errors and Starlette's 404/405 come out in the same
+shape, and anything unexpected is a 500 whose body says nothing about the internals (the
+traceback goes to the log).
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ log = logging.getLogger("clearance.service")
 
 PROBLEM_JSON: Final = "application/problem+json"
 TYPE_PREFIX: Final = "urn:clearance:problem:"
+
+#: What a client is told when the database (or the blob store) cannot be used; the details
+#: (host, port, database name, paths) go to the log.
+UNAVAILABLE: Final = "the service is unavailable (its storage cannot be reached); the server " \
+                     "log has the details"
 
 #: status -> (type slug, title). Every status the service answers with is here.
 PROBLEM_TYPES: Final[Mapping[int, tuple[str, str]]] = {
@@ -109,6 +116,10 @@ def _clearance_error(_request: Request, exc: Exception) -> JSONResponse:
         log.error("%s answered %d: %s", type(exc).__name__, status, exc.rendered())
     if status == 500:
         return problem(500, "internal error; the server log has the details")
+    if status == 503 and isinstance(exc, StorageError):
+        # the database's message names its host, port and database (and the blob store's its
+        # paths): for the log only, never for whoever asked (/healthz is anonymous)
+        return problem(503, UNAVAILABLE)
     errors = [{"detail": p.rendered(), **({"field": p.field} if p.field else {})}
               for p in exc.problems]
     return problem(status, exc.message, errors)

@@ -26,6 +26,7 @@ the same session and CSRF checks:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +42,12 @@ from fastapi.templating import Jinja2Templates
 from clearance.errors import (
     AccessError,
     ClearanceError,
+    DetectorUnavailable,
     Forbidden,
     InputError,
     NotFound,
     ReviewConflict,
+    StorageError,
     Unauthenticated,
 )
 from clearance.review import access
@@ -55,10 +58,13 @@ from clearance.service.deps import (
     get_state,
     session_actor,
 )
+from clearance.service.problems import UNAVAILABLE
 from clearance.service.state import ServiceState
 from clearance.settings import Settings
 from clearance.storage.db import as_utc
 from clearance.storage.review_models import User
+
+log = logging.getLogger("clearance.service")
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 #: The login form's CSRF token (double-submit: the form field must equal this cookie).
@@ -184,6 +190,7 @@ _STATUS: Final[tuple[tuple[type[Exception], int, str], ...]] = (
     (AccessError, 403, "Not allowed"),
     (ReviewConflict, 409, "Cannot do that now"),
     (InputError, 422, "Cannot use that input"),
+    (DetectorUnavailable, 503, "Service unavailable"),
 )
 
 
@@ -229,7 +236,11 @@ def as_page_error(request: Request, exc: Exception) -> Response | None:
         for kind, status, title in _STATUS:
             if isinstance(exc, kind):
                 return error_page(request, status, title, exc.message)
-        return error_page(request, 500, "Something went wrong", exc.message)
+        log.error("%s on a page: %s", type(exc).__name__, exc.rendered())
+        if isinstance(exc, StorageError):  # its message names the database: the log's only
+            return error_page(request, 503, "Service unavailable", UNAVAILABLE)
+        return error_page(request, 500, "Something went wrong",
+                          "internal error; the server log has the details")
     return None
 
 

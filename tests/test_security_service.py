@@ -1,0 +1,70 @@
+"""Service-side controls of issue 10 that need no world of their own: the database's details
+stay in the log (item 17).
+
+Reproduced first: ``/healthz`` answered 503 naming the database host, port and name.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from api_world import SECRET
+from clearance.service import create_app
+from clearance.settings import Settings
+from clearance.storage import make_engine
+from conftest import _postgres_unreachable, postgres_admin_url
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+# -- /healthz and every 503 (item 17) -------------------------------------------------------
+
+def _unreachable_databases() -> list[object]:
+    """Databases the service cannot use, with the words their errors would give away."""
+    cases: list[object] = [pytest.param(
+        "postgresql+psycopg://clearance@127.0.0.1:1/secret_db_name", ("127.0.0.1", "port 1"),
+        id="nothing-listening")]
+    missing = postgres_admin_url().rsplit("/", 1)[0] + "/secret_db_name"
+    cases.append(pytest.param(missing, ("secret_db_name", "5432"), id="missing-database",
+                              marks=pytest.mark.postgres))
+    return cases
+
+
+@pytest.mark.parametrize(("url", "secrets"), _unreachable_databases())
+def test_an_unavailable_database_is_named_only_in_the_log(
+        tmp_path: Path, url: str, secrets: tuple[str, ...],
+        caplog: pytest.LogCaptureFixture) -> None:
+    if "secret_db_name" in secrets and _postgres_unreachable() is not None:
+        pytest.skip("PostgreSQL is unreachable")
+    settings = Settings(environment="test", secret_key=SECRET, data_dir=tmp_path / "data",
+                        semantic="off")
+    engine: Engine = make_engine(url, connect_args={"connect_timeout": 3})
+    app = create_app(settings, engine=engine, webhook_worker=False)
+    caplog.set_level(logging.ERROR, logger="clearance.service")
+    client = TestClient(app)  # no lifespan: its job runner would need the database
+    try:
+        token = client.get("/login").cookies["clearance_login_csrf"]
+        answers = [
+            client.get("/healthz"),  # anonymous
+            client.get("/api/me", headers={"Authorization": "Bearer clr_" + "x" * 43}),
+            client.post("/login", data={"username": "ada", "password": "x" * 12,
+                                        "csrf": token},
+                        headers={"Cookie": f"clearance_login_csrf={token}"}),
+        ]
+    finally:
+        engine.dispose()
+    for answer in answers:
+        assert answer.status_code == 503, (answer.request.url, answer.text)
+        for secret in (*secrets, "Connection refused", "does not exist"):
+            assert secret not in answer.text, (answer.request.url, secret)
+    assert answers[0].headers["content-type"] == "application/problem+json"
+    assert "unavailable" in answers[0].json()["detail"]
+    logged = caplog.text
+    assert any(secret in logged for secret in secrets), logged
