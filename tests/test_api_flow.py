@@ -186,7 +186,8 @@ def test_the_running_app_delivers_decision_webhooks(tmp_path: Path) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with world(tmp_path / "hooked", webhook_worker=True) as w:
+        with world(tmp_path / "hooked", webhook_worker=True,
+                   outbound_allow=["127.0.0.1"]) as w:
             hook = w.call("POST", "/api/webhooks", "ada",
                           json={"url": f"http://127.0.0.1:{server.server_port}/hook"}).json()
             item_id = w.queued_item("alice")

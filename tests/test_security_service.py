@@ -1,7 +1,8 @@
 """Service-side controls of issue 10 that need no world of their own: the database's details
-stay in the log (item 17).
+stay in the log (item 17), the webhook subscription route applies the service's outbound rule.
 
-Reproduced first: ``/healthz`` answered 503 naming the database host, port and name.
+Each was reproduced first: ``/healthz`` answered 503 naming the database host, port and name;
+``POST /api/webhooks`` refused the allow-listed local receiver (the strict rule applied).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from api_world import SECRET
+from api_world import SECRET, world
 from clearance.service import create_app
 from clearance.settings import Settings
 from clearance.storage import make_engine
@@ -68,3 +69,19 @@ def test_an_unavailable_database_is_named_only_in_the_log(
     assert "unavailable" in answers[0].json()["detail"]
     logged = caplog.text
     assert any(secret in logged for secret in secrets), logged
+
+
+# -- webhooks subscribed through the service ------------------------------------------------
+
+def test_the_webhook_route_applies_the_services_outbound_rule(tmp_path: Path) -> None:
+    local = {"url": "http://127.0.0.1:9/hook"}
+    with world(tmp_path / "strict") as w:  # test environment: public addresses only
+        refused = w.call("POST", "/api/webhooks", "ada", json=local)
+        assert refused.status_code == 422 and "127.0.0.1" in refused.json()["detail"]
+        metadata = w.call("POST", "/api/webhooks", "ada",
+                          json={"url": "http://169.254.169.254/latest/meta-data/"})
+        assert metadata.status_code == 422
+    with world(tmp_path / "allowed", outbound_allow=["127.0.0.1"]) as w:
+        assert w.call("POST", "/api/webhooks", "ada", json=local).status_code == 201
+        other = w.call("POST", "/api/webhooks", "ada", json={"url": "http://127.0.0.2:9/"})
+        assert other.status_code == 422  # exactly what the allow-list names

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from clearance.errors import InputError
 from clearance.review import access, audit, webhooks
 from clearance.service import views
-from clearance.service.deps import AdminDep, SeniorDep, SessionDep
+from clearance.service.deps import AdminDep, SeniorDep, SessionDep, StateDep
 from clearance.service.models_public import (
     AuditPage,
     ChainReportPublic,
@@ -83,10 +83,13 @@ def list_webhooks(actor: AdminDep, session: SessionDep,
 
 
 @router.post("/webhooks", status_code=201)
-def add_webhook(body: WebhookCreate, actor: AdminDep, session: SessionDep) -> WebhookCreated:
-    """Subscribe a URL to events; the signing secret is in this response and never again."""
+def add_webhook(body: WebhookCreate, actor: AdminDep, session: SessionDep,
+                state: StateDep) -> WebhookCreated:
+    """Subscribe a URL to events; the signing secret is in this response and never again. The
+    URL must pass the service's outbound rule (``CLEARANCE_OUTBOUND_ALLOW``; outside
+    development, public addresses only): 422 otherwise."""
     sub, secret = webhooks.subscribe(session, actor.audit_name, body.url, body.secret,
-                                     body.events)
+                                     body.events, outbound=state.settings)
     return WebhookCreated(**views.webhook_view(sub).model_dump(), secret=secret,
                           warning=SHOWN_ONCE)
 
