@@ -1,20 +1,25 @@
 """Service-side controls of issue 10 that need no world of their own: the database's details
-stay in the log (item 17), the webhook subscription route applies the service's outbound rule.
+stay in the log (item 17), the webhook subscription route applies the service's outbound rule,
+reviewer names stay hidden from submitters in comments as in reviews (item 16), and names are
+shown escaped on every page (item 18's display half).
 
 Each was reproduced first: ``/healthz`` answered 503 naming the database host, port and name;
-``POST /api/webhooks`` refused the allow-listed local receiver (the strict rule applied).
+``POST /api/webhooks`` refused the allow-listed local receiver (the strict rule applied); a
+submitter saw the reviewer's username as the author of the review's comment; a display name
+with a right-to-left override was shown as written.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from api_world import SECRET, world
+from api_world import SECRET, World, world
 from clearance.service import create_app
 from clearance.settings import Settings
 from clearance.storage import make_engine
@@ -23,6 +28,12 @@ from conftest import _postgres_unreachable, postgres_admin_url
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def w(tmp_path: Path) -> Iterator[World]:
+    with world(tmp_path) as built:
+        yield built
 
 
 # -- /healthz and every 503 (item 17) -------------------------------------------------------
@@ -85,3 +96,43 @@ def test_the_webhook_route_applies_the_services_outbound_rule(tmp_path: Path) ->
         assert w.call("POST", "/api/webhooks", "ada", json=local).status_code == 201
         other = w.call("POST", "/api/webhooks", "ada", json={"url": "http://127.0.0.2:9/"})
         assert other.status_code == 422  # exactly what the allow-list names
+
+
+# -- reviewer names (item 16) ---------------------------------------------------------------
+
+def ui_cookie(w: World, username: str) -> dict[str, str]:
+    """A UI session of ``username`` (as the login form would start it)."""
+    from clearance.review import access
+    from clearance.storage import session_scope
+
+    with session_scope(w.engine) as s:
+        value, _ = access.new_session_cookie(SECRET, access.get_user(s, username).id)
+    return {"Cookie": f"{access.SESSION_COOKIE}={value}"}
+
+
+def test_no_page_or_answer_names_a_reviewer_to_a_submitter(w: World) -> None:
+    item_id = w.queued_item("alice")
+    assert w.call("POST", f"/api/items/{item_id}/claim", "rita").status_code == 200
+    decided = w.call("POST", f"/api/items/{item_id}/decision", "rita",
+                     json={"outcome": "request_changes", "comment": "Crop the poster."})
+    assert decided.status_code == 200, decided.text
+    reply = w.call("POST", f"/api/items/{item_id}/comments", "alice",
+                   json={"body": "Cropped, see v2."})
+    assert reply.status_code == 201 and reply.json()["author"] == "alice"
+    seen_by_alice = [
+        w.call("GET", f"/api/items/{item_id}", "alice").text,
+        w.call("GET", "/api/items/mine", "alice").text,
+        w.client.get(f"/items/{item_id}", headers=ui_cookie(w, "alice")).text,
+        w.client.get("/mine", headers=ui_cookie(w, "alice")).text,
+    ]
+    for text in seen_by_alice:
+        assert "Crop the poster." in text or "/api/items/mine" in text or "items" in text
+        assert "rita" not in text
+    detail = w.call("GET", f"/api/items/{item_id}", "alice").json()
+    by_reviewer = [c for c in detail["comments"] if c["body"] == "Crop the poster."]
+    assert by_reviewer and by_reviewer[0]["author"] is None
+    assert [c["author"] for c in detail["context"]["comments"]] == [None, "alice"]
+    assert all(r["reviewer"] is None for r in detail["reviews"])
+    # reviewers still see who wrote what
+    named = w.call("GET", f"/api/items/{item_id}", "sam").json()
+    assert [c["author"] for c in named["comments"]] == ["rita", "alice"]

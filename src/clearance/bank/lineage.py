@@ -2,10 +2,12 @@
 **withdraw everywhere**, the one action that pulls a version with every variant and near-copy.
 
 * **Near-copies** of a version are the other catalog versions — any title, locale, channel or
-  partner feed — whose hash is within the ``withdrawn`` bank's distance of one of the version's 8
-  dihedral PDQ hashes (a video counts by any of its frames). Versions with the same bytes in
-  other assets are *variants* (distance 0). Of two near-copies the older is the source: "this
-  thumbnail was cut from that key art".
+  partner feed — whose hash is within the ``withdrawn`` bank's distance of one of the version's
+  dihedral or crop variants (a copy cut from it), or — versions of the same title — whose crop
+  variants are that close to the version's own hash (the version was cut from them); a video
+  counts by any of its frames. Versions with the same bytes in other assets are *variants*
+  (distance 0). Of two near-copies the older is the source: "this thumbnail was cut from that
+  key art".
 * The **replacement** of a version is what its asset shows instead: the version live on the
   asset now when that is another one, else the newest later version of the asset that was not
   withdrawn.
@@ -47,7 +49,7 @@ from clearance.review.audit_events import WithdrawnEverywhere
 from clearance.storage import BlobStore
 from clearance.storage.bank_models import DEFAULT_DISTANCE, Bank, MediaHash
 from clearance.storage.db import session_scope
-from clearance.storage.models import AssetVersion
+from clearance.storage.models import Asset, AssetVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,35 +137,50 @@ def lineage(session: Session, version: AssetVersion, *, blobs: BlobStore | None 
            if h.is_matchable]
     related: list[Related] = []
     if own:
+        # every catalog version's own picture (or trimmed picture, or video frame), compared
+        # with every hash of this version (its rotations, mirrors and crops: the other is a
+        # copy cut from this one); and the crop variants of the same title's versions, compared
+        # with this version's own picture only (this one was cut from the other: a thumbnail
+        # from its title's key art). Crops of the whole catalog would be 27 times the rows.
+        same_title = select(AssetVersion.content_sha256).join(
+            Asset, Asset.id == AssetVersion.asset_id).where(
+            Asset.title_id == version.asset.title_id)
         rows = session.execute(
-            select(MediaHash.sha256, MediaHash.hash, MediaHash.quality, MediaHash.kind)
-            .where(MediaHash.variant.in_((0, hashing.TRIMMED_VARIANT)),
-                   MediaHash.quality > hashing.MIN_QUALITY)).all()
+            select(MediaHash.sha256, MediaHash.hash, MediaHash.variant)
+            .where(MediaHash.quality > hashing.MIN_QUALITY,
+                   MediaHash.variant.in_((0, hashing.TRIMMED_VARIANT))
+                   | MediaHash.sha256.in_(same_title))).all()
         if rows:
             codes = as_words(hashing.hex_to_bytes([r.hash for r in rows]))
+            primary = np.isin(np.array([r.variant for r in rows]),
+                              (0, hashing.TRIMMED_VARIANT))
             own_codes = as_words(hashing.hex_to_bytes([h.hex for h in own]))
-            best: dict[str, tuple[int, int]] = {}  # sha -> (distance, own hash index)
+            best: dict[str, tuple[int, str]] = {}  # sha -> (distance, transform)
             for k in range(len(own)):
                 dist = np.bitwise_count(codes ^ own_codes[k]).sum(axis=1)
-                for i in np.nonzero(dist <= radius)[0].tolist():
+                is_own_primary = own[k].variant in (0, hashing.TRIMMED_VARIANT)
+                hit = (dist <= radius) & (primary | is_own_primary)
+                for i in np.nonzero(hit)[0].tolist():
                     sha, d = rows[i].sha256, int(dist[i])
                     if sha not in best or d < best[sha][0]:
-                        best[sha] = (d, k)
+                        # own hash k is this picture transformed by TRANSFORMS[k]; a copy that
+                        # matched it is that transform of this version. A crop variant of the
+                        # other that matched this picture: this version is that crop of it.
+                        variant = own[k].variant if primary[i] else rows[i].variant
+                        best[sha] = (d, hashing.variant_name(variant))
             versions = session.scalars(select(AssetVersion).where(
                 AssetVersion.content_sha256.in_(list(best))).order_by(AssetVersion.id)).all() \
                 if best else []
             for v in versions:
                 if v.id == version.id:
                     continue
-                d, k = best[v.content_sha256]
+                d, transform = best[v.content_sha256]
                 same = v.content_sha256 == version.content_sha256
                 rep = replacement_of(session, v)
                 older = (v.created_at, v.id) < (version.created_at, version.id)
                 related.append(Related(
                     v.id, banks.describe(v), "variant" if same else "near_copy", 0 if same else d,
-                    # own hash k is the banked picture transformed by TRANSFORMS[k]; the copy
-                    # matched it, so the copy is that transform of this version
-                    hashing.variant_name(own[k].variant), "source" if older else "copy",
+                    "original" if same else transform, "source" if older else "copy",
                     was_withdrawn(session, v.id) is not None, rep.id if rep else None,
                     banks.describe(rep) if rep else None))
     rep = replacement_of(session, version)

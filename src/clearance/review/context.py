@@ -3,7 +3,8 @@ and how they were decided, the history of this asset, the reviews and the commen
 
 Ages matter for the two-person rule: ``age_at_shoot`` is the cast member's age on the version's
 shoot date (when known), computed by :func:`clearance.catalog.views.age_on`. A submitter sees
-only their own team's decisions on other assets, and reviews without the reviewers' names.
+only their own team's decisions on other assets, and reviews and comments without the reviewers'
+names (:func:`comment_author`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from clearance.catalog.views import age_on
 from clearance.review.access import Actor
 from clearance.storage.db import as_utc
 from clearance.storage.models import Asset, AssetVersion, Credit
-from clearance.storage.review_models import Review, ReviewItem
+from clearance.storage.review_models import Review, ReviewItem, User
 
 
 def _iso(at: dt.datetime | None) -> str | None:
@@ -32,6 +33,15 @@ def _can_see(actor: Actor, item: ReviewItem) -> bool:
         return True
     return item.submitted_by == actor.user_id or (
         actor.team_id is not None and item.team_id == actor.team_id)
+
+
+def comment_author(viewer: Actor, author: User) -> str | None:
+    """The name a comment's author is shown under to ``viewer``: ``None`` ("a reviewer") when a
+    submitter looks at a comment written by a reviewer, as reviews hide their reviewers' names;
+    a submitter's own team's comments keep their authors."""
+    if viewer.at_least("reviewer") or author.id == viewer.user_id or author.role == "submitter":
+        return author.username
+    return None
 
 
 def _reviews(actor: Actor, item: ReviewItem) -> list[dict[str, Any]]:
@@ -123,6 +133,6 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
         "other_assets": others,
         "history": history,
         "reviews": _reviews(actor, item),
-        "comments": [{"author": c.author.username, "body": c.body,
+        "comments": [{"author": comment_author(actor, c.author), "body": c.body,
                       "created_at": _iso(c.created_at)} for c in item.comments],
     }

@@ -113,7 +113,7 @@ def decide_item(item_id: int, body: DecisionIn, actor: ReviewerDep,
 def comment_item(item_id: int, body: CommentIn, actor: SubmitterDep,
                  session: SessionDep) -> CommentPublic:
     """A comment, by a reviewer or by the item's team."""
-    return views.comment_view(queue.add_comment(session, actor, item_id, body.body))
+    return views.comment_view(queue.add_comment(session, actor, item_id, body.body), actor)
 
 
 @router.post("/items/{item_id}/reveal", status_code=204, response_class=Response)

@@ -158,3 +158,11 @@ def related_rows(session: Session, related: Sequence[Related]) -> list[NearCopyR
             asset.locale, asset.channel, r.relation, r.distance, r.transform, r.direction, state,
             item.id if item is not None else None, r.replacement_label))
     return out
+
+
+def latest_item_id(session: Session, version_id: int | None) -> int | None:
+    """The id of the version's latest review item (to link to), if it was ever reviewed."""
+    if version_id is None:
+        return None
+    item = latest_item(session, version_id)
+    return item.id if item is not None else None

@@ -162,8 +162,11 @@ class ReviewPublic(_Open):
 
 
 class CommentPublic(_Public):
+    """A comment; ``author`` is null when a submitter reads a reviewer's comment (reviewers'
+    names are not shown to submitters)."""
+
     id: int
-    author: str
+    author: str | None
     body: str
     created_at: UtcTime
 

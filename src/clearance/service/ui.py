@@ -3,11 +3,12 @@
 Pages (see ``docs/ui.md``): ``/login``, ``/`` (the queue for reviewers, ``/mine`` for
 submitters), ``/queue`` with filters and claim-next, ``/items/{id}`` (in
 :mod:`clearance.service.ui_items`), ``/mine``, ``/audit`` (senior reviewers and admins) and
-``/settings`` (the blur preference). Every state change goes through
-:mod:`clearance.review.queue` / :mod:`clearance.review.access`, so the UI, the API and the
-command line share one set of rules and one audit log; this module only reads forms, calls them
-and renders the result. Authentication, CSRF and error pages are in
-:mod:`clearance.service.ui_base`.
+``/settings`` (the blur preference); the hash bank's ``/bank`` and the withdraw-everywhere
+confirm step ``/versions/{id}/withdraw`` (in :mod:`clearance.service.ui_bank`). Every state
+change goes through :mod:`clearance.review.queue` / :mod:`clearance.review.access` (the bank's
+through :mod:`clearance.bank`), so the UI, the API and the command line share one set of rules
+and one audit log; this module only reads forms, calls them and renders the result.
+Authentication, CSRF and error pages are in :mod:`clearance.service.ui_base`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, Unauthenticated
 from clearance.review import access, audit, queue
+from clearance.review.context import comment_author
 from clearance.service.deps import SessionDep, StateDep
+from clearance.service.ui_bank import router as bank_router
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
     LOGIN_FORM_MAX_AGE,
@@ -43,6 +46,7 @@ from clearance.storage.review_models import ITEM_STATES, AuditEvent, ReviewItem,
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 router.include_router(items_router)
+router.include_router(bank_router)
 
 QUEUE_PAGE = 50
 AUDIT_PAGE = 100
@@ -172,7 +176,7 @@ def mine(request: Request, page: PageDep, session: SessionDep) -> Response:
     rows = []
     for item in items:
         row = _row(item, {})
-        row["comments"] = [{"author": c.author.username, "body": c.body,
+        row["comments"] = [{"author": comment_author(page.actor, c.author), "body": c.body,
                             "created_at": c.created_at} for c in item.comments]
         rows.append(row)
     heading = "Submitted by my team" if page.is_reviewer else "My items"

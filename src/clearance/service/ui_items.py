@@ -8,6 +8,13 @@ audited ``reveal`` event (:func:`clearance.review.queue.record_reveal`); the pag
 unblurs that one image in place (without the script the form redirects to the page shown
 unblurred). Submitters may reveal their own team's uploads; that is not a review act and is not
 recorded.
+
+For reviewers the page also says where the hash bank stands: "in bank X since D" when the
+version's content is banked, and its **near-copies elsewhere** (its lineage: the other catalog
+versions matching it, in any title, locale or channel, with their state), computed from stored
+hashes only (a version never hashed shows none rather than being hashed on a page view). Senior
+reviewers get the **Withdraw everywhere** link to the confirm step
+(:mod:`clearance.service.ui_bank`). A trailer or clip is shown as a video, blurred likewise.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from fastapi.responses import JSONResponse
 
 from clearance.errors import NotFound
 from clearance.review import queue
-from clearance.service import ui_view
+from clearance.service import bank_views, ui_view
 from clearance.service.deps import SessionDep, StateDep
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render, safe_next
 from clearance.storage.db import as_utc
@@ -48,6 +55,10 @@ def _is_image(content_type: str) -> bool:
     return content_type.lower().startswith("image/")
 
 
+def _is_video(content_type: str) -> bool:
+    return content_type.lower().startswith("video/")
+
+
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep,
               state: StateDep, revealed: int = 0) -> Response:
@@ -63,10 +74,16 @@ def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep
         data = state.blobs.get(version.content_sha256)
     except NotFound:
         data = None
+    is_video = _is_video(version.content_type)
     if data is not None and is_image:
         image_size = ui_view.oriented_size(data)
-    elif data is not None:
+    elif data is not None and not is_video:
         segments = ui_view.segments(data.decode("utf-8", errors="replace"), item.findings)
+    banked: list[bank_views.BankedRow] = []
+    near: list[bank_views.NearCopyRow] | None = None
+    if page.is_reviewer:  # other titles' and teams' versions: not for a submitter's eyes
+        banked = bank_views.banked_rows(session, version)
+        near = bank_views.near_copy_rows(session, version, state.blobs)
     claimed_by = None
     if item.state == "claimed" and item.claimed_by is not None:
         holder = session.get(User, item.claimed_by)
@@ -74,8 +91,9 @@ def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep
     awaiting = queue.awaiting_senior(item)
     reviews: list[dict[str, Any]] = ctx.get("reviews") or []
     return render(
-        request, "item.html", page, item=item, ctx=ctx, is_image=is_image,
-        image_size=image_size, segments=segments,
+        request, "item.html", page, item=item, ctx=ctx, is_image=is_image, is_video=is_video,
+        image_size=image_size, segments=segments, banked=banked, near_copies=near,
+        can_withdraw=page.is_senior and (is_image or is_video),
         overlays=ui_view.overlays(item.findings, image_size),
         findings=ui_view.finding_rows(item.findings),
         reasons=[ui_view.reason_text(r) for r in item.reasons],
@@ -94,6 +112,8 @@ def item_content(item_id: int, page: PageDep, session: SessionDep,
     data = state.blobs.get(version.content_sha256)
     if _is_image(version.content_type):
         data, media_type = ui_view.browser_image(data)
+    elif _is_video(version.content_type):
+        media_type = version.content_type
     else:
         media_type = "text/plain; charset=utf-8"
     return Response(data, media_type=media_type, headers={

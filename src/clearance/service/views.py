@@ -1,7 +1,7 @@
 """How review objects look in API responses: the models of
 :mod:`clearance.service.models_public`, built from the ORM rows in the request's session. Reviewer
 names are shown to reviewers and above only: a submitter sees what was decided and why, not who
-decided it (as in :mod:`clearance.review.context`)."""
+decided it, nor who wrote a reviewer's comment (as in :mod:`clearance.review.context`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from clearance.review import audit, queue
 from clearance.review.access import Actor
+from clearance.review.context import comment_author
 from clearance.screening import records
 from clearance.service.models_public import (
     AssetRef,
@@ -77,9 +78,10 @@ def item_list(session: Session, actor: Actor, items: Sequence[ReviewItem]) -> li
     return [item_summary(i, actor, names) for i in items]
 
 
-def comment_view(comment: Comment) -> CommentPublic:
-    return CommentPublic(id=comment.id, author=comment.author.username, body=comment.body,
-                         created_at=comment.created_at)
+def comment_view(comment: Comment, actor: Actor) -> CommentPublic:
+    """A comment as ``actor`` sees it: a reviewer's comment is unnamed to a submitter."""
+    return CommentPublic(id=comment.id, author=comment_author(actor, comment.author),
+                         body=comment.body, created_at=comment.created_at)
 
 
 def item_detail(session: Session, actor: Actor, item: ReviewItem) -> ItemDetail:
@@ -92,7 +94,7 @@ def item_detail(session: Session, actor: Actor, item: ReviewItem) -> ItemDetail:
         findings=[FindingPublic.model_validate(f.to_dict())
                   for f in records.findings_of(item.screening)],
         reasons=[ReasonPublic.model_validate(r) for r in item.reasons],
-        reviews=context.reviews, comments=[comment_view(c) for c in item.comments],
+        reviews=context.reviews, comments=[comment_view(c, actor) for c in item.comments],
         context=context)
 
 
