@@ -7,8 +7,15 @@ greyscale with the boxes drawn over it, reveals it (recorded) and approves; the 
 ``minor.*`` finding, so it waits for a senior, who claims and approves it; the submitter sees the
 decision; the admin sees claim, reveal, review and decision in the audit view.
 
+The hash bank: a senior banks the key art from the bank page, where its thumbnail is blurred
+and greyscale until revealed (recorded); its item page says it is in the bank and lists the
+thumbnail cut from it in another locale; withdraw everywhere shows the confirm list first, and
+only the confirmation withdraws both.
+
 Skipped when ``/usr/bin/chromium`` is absent, except under CI, where that is a failure. With
-``CLEARANCE_SCREENSHOTS=1`` the item page is saved to ``docs/images/review-item.png``.
+``CLEARANCE_SCREENSHOTS=1`` the item page is saved to ``docs/images/review-item.png``, the bank
+page to ``docs/images/bank-page.png`` and the confirm step to
+``docs/images/withdraw-confirm.png`` (drawn pictures only).
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from clearance.service.app import create_app
 from ui_world import PASSWORD, UIWorld, build
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "images" / "review-item.png"
+IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+SCREENSHOT = IMAGES / "review-item.png"
 
 
 def _need_browser() -> Any:
@@ -185,5 +193,94 @@ def test_review_flow_in_chromium(server: tuple[str, UIWorld]) -> None:
                          ("claim", "user:senior"), ("review", "user:senior"),
                          ("decision", "user:senior")]:
             assert expected in seen, (expected, seen)
+        browser.close()
+        assert not errors, errors
+
+
+def test_bank_page_and_withdraw_everywhere_in_chromium(server: tuple[str, UIWorld]) -> None:
+    sync_playwright = _need_browser()
+    from clearance.bank.lineage import ensure_catalog_hashes
+    from clearance.catalog.publication import was_withdrawn
+    from clearance.review import access, items
+    from clearance.storage import LocalBlobStore, session_scope
+    from clearance.storage.models import Asset, AssetVersion
+    from clearance.storage.review_models import ReviewItem
+    from test_ui_bank import thumbnail_of
+    from ui_world import IMAGE_RESULT, draw_image, screening_of
+
+    base, world = server
+    blobs = LocalBlobStore(world.settings.resolved_blob_dir)
+    thumb_bytes = thumbnail_of(draw_image())
+    with session_scope(world.engine) as s:  # a thumbnail cut from the key art, in French
+        art = s.get_one(ReviewItem, world.image_item).version_id
+        asset = Asset(title_id="t-light", kind="thumbnail", locale="fr", channel="partner")
+        s.add(asset)
+        s.flush()
+        thumb_version = AssetVersion(asset_id=asset.id, number=1,
+                                     content_sha256=blobs.put(thumb_bytes),
+                                     content_type="image/jpeg", size_bytes=len(thumb_bytes),
+                                     created_by="sub")
+        s.add(thumb_version)
+        s.flush()
+        thumb = thumb_version.id
+        sub = access.actor_for(access.get_user(s, "sub"), "session")
+        items.submit(s, sub, thumb_version, screening_of(s, thumb_version, IMAGE_RESULT),
+                     team_id="studio")
+    ensure_catalog_hashes(world.engine, blobs)  # as screening with the bank would have
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/login")
+        page.fill("#username", "senior")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/queue")
+
+        # The bank page: the senior banks the key art; its thumbnail is blurred and greyscale.
+        page.click("nav >> text=Bank")
+        page.wait_for_url("**/bank")
+        page.fill("#b-version", str(art))
+        page.fill("#b-reason", "recalled artwork")
+        page.click("#bank-version-form button")
+        page.wait_for_selector("#entries tbody tr[id^=entry-]")
+        frame = page.locator("#entries .frame").first
+        assert "blurred" in (frame.get_attribute("class") or "")
+        img = frame.locator("img")
+        img.evaluate("e => e.decode()")
+        filt = img.evaluate("e => getComputedStyle(e).filter")
+        assert "blur" in filt and "grayscale" in filt
+        assert "t-light/key_art/und/web/v1" in page.locator("#entries").inner_text()
+        if os.environ.get("CLEARANCE_SCREENSHOTS") == "1":
+            page.screenshot(path=str(IMAGES / "bank-page.png"))
+        page.click("#entries .js-reveal button")  # recorded, then unblurred in place
+        page.wait_for_selector("#entries .frame:not(.blurred)")
+        assert img.evaluate("e => getComputedStyle(e).filter") == "none"
+
+        # The item page: in the bank, and the thumbnail listed as a near-copy elsewhere.
+        page.goto(f"{base}/items/{world.image_item}")
+        assert "In bank withdrawn since" in page.locator(".in-bank").first.inner_text()
+        near = page.locator("#near-copies").inner_text()
+        assert "thumbnail v1" in near and "fr · partner" in near
+
+        # Withdraw everywhere: the confirm list first, nothing withdrawn until confirmed.
+        page.click("#withdraw-everywhere")
+        page.wait_for_url(f"**/versions/{art}/withdraw")
+        listed = page.locator("#withdraw-list tbody tr")
+        assert listed.count() == 1 and listed.first.get_attribute("data-version") == str(thumb)
+        assert "Withdraw 2 versions everywhere" in page.locator("#withdraw-form").inner_text()
+        if os.environ.get("CLEARANCE_SCREENSHOTS") == "1":
+            page.screenshot(path=str(IMAGES / "withdraw-confirm.png"))
+        with session_scope(world.engine) as s:
+            assert was_withdrawn(s, art) is None and was_withdrawn(s, thumb) is None
+        page.fill("#w-reason", "Inappropriate artwork, replaced.")
+        page.click("#withdraw-form button[type=submit]")
+        page.wait_for_selector("#withdrawn-banner")
+        assert page.locator("#withdraw-form").count() == 0
+        with session_scope(world.engine) as s:
+            assert was_withdrawn(s, art) is not None and was_withdrawn(s, thumb) is not None
         browser.close()
         assert not errors, errors
