@@ -27,16 +27,17 @@ def test_seeded_queue_logins_and_rerun(tmp_path: Path) -> None:
     screener = Screener.from_settings(settings)
     run = run_demo(settings, screener)
     first = seed_review(settings, run)
-    # key art v1 and v2, English v1 and v2, French v1 blocked or for review; French v2 passes
-    assert (first.queued, first.passed) == (5, 1)
+    # key art v1 and v2, English v1 and v2, French v1 and the thumbnail of the withdrawn
+    # poster blocked or for review; French v2 passes
+    assert (first.queued, first.passed) == (6, 1)
     assert [(x.username, x.role) for x in first.logins] == [(u, r) for u, r, _ in DEMO_USERS]
     assert len({x.password for x in first.logins}) == len(first.logins)
 
     second = seed_review(settings, run)  # re-run: same items, new passwords
-    assert (second.queued, second.passed) == (5, 1)
+    assert (second.queued, second.passed) == (6, 1)
     with ready_engine(settings.resolved_database_url) as engine, \
             session_scope(engine) as session:
-        assert session.query(ReviewItem).count() == 6
+        assert session.query(ReviewItem).count() == 7
         for old, new in zip(first.logins, second.logins, strict=True):
             with pytest.raises(Unauthenticated):
                 access.login(session, old.username, old.password)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -11,8 +12,12 @@ from rich.panel import Panel
 
 from clearance.cli.common import handle_errors
 from clearance.demo import MOMENTS, SHOOT_DATE, DemoRun, check, run_demo, write_reports
+from clearance.demo.case import BANK_STEP
 from clearance.screening import Screener
 from clearance.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from clearance.bank.index import BankIndex
 
 STYLE = {"pass": "green", "review": "yellow", "block": "bold red"}
 
@@ -47,13 +52,17 @@ def _print(run: DemoRun, console: Console) -> None:
             else:
                 what = f"{ev['value']}"
             extra = ", ".join(f"{k}={v}" for k, v in f.attributes
-                              if k in ("age", "group", "category", "source", "name"))
+                              if k in ("age", "group", "category", "source", "name", "bank",
+                                       "distance", "transform"))
             extra += f" ({f.detector})"
             console.print(f"    {f.label:<16} {f.score:.2f}  {escape(what)}  "
                           f"[dim]{escape(extra)}[/]",
                           highlight=False)
         for r in o.result.decision.reasons:
             console.print(f"  → {escape(r)}", highlight=False)
+    if run.bank_step_skipped:
+        console.rule(f"[bold]{BANK_STEP}")
+        console.print(f"[yellow]skipped:[/] {escape(run.bank_step_skipped)}", highlight=False)
 
 
 @click.command()
@@ -73,8 +82,10 @@ def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | Non
 
     Imports the demo catalog (idempotent: run it as often as you like), lists the known minors in
     the cast, screens the title's synopses and key art at three moments of the 2020 campaign,
-    prints the findings, decisions and reasons, and writes a JSON and a Markdown report. Exits 1
-    if any decision differs from what a standards reviewer expects.
+    then withdraws the original poster (banking it) and screens a thumbnail a partner cut from
+    it for another locale, which the hash bank must block; prints the findings, decisions and
+    reasons, and writes a JSON and a Markdown report. Exits 1 if any decision differs from what
+    a standards reviewer expects.
 
     With --serve, the items then wait in the review queue and the review service starts; it
     prints how to log in as each role.
@@ -82,17 +93,28 @@ def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | Non
     settings = get_settings()
     console = Console(highlight=False)
     console.print(f"Clearance demo — database {settings.resolved_database_url}")
-    screener = Screener.from_settings(settings)
+    screener = Screener.from_settings(settings, bank=_bank_index(settings))
     run = run_demo(settings, screener)
     _print(run, console)
     json_path, md_path = write_reports(run, report_dir or settings.data_dir)
     met = len(run.outcomes) - len(run.failures)
     console.rule()
-    console.print(f"{met}/{len(run.outcomes)} expectations met across {len(MOMENTS)} moments. "
-                  f"Report: {json_path} and {md_path}")
+    bank = "" if run.bank_step_skipped else " and the withdrawal"
+    console.print(f"{met}/{len(run.outcomes)} expectations met across {len(MOMENTS)} moments"
+                  f"{bank}. Report: {json_path} and {md_path}")
     check(run)
     if serve:
         _serve(settings, screener, run, console, host, port)
+
+
+def _bank_index(settings: Settings) -> BankIndex | None:
+    """The hash bank's index over the demo's database (the screener's, and so the review
+    service's with --serve), or ``None`` without the ``bank`` extra (the bank step is then
+    skipped)."""
+    from clearance.bank.hashing import availability
+    from clearance.bank.index import BankIndex
+
+    return BankIndex.from_settings(settings) if availability() else None
 
 
 def _serve(settings: Settings, screener: Screener, run: DemoRun, console: Console,

@@ -1,8 +1,10 @@
 """The Cuties / Mignonnes case end to end: the demo catalog, the drawn posters, the screening at
-three moments of the campaign, and (``--serve``) the review service seeded with it.
+three moments of the campaign, the withdrawn poster banked and a thumbnail cut from it blocked by
+the hash bank, and (``--serve``) the review service seeded with it.
 
 * :mod:`clearance.demo.case` — import, screen, check the expectations, write the reports;
-* :mod:`clearance.demo.art` — the two posters, drawn by code (no photograph of anyone);
+* :mod:`clearance.demo.art` — the two posters, drawn by code (no photograph of anyone), and the
+  thumbnail cut from one;
 * :mod:`clearance.demo.serve` — the demo's versions in the review queue, one user per role;
 * ``clearance/demo/data/`` — the catalog file and the recorded vendor responses.
 """

@@ -5,7 +5,8 @@ evokes the two 2020 posters: four figures posing on a stage (the withdrawn art) 
 in a street (its replacement). The figures are abstract shapes. What no drawn image can honestly
 produce — outfits, poses, apparent ages — comes from a recorded vendor response beside each
 poster (``demo/data/vendor-*.json``), exactly as a team that pays for a cloud moderation API
-would feed its answers into Clearance.
+would feed its answers into Clearance. :func:`draw_thumbnail` cuts a letterboxed, re-encoded
+thumbnail from a poster, as a partner's feed would (the hash bank's near-copy).
 """
 
 from __future__ import annotations
@@ -54,4 +55,19 @@ def draw_poster(variant: Variant) -> bytes:
     draw.text((WIDTH // 2, 280), "MIGNONNES", font=sub_font, fill="#ffeb3b", anchor="ma")
     buf = io.BytesIO()
     img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def draw_thumbnail(poster: bytes, *, keep: float = 0.8, width: int = 480,
+                   quality: int = 70) -> bytes:
+    """A thumbnail cut from a poster the way a partner's feed cuts one: the top ``keep`` of it,
+    letterboxed on black to 16:9, scaled to ``width`` pixels and re-encoded as JPEG."""
+    img = Image.open(io.BytesIO(poster)).convert("RGB")
+    w, h = img.size
+    img = img.crop((0, 0, w, int(h * keep)))
+    canvas = Image.new("RGB", (int(img.size[1] * 16 / 9), img.size[1]), "black")
+    canvas.paste(img, ((canvas.size[0] - w) // 2, 0))
+    canvas = canvas.resize((width, int(width * 9 / 16)), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    canvas.save(buf, format="JPEG", quality=quality)
     return buf.getvalue()

@@ -10,8 +10,17 @@
 3. Screen the title's live assets together at three moments: the August 2020 campaign as
    published, the poster replaced and the English copy fixed while the French copy was not, and
    everything replaced.
-4. Check every decision against what a standards reviewer expects; write a JSON and a Markdown
+4. Withdraw everywhere: the withdrawn poster (key art v1) is withdrawn
+   (:func:`clearance.catalog.publication.withdraw`), which banks it in the hash bank's
+   ``withdrawn`` bank; then a thumbnail a partner cut from it for another locale (its top 80%,
+   letterboxed to 16:9, re-encoded; :func:`clearance.demo.art.draw_thumbnail`) is screened in
+   the campaign and must be blocked with ``match.withdrawn`` naming the banked poster. Without
+   the ``bank`` extra this step is skipped (and said so).
+5. Check every decision against what a standards reviewer expects; write a JSON and a Markdown
    report; fail (exit 1) if any expectation is not met.
+
+Screened items carry their catalog version, so a banked version never matches itself: a second
+run decides exactly as the first.
 """
 
 from __future__ import annotations
@@ -23,20 +32,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from clearance.bank.banks import use_blobs
+from clearance.bank.hashing import availability as bank_availability
+from clearance.bank.index import BankIndex
 from clearance.catalog.importer import import_catalog
+from clearance.catalog.publication import withdraw
 from clearance.catalog.queries import get_title, known_minors
 from clearance.catalog.views import KnownMinor, TitlePublic
 from clearance.catalog.write import add_asset_version, require_title, upsert_asset
 from clearance.content.images import load_picture
 from clearance.content.picture import DepictedPerson
-from clearance.demo.art import HEIGHT, WIDTH, Variant, draw_poster
-from clearance.detectors.base import Item
+from clearance.demo.art import HEIGHT, WIDTH, Variant, draw_poster, draw_thumbnail
+from clearance.detectors.base import Item, VersionRef
 from clearance.errors import ExpectationFailed, NotFound
 from clearance.findings import Finding
 from clearance.screening import Screener, ScreenResult
+from clearance.screening.campaign import screen_version
 from clearance.screening.records import ScreeningInputs, detectors_of, record_screening
 from clearance.settings import Settings
 from clearance.storage.blobs import LocalBlobStore
@@ -57,6 +71,12 @@ LEAD_GIRLS = ("Fathia Youssouf", "Médina El Aidi-Azouni", "Esther Gohourou",
 
 KEY_ART = "key_art"
 POSTERS: tuple[Variant, ...] = ("withdrawn", "replacement")
+#: The fourth step: the poster withdrawn and banked, then a thumbnail cut from it screened.
+BANK_STEP = "After the withdrawal: the poster banked, a thumbnail of it in another locale"
+THUMBNAIL = "thumbnail"
+THUMBNAIL_LOCALE = "fr-FR"
+WITHDRAWAL_REASON = ("inappropriate artwork, not representative of the film (the September "
+                     "2020 apology)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +111,20 @@ class Outcome:
     result: ScreenResult
     #: The screening record of this result (``screenings.id``).
     screening_id: int
+    #: A banked version this result must name in a ``match.withdrawn`` finding (the bank step).
+    banked_version: int | None = None
 
     @property
     def is_met(self) -> bool:
-        return self.result.decision.outcome == self.expected
+        if self.result.decision.outcome != self.expected:
+            return False
+        return self.banked_version is None or self.banked_version in self.matched_versions
+
+    @property
+    def matched_versions(self) -> list[int]:
+        """The banked versions its ``match.withdrawn`` findings name."""
+        return [int(v) for f in self.result.findings if f.label == "match.withdrawn"
+                for k, v in f.attributes if k == "version_id" and isinstance(v, int)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +133,8 @@ class DemoRun:
     minors: list[KnownMinor]
     outcomes: list[Outcome]
     import_summary: str
+    #: Why the bank step did not run (the ``bank`` extra missing), or ``None``.
+    bank_step_skipped: str | None = None
 
     @property
     def failures(self) -> list[Outcome]:
@@ -120,9 +152,12 @@ class DemoRun:
             "results": [
                 {"moment": o.moment, "asset": o.asset, "version": o.version,
                  "text": o.text, "expected": o.expected, "met": o.is_met,
+                 **({"banked_version": o.banked_version, "matched_versions": o.matched_versions}
+                    if o.banked_version is not None else {}),
                  **o.result.to_dict()}
                 for o in self.outcomes
             ],
+            "bank_step_skipped": self.bank_step_skipped,
             "passed": not self.failures,
         }
 
@@ -135,6 +170,11 @@ def _add_posters(session: Session, blobs: LocalBlobStore) -> None:
     for variant in POSTERS:
         add_asset_version(session, blobs, asset, draw_poster(variant), content_type="image/png",
                           created_by=CREATED_BY, shoot_date=SHOOT_DATE, depicted=girls)
+
+
+def _ref(version: AssetVersion) -> VersionRef:
+    return VersionRef(version.id, version.asset_id, TITLE_ID, version.content_sha256,
+                      version.number)
 
 
 def _versions(session: Session) -> dict[str, list[AssetVersion]]:
@@ -177,6 +217,8 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
             items: dict[tuple[str, int], Item] = {}
             texts: dict[tuple[str, int], str] = {}
             for ref, vs in versions.items():
+                if ref not in MOMENTS[0].live:  # the bank step's thumbnail, from a past run
+                    continue
                 for n, v in enumerate(vs, 1):
                     data = blobs.get(v.content_sha256)
                     if ref == KEY_ART:
@@ -185,14 +227,14 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
                         picture = load_picture(data, f"key_art v{n} ({POSTERS[n - 1]} poster)")
                         items[ref, n] = screener.image_item(
                             picture, name=ref, rating=title.rating, title_id=TITLE_ID,
-                            depicted=depicted)
+                            depicted=depicted, version=_ref(v))
                         texts[ref, n] = (f"{POSTERS[n - 1]} poster, drawn by code; depicts "
                                          + ", ".join(d.name for d in depicted))
                     else:
                         texts[ref, n] = data.decode("utf-8")
                         items[ref, n] = screener.text_item(texts[ref, n], name=ref,
                                                            rating=title.rating,
-                                                           title_id=TITLE_ID)
+                                                           title_id=TITLE_ID, version=_ref(v))
 
     outcomes: list[Outcome] = []
     pairs = [(d.name, d.version) for d in screener.detectors]
@@ -213,8 +255,54 @@ def run_demo(settings: Settings, screener: Screener) -> DemoRun:
                                                     requested_by="demo", actor=CREATED_BY)
                     outcomes.append(Outcome(moment.name, ref, n, texts[ref, n],
                                             moment.expect[ref], results[ref], screening.id))
+        skipped = None
+        available = bank_availability()
+        if available:
+            outcomes.append(_bank_step(settings, screener, engine, blobs,
+                                       version_ids[KEY_ART][0]))
+        else:
+            skipped = available.reason("hash-bank")
     summary = report.summary().replace(str(catalog_file), "cuties.yaml")
-    return DemoRun(title, minors, outcomes, summary)
+    return DemoRun(title, minors, outcomes, summary, skipped)
+
+
+def _bank_screener(settings: Settings, screener: Screener, engine: Engine) -> Screener:
+    """``screener`` when it was handed a bank index; else one like it over this database's
+    banks (sharing its loaded models and its policy)."""
+    if screener.resources.bank is not None:
+        return screener
+    return Screener.from_settings(settings, policy=screener.policy,
+                                 models=screener.resources.models,
+                                 bank=BankIndex(engine, refresh_seconds=0.0))
+
+
+def _bank_step(settings: Settings, screener: Screener, engine: Engine, blobs: LocalBlobStore,
+               poster_id: int) -> Outcome:
+    """Step 4: withdraw the poster (banked in ``withdrawn`` in the same transaction), then
+    screen a thumbnail cut from it for another locale, which must name the banked poster."""
+    with session_scope(engine) as session:
+        use_blobs(session, blobs)
+        withdraw(session, session.get_one(AssetVersion, poster_id), by=CREATED_BY,
+                 reason=WITHDRAWAL_REASON)
+        poster = blobs.get(session.get_one(AssetVersion, poster_id).content_sha256)
+        title = require_title(session, TITLE_ID)
+        asset, _ = upsert_asset(session, title, kind=THUMBNAIL, locale=THUMBNAIL_LOCALE,
+                                channel=CHANNEL)
+        thumb, _ = add_asset_version(session, blobs, asset, draw_thumbnail(poster),
+                                     content_type="image/jpeg", created_by=CREATED_BY)
+        session.flush()
+        thumb_id, number = thumb.id, thumb.number
+    bank_screener = _bank_screener(settings, screener, engine)
+    index = bank_screener.resources.bank
+    if isinstance(index, BankIndex):
+        index.refresh(force=True)  # the withdrawal just committed: load it now
+    screening_id, result = screen_version(engine, blobs, bank_screener, thumb_id,
+                                          requested_by="demo", actor=CREATED_BY)
+    text = ("thumbnail a partner cut from the withdrawn poster for a French feed: its top 80%, "
+            "letterboxed to 16:9, 480 px, JPEG; the poster (key_art v1) was withdrawn and "
+            "banked in 'withdrawn'")
+    return Outcome(BANK_STEP, f"{THUMBNAIL}/{THUMBNAIL_LOCALE}", number, text, "block", result,
+                   screening_id, banked_version=poster_id)
 
 
 def write_reports(run: DemoRun, folder: Path) -> tuple[Path, Path]:
@@ -233,9 +321,13 @@ def write_reports(run: DemoRun, folder: Path) -> tuple[Path, Path]:
             current = o.moment
             lines += ["", f"## {o.moment}", ""]
         mark = "met" if o.is_met else "NOT MET"
+        expected = o.expected if o.banked_version is None else \
+            f"{o.expected} naming banked version {o.banked_version}"
         lines += [f"### {o.asset} v{o.version}: **{o.result.decision.outcome}** "
-                  f"(expected {o.expected}: {mark})", "", f"> {o.text}", ""]
+                  f"(expected {expected}: {mark})", "", f"> {o.text}", ""]
         lines += [f"- {r}" for r in o.result.decision.reasons] or ["- no rule fired"]
+    if run.bank_step_skipped:
+        lines += ["", f"## {BANK_STEP}", "", f"Skipped: {run.bank_step_skipped}"]
     lines += ["", f"Result: {'all expectations met' if not run.failures else 'FAILED'}", ""]
     md_path.write_text("\n".join(lines), encoding="utf-8")
     return json_path, md_path
@@ -246,5 +338,9 @@ def check(run: DemoRun) -> None:
     if run.failures:
         raise ExpectationFailed(
             f"{len(run.failures)} expectation(s) not met: " + "; ".join(
-                f"{o.moment} {o.asset} v{o.version} was "
-                f"{o.result.decision.outcome}, expected {o.expected}" for o in run.failures))
+                f"{o.moment} {o.asset} v{o.version} was {o.result.decision.outcome}"
+                + (f" naming banked versions {o.matched_versions or 'none'}"
+                   if o.banked_version is not None else "")
+                + f", expected {o.expected}"
+                + (f" naming banked version {o.banked_version}"
+                   if o.banked_version is not None else "") for o in run.failures))
