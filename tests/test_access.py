@@ -223,18 +223,21 @@ def test_deactivated_user_is_refused_everywhere(engine: Engine) -> None:
     _user(engine, "alice")
     with session_scope(engine) as session:
         _, secret = access.issue_token(session, "system", "alice")
-        cookie, _ = access.new_session_cookie(SECRET, access.get_user(session, "alice").id)
+        cookie, _ = access.start_session(session, SECRET, access.get_user(session, "alice"),
+                                         max_age=60)
         access.set_active(session, "system", "alice", False)
     with session_scope(engine) as session:
         with pytest.raises(Unauthenticated, match="user deactivated"):
             access.authenticate_token(session, secret)
-        with pytest.raises(Unauthenticated, match="invalid session"):
+        with pytest.raises(Unauthenticated, match="session ended"):
             access.actor_from_session(session, SECRET, cookie, 60)
         with pytest.raises(InputError, match="deactivated"):
             access.issue_token(session, "system", "alice")
     with session_scope(engine) as session:
         access.set_active(session, "system", "alice", True)
         assert access.authenticate_token(session, secret).username == "alice"
+        with pytest.raises(Unauthenticated, match="session ended"):  # not brought back
+            access.actor_from_session(session, SECRET, cookie, 60)
     assert [e.data for e in _events(engine, "user.update")] == [
         '{"active":false,"changed":"active"}', '{"active":true,"changed":"active"}']
 
@@ -357,11 +360,17 @@ class _HourAgoSigner(TimestampSigner):
         return int(time.time()) - 3600
 
 
-def test_session_cookie_round_trip() -> None:
-    value, csrf = access.new_session_cookie(SECRET, 42)
-    assert access.read_session_cookie(SECRET, value, 60) == (42, csrf)
-    assert len(csrf) >= 24 and csrf not in ("", value)
-    assert access.new_session_cookie(SECRET, 42)[1] != csrf
+def test_session_cookie_round_trip(engine: Engine) -> None:
+    user = _user(engine, "alice", password=None)
+    with session_scope(engine) as session:
+        value, csrf = access.start_session(session, SECRET, user, max_age=60)
+        other, other_csrf = access.start_session(session, SECRET, user, max_age=60)
+    sid, read_csrf = access.read_session_cookie(SECRET, value, 60)
+    assert read_csrf == csrf and len(csrf) >= 24 and csrf not in ("", value)
+    assert other_csrf != csrf and access.read_session_cookie(SECRET, other, 60)[0] != sid
+    # only the secret's hash is stored
+    assert sid not in _dump_review_tables(engine)
+    assert hashlib.sha256(sid.encode()).hexdigest() in _dump_review_tables(engine)
 
 
 def _flip(value: str, index: int) -> str:
@@ -377,40 +386,50 @@ def _flip(value: str, index: int) -> str:
         lambda v: "",
         lambda v: "not.a.cookie",
         lambda v: URLSafeTimedSerializer("other-key", salt=access.SESSION_SALT).dumps(
-            {"uid": 42, "csrf": "c"}),
+            {"sid": "s", "csrf": "c"}),
         lambda v: URLSafeTimedSerializer(SECRET, salt="password-reset").dumps(
-            {"uid": 42, "csrf": "c"}),
-        lambda v: URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT).dumps([42, "c"]),
+            {"sid": "s", "csrf": "c"}),
+        lambda v: URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT).dumps(["s", "c"]),
         lambda v: URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT).dumps(
-            {"uid": "42", "csrf": "c"}),
+            {"sid": 42, "csrf": "c"}),
+        lambda v: URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT).dumps(
+            {"uid": 42, "csrf": "c"}),  # the signed-cookie-only sessions of before
     ],
     ids=["payload", "signature", "appended", "empty", "garbage", "other-key", "other-salt",
-         "not-a-dict", "uid-not-int"],
+         "not-a-dict", "sid-not-str", "old-format"],
 )
 def test_tampered_session_cookie_is_invalid(make: Any) -> None:
-    value, _ = access.new_session_cookie(SECRET, 42)
+    value = URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT).dumps(
+        {"sid": "secret-of-a-session", "csrf": "c"})
     with pytest.raises(Unauthenticated, match=r"^invalid session$"):
         access.read_session_cookie(SECRET, make(value), 60)
 
 
 def test_expired_session_cookie_is_refused() -> None:
     old = URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT, signer=_HourAgoSigner).dumps(
-        {"uid": 42, "csrf": "c"})
-    assert access.read_session_cookie(SECRET, old, 7200) == (42, "c")
+        {"sid": "s", "csrf": "c"})
+    assert access.read_session_cookie(SECRET, old, 7200) == ("s", "c")
     with pytest.raises(Unauthenticated, match="session expired, log in again"):
         access.read_session_cookie(SECRET, old, 1800)
 
 
 def test_actor_from_session(engine: Engine) -> None:
     user = _user(engine, "alice", role="submitter", team_id="acme")
-    value, _ = access.new_session_cookie(SECRET, user.id)
+    with session_scope(engine) as session:
+        value, _ = access.start_session(session, SECRET, user, max_age=60)
     with session_scope(engine) as session:
         actor = access.actor_from_session(session, SECRET, value, 60)
         assert (actor.username, actor.role, actor.team_id, actor.via) == (
             "alice", "submitter", "acme", "session")
-        ghost, _ = access.new_session_cookie(SECRET, user.id + 1000)
+        # validly signed, but no session was ever started with it
+        ghost = URLSafeTimedSerializer(SECRET, salt=access.SESSION_SALT).dumps(
+            {"sid": "never-started", "csrf": "c"})
         with pytest.raises(Unauthenticated, match="invalid session"):
             access.actor_from_session(session, SECRET, ghost, 60)
+        # the row's own expiry counts even when the cookie's signature is younger
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61)
+        with pytest.raises(Unauthenticated, match="session expired"):
+            access.actor_from_session(session, SECRET, value, 3600, now=later)
 
 
 # -- the audit trail of it all --------------------------------------------------------------

@@ -123,7 +123,8 @@ def _login_cookie(w: World, username: str) -> tuple[str, str]:
 
     with session_scope(w.engine) as s:
         user = access.get_user(s, username)
-        return access.new_session_cookie(w.settings.require_secret(), user.id)
+        return access.start_session(s, w.settings.require_secret(), user,
+                                    max_age=w.settings.session_max_age)
 
 
 def test_cookie_session_needs_csrf_for_unsafe_methods(w: World) -> None:

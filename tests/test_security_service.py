@@ -106,7 +106,8 @@ def ui_cookie(w: World, username: str) -> dict[str, str]:
     from clearance.storage import session_scope
 
     with session_scope(w.engine) as s:
-        value, _ = access.new_session_cookie(SECRET, access.get_user(s, username).id)
+        value, _ = access.start_session(s, SECRET, access.get_user(s, username),
+                                        max_age=w.settings.session_max_age)
     return {"Cookie": f"{access.SESSION_COOKIE}={value}"}
 
 

@@ -14,9 +14,13 @@
 * An **API token** is ``clr_`` + 43 URL-safe random characters, shown once; only its SHA-256 is
   stored (a token is high-entropy, so a slow hash buys nothing and would make every API call
   slow). Tokens can expire and be revoked.
-* A **UI session** is a signed, timestamped cookie (itsdangerous, salt ``clearance-session``)
-  holding the user id and a CSRF token; nothing is stored server-side, so a deactivated user is
-  refused when the cookie is read, not when it was issued.
+* A **UI session** is a row in ``user_sessions`` (:func:`start_session`) and a signed,
+  timestamped cookie (itsdangerous, salt ``clearance-session``) holding the session's random
+  secret and its CSRF token; only the secret's SHA-256 is stored. A cookie is honoured only
+  while its row is live, so logging out (:func:`end_session`), a password change and a
+  deactivation (:func:`end_sessions`: every session of the user) end sessions at once, and
+  reactivating a user does not bring theirs back. (A signed cookie alone, as before, stayed
+  valid for its whole age through all three.)
 
 Every change (user created, role changed, password or preference changed, token issued or
 revoked) is recorded with :func:`clearance.review.audit.record` in the same transaction. The
@@ -37,14 +41,15 @@ from typing import Any, Final, Literal, cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, NotFound, Unauthenticated
 from clearance.identifiers import check_identifier
 from clearance.review import audit
+from clearance.review.audit_events import SessionsEnded, SessionStarted
 from clearance.storage.db import as_utc
-from clearance.storage.review_models import ROLES, ApiToken, Team, User
+from clearance.storage.review_models import ROLES, ApiToken, Team, User, UserSession
 
 #: Role -> power; a role may do everything a lower-ranked role may.
 ROLE_RANK: Final[dict[str, int]] = {role: rank for rank, role in enumerate(ROLES)}
@@ -215,23 +220,28 @@ def set_role(session: Session, by: str, username: str, role: str) -> User:
 
 
 def set_password(session: Session, by: str, username: str, password: str) -> None:
-    """Set a user's password (strength checked); audits ``user.update``."""
+    """Set a user's password (strength checked); audits ``user.update``. Every UI session of
+    the user ends (whoever knew the old password is logged out)."""
     check_password_strength(password)
     user = get_user(session, username)
     user.password_hash = hash_password(password)
     session.flush()
     audit.record(session, audit.UserUpdated(subject=audit.Subject.user(username),
                                             changed="password"), actor=by)
+    end_sessions(session, by, user, "password")
 
 
 def set_active(session: Session, by: str, username: str, active: bool) -> User:
-    """(De)activate a user: a deactivated user cannot log in or use tokens or sessions."""
+    """(De)activate a user: a deactivated user cannot log in or use tokens or sessions, and
+    their sessions end (activating them again does not bring those back)."""
     user = get_user(session, username)
     if user.active != active:
         user.active = active
         session.flush()
         audit.record(session, audit.UserUpdated(subject=audit.Subject.user(username),
                                                 changed="active", value=active), actor=by)
+    if not active:
+        end_sessions(session, by, user, "deactivated")
     return user
 
 
@@ -371,14 +381,31 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=SESSION_SALT)
 
 
-def new_session_cookie(secret: str, user_id: int) -> tuple[str, str]:
-    """A signed session cookie value for ``user_id`` and its CSRF token."""
+def start_session(session: Session, secret: str, user: User, *, max_age: int,
+                  address: str = "", now: dt.datetime | None = None) -> tuple[str, str]:
+    """Start a UI session for ``user`` (audited ``session.start``): its row, and the signed
+    cookie value carrying the session's secret and its CSRF token. The user's ended and expired
+    session rows are forgotten (the audit log keeps their story)."""
+    at = _now(now)
+    session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id,
+        or_(UserSession.ended_at.is_not(None), UserSession.expires_at <= at)))
+    sid = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, token_hash=token_hash(sid), created_at=at,
+                      expires_at=at + dt.timedelta(seconds=max_age), address=address[:64])
+    session.add(row)
+    session.flush()
+    audit.record(session, SessionStarted(subject=audit.Subject.user(user.username),
+                                               session_id=row.id, address=row.address),
+                 actor=f"user:{user.username}")
     csrf = secrets.token_urlsafe(24)
-    return _serializer(secret).dumps({"uid": user_id, "csrf": csrf}), csrf
+    return _serializer(secret).dumps({"sid": sid, "csrf": csrf}), csrf
 
 
-def read_session_cookie(secret: str, value: str, max_age: int) -> tuple[int, str]:
-    """The user id and CSRF token of a session cookie no older than ``max_age`` seconds."""
+def read_session_cookie(secret: str, value: str, max_age: int) -> tuple[str, str]:
+    """The session secret and CSRF token of a session cookie no older than ``max_age``
+    seconds, by its signature alone (whether the session is still live is
+    :func:`actor_from_session`'s question)."""
     try:
         payload: Any = _serializer(secret).loads(value, max_age=max_age)
     except SignatureExpired as exc:
@@ -387,16 +414,67 @@ def read_session_cookie(secret: str, value: str, max_age: int) -> tuple[int, str
         raise Unauthenticated("invalid session") from exc
     if not isinstance(payload, dict):
         raise Unauthenticated("invalid session")
-    uid, csrf = payload.get("uid"), payload.get("csrf")
-    if not isinstance(uid, int) or isinstance(uid, bool) or not isinstance(csrf, str) or not csrf:
+    sid, csrf = payload.get("sid"), payload.get("csrf")
+    if not isinstance(sid, str) or not sid or not isinstance(csrf, str) or not csrf:
         raise Unauthenticated("invalid session")
-    return uid, csrf
+    return sid, csrf
 
 
-def actor_from_session(session: Session, secret: str, value: str, max_age: int) -> Actor:
-    """The actor (``via="session"``) of a session cookie; a deactivated or deleted user is 401."""
-    uid, _csrf = read_session_cookie(secret, value, max_age)
-    user = session.get(User, uid)
+def _live_session(session: Session, secret: str, value: str, max_age: int,
+                  now: dt.datetime | None) -> UserSession:
+    sid, _csrf = read_session_cookie(secret, value, max_age)
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(sid)))
+    if row is None:
+        raise Unauthenticated("invalid session")
+    if row.ended_at is not None:
+        raise Unauthenticated("session ended, log in again")
+    if as_utc(row.expires_at) <= _now(now):
+        raise Unauthenticated("session expired, log in again")
+    return row
+
+
+def actor_from_session(session: Session, secret: str, value: str, max_age: int, *,
+                       now: dt.datetime | None = None) -> Actor:
+    """The actor (``via="session"``) of a session cookie whose session is live; an ended,
+    expired or unknown session, or a deactivated or deleted user, is 401."""
+    row = _live_session(session, secret, value, max_age, now)
+    user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthenticated("invalid session")
     return actor_for(user, "session")
+
+
+def end_session(session: Session, secret: str, value: str, max_age: int, *,
+                now: dt.datetime | None = None) -> None:
+    """Log out: the cookie's session ends (audited ``session.end``); an already unusable
+    cookie changes nothing."""
+    try:
+        row = _live_session(session, secret, value, max_age, now)
+    except Unauthenticated:
+        return
+    row.ended_at, row.end_reason = _now(now), "logout"
+    session.flush()
+    user = session.get(User, row.user_id)
+    if user is not None:
+        audit.record(session, SessionsEnded(subject=audit.Subject.user(user.username),
+                                                  reason="logout", sessions=1),
+                     actor=f"user:{user.username}")
+
+
+def end_sessions(session: Session, by: str, user: User,
+                 reason: Literal["password", "deactivated"], *,
+                 now: dt.datetime | None = None) -> int:
+    """End every live UI session of ``user`` at once (audited ``session.end`` when there was
+    one); how many ended."""
+    at = _now(now)
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.expires_at > at)
+        .values(ended_at=at, end_reason=reason)
+        .execution_options(synchronize_session=False))
+    ended = int(getattr(result, "rowcount", 0) or 0)
+    if ended:
+        audit.record(session, SessionsEnded(subject=audit.Subject.user(user.username),
+                                                  reason=reason, sessions=ended), actor=by)
+    return ended

@@ -507,3 +507,26 @@ class WithdrawnEverywhere(AuditEvent):
     withdrawn: tuple[int, ...]
     already_withdrawn: tuple[int, ...]
     replacements: dict[str, int]
+
+
+# -- sign-in: sessions -----------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class SessionStarted(AuditEvent):
+    """A user logged in to the UI: a session began."""
+
+    name: ClassVar[str] = "session.start"
+    subject_kind: ClassVar[str] = "user"
+    session_id: int
+    address: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionsEnded(AuditEvent):
+    """UI sessions of a user were ended: by logging out (that one), or every one of them by a
+    password change or a deactivation."""
+
+    name: ClassVar[str] = "session.end"
+    subject_kind: ClassVar[str] = "user"
+    reason: str
+    sessions: int

@@ -98,6 +98,14 @@ async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, as the server saw it (behind a reverse proxy, the
+    proxy's unless uvicorn is told to trust its ``X-Forwarded-For``: ``FORWARDED_ALLOW_IPS``);
+    what the login and token rate limits count per address."""
+    client = request.client
+    return (client.host if client is not None and client.host else "unknown")[:64]
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header is None:

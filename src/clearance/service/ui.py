@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from clearance.errors import Forbidden, InputError, Unauthenticated
 from clearance.review import access, audit, queue
 from clearance.review.context import comment_author
-from clearance.service.deps import SessionDep, StateDep
+from clearance.service.deps import SessionDep, StateDep, client_address
 from clearance.service.ui_bank import router as bank_router
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
@@ -92,7 +92,10 @@ def login(request: Request, session: SessionDep, state: StateDep,
     except Unauthenticated as exc:
         return _login_form(request, next_url=target, username=username, status_code=401,
                            error=exc.message[:1].upper() + exc.message[1:] + ".")
-    value, _csrf = access.new_session_cookie(state.secret, actor.user_id)
+    user = access.get_user(session, actor.username)
+    value, _csrf = access.start_session(session, state.secret, user,
+                                        max_age=state.settings.session_max_age,
+                                        address=client_address(request))
     response = redirect(target)
     set_session_cookie(response, state.settings, value)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -100,8 +103,11 @@ def login(request: Request, session: SessionDep, state: StateDep,
 
 
 @router.post("/logout")
-def logout(page: PageDep) -> Response:
-    """End the session (the cookie is dropped; it carries no server-side state)."""
+def logout(request: Request, page: PageDep, session: SessionDep, state: StateDep) -> Response:
+    """End the session: its row ends (a copy of the cookie is refused from now on) and the
+    cookie is dropped."""
+    access.end_session(session, state.secret, request.cookies.get(access.SESSION_COOKIE, ""),
+                       state.settings.session_max_age)
     response = redirect("/login")
     response.delete_cookie(access.SESSION_COOKIE, path="/")
     return response

@@ -5,6 +5,13 @@ and webhooks (same metadata as :mod:`clearance.storage.models`; migration ``0002
 * A **user** has one role (:data:`ROLES`, in increasing power: submitter, reviewer,
   senior_reviewer, admin) and a wellness preference (images blurred and greyscale by default).
 * An **API token** is stored as the SHA-256 of the secret (the secret is shown once); revocable.
+* A **UI session** is a row (migration ``0005``): the signed cookie carries a random secret whose
+  SHA-256 is stored, so logging out, a password change or a deactivation ends sessions at once
+  (``ended_at``), whatever the cookie's own age says.
+* An **authentication event** (``auth_events``, ``0005``) is one failed login, successful login
+  or refused API token, by account (a keyed hash of the username, never the name typed) and
+  address: what the login and token rate limits count, in the database so that every worker
+  process of ``clearance serve --workers N`` counts the same.
 * A **review item** is one review round of an asset version: it points at the screening it
   reviews (:class:`~clearance.storage.screening_models.Screening`: findings, decision, trace),
   copies what the queue sorts and filters by (the screening decision, the rules and labels, the
@@ -266,7 +273,53 @@ class WebhookDelivery(Base):
     subscription: Mapped[WebhookSubscription] = relationship()
 
 
+#: Why a UI session ended.
+SESSION_END_REASONS: Final = ("logout", "password", "deactivated")
+#: What an authentication event records.
+AUTH_EVENT_KINDS: Final = ("login_failure", "login_success", "token_failure")
+
+
+class UserSession(Base):
+    """One UI session: started by a login, ended by logout, a password change or a
+    deactivation, or by its expiry."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (CheckConstraint(_in("end_reason", SESSION_END_REASONS),
+                                      name="end_reason"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 (hex) of the random secret the signed cookie carries.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    #: Where the login came from (the client address the server saw).
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuthEvent(Base):
+    """A failed or successful login or a refused API token: the rows the rate limits count."""
+
+    __tablename__ = "auth_events"
+    __table_args__ = (
+        CheckConstraint(_in("kind", AUTH_EVENT_KINDS), name="kind"),
+        Index(None, "account", "at"),
+        Index(None, "address", "at"),
+        Index(None, "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: A keyed hash of the username asked for (``None`` for API tokens): the name typed may be
+    #: a password typed in the wrong field, so it is never stored.
+    account: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+
+
 REVIEW_TABLES: Final = (
     "teams", "users", "api_tokens", "review_items", "reviews", "comments", "audit_events",
-    "webhook_subscriptions", "webhook_deliveries",
+    "webhook_subscriptions", "webhook_deliveries", "user_sessions", "auth_events",
 )
