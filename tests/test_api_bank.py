@@ -236,6 +236,12 @@ def test_trailers_and_clips_refuse_what_is_not_a_video(w: World) -> None:
                    files={"file": (name, data, "video/mp4")})
         assert r.status_code == 422, (name, r.text)
         assert name in r.json()["detail"]
+    # the right container, frames nothing can decode: refused when screened, naming the version
+    broken = w.call("POST", "/api/titles/t1/assets", "alice", data={"kind": "clip"},
+                    files={"file": ("broken.mp4", b"\0\0\0\x20ftypisom" + bytes(4000),
+                                    "video/mp4")})
+    assert broken.status_code == 422, broken.text
+    assert "clip/und/default v1: cannot decode the video" in broken.json()["detail"]
     text = w.call("POST", "/api/titles/t1/assets", "alice", data={"kind": "clip", "text": "x"})
     assert text.status_code == 422 and "video" in text.json()["detail"]
     # and a video is not an image

@@ -244,7 +244,9 @@ def vpdq_file(path: Path, *, name: str | None = None,
     try:
         features = vpdq.computeHash(str(path), seconds_per_hash=seconds_per_hash,
                                     downsample_width=0, downsample_height=0, thread_count=1)
-    except (ValueError, RuntimeError, OSError) as exc:
+    except Exception as exc:
+        # vpdq raises a bare Exception ("Fail to create VPDQ hash") for a file ffmpeg cannot
+        # open or decode; only this one call is guarded
         raise ContentError(f"{label}: cannot decode the video ({exc})") from None
     out = [PerceptualHash(str(f.hex), int(f.quality), "vpdq", 0, int(f.frame_number),
                           float(f.timestamp)) for f in features]
