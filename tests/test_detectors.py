@@ -28,12 +28,12 @@ def test_registry_refuses_duplicates_and_unknown_kinds() -> None:
     with pytest.raises(RegistryError, match="already registered"):
         reg.register(SuggestiveTextDetector)
 
-    class Video(SuggestiveTextDetector):
-        name = "video-thing"
-        kinds: ClassVar = frozenset({"video"})  # type: ignore[assignment]
+    class Hologram(SuggestiveTextDetector):
+        name = "hologram-thing"
+        kinds: ClassVar = frozenset({"hologram"})  # type: ignore[assignment]
 
     with pytest.raises(RegistryError, match="unknown content kinds"):
-        reg.register(Video)
+        reg.register(Hologram)
 
     class BadLabel(SuggestiveTextDetector):
         name = "bad-label"
@@ -171,3 +171,85 @@ def test_finding_is_frozen_and_score_checked() -> None:
         f.score = 0.9  # type: ignore[misc]
     with pytest.raises(ValueError, match="score"):
         Finding(Label.FACE, 1.5, TextSpan(0, 1, "a", 0), "x", "1")
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "age", "band", "group"),
+    [
+        # ages written as words inside prose
+        ("A girl of twelve dreams of the stage.", "girl of twelve", 12, None, "child"),
+        ("Noah, who has just turned twelve, runs away.", "who has just turned twelve", 12,
+         None, "child"),
+        ("À onze ans, elle danse déjà.", "À onze ans", 11, None, "child"),
+        ("Una niña de once años sueña con bailar.", "niña de once años", 11, None, "child"),
+        ("A los doce años, Lucía se muda a Madrid.", "A los doce años", 12, None, "child"),
+        ("Die zwölfjährige Lena zieht nach Kiel.", "zwölfjährige", 12, None, "child"),
+        ("Mit zwölf weiß sie schon, was sie will.", "Mit zwölf ", 12, None, "child"),
+        ("Lena, zwölf Jahre alt, zieht nach Kiel.", "Lena, zwölf Jahre alt", 12, None, "child"),
+        # approximate and negated ages
+        ("A boy of nearly eleven builds a raft.", "boy of nearly eleven", None, "10-10",
+         "child"),
+        ("Barely in her teens, Mia moves to Leeds.", "Barely in her teens", None, "13-14",
+         "teen"),
+        ("A girl of twelve or thirteen arrives.", "girl of twelve or thirteen", None, "12-13",
+         "child"),
+        ("Elle n'a pas encore douze ans.", "pas encore douze ans", None, "10-11", "child"),
+        ("Une enfant d'une dizaine d'années fugue.", "une dizaine d'années", None, "8-12",
+         "child"),
+        ("Un niño de unos diez años aparece.", "niño de unos diez años", None, "9-11", "child"),
+        ("Sie ist noch keine dreizehn.", "noch keine dreizehn", None, "11-12", "child"),
+        # school years in each language's own system
+        ("A shy fifth-grader starts a newspaper.", "fifth-grader", None, "10-11", "child"),
+        ("A Year 7 pupil starts a newspaper.", "Year 7", None, "11-12", "child"),
+        ("Une élève de CM2 lance un journal.", "élève de CM2", None, "10-11", "child"),
+        ("Un élève de sixième lance un journal.", "élève de sixième", None, "11-12", "child"),
+        ("Una alumna de primero de la ESO crea un blog.", "primero de la ESO", None, "12-13",
+         "child"),
+        ("Eine schüchterne Fünftklässlerin gründet eine Zeitung.", "Fünftklässlerin", None,
+         "10-11", "child"),
+        # child nouns beyond the first list
+        ("Una colegiala resuelve un misterio.", "colegiala", None, None, "child"),
+        ("Ein Grundschulkind findet einen Hund.", "Grundschulkind", None, "6-10", "child"),
+        ("Eine Minderjährige verschwindet.", "Minderjährige", None, None, "minor"),
+        ("A tween vlogger goes viral.", "tween", None, None, "child"),
+    ],
+)
+def test_minor_reading_in_four_languages(text: str, span: str, age: int | None,
+                                         band: str | None, group: str) -> None:
+    found = [f for f in _minors(text) if f.score >= 0.6]
+    if age is not None or band is not None:  # the age reading, not a child word beside it
+        found = [f for f in found if f.attr("age") is not None or f.attr("age_band")]
+    assert found, text
+    first = found[0]
+    assert isinstance(first.evidence, TextSpan)
+    assert first.evidence.text == span
+    assert text[first.evidence.start:first.evidence.end] == span
+    assert (first.attr("age"), first.attr("age_band"), first.attr("group")) == (age, band, group)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A mother of two returns to her village.",
+        "Una astronauta vuelve de una misión de dos años.",
+        "Una condena de diez años cambia su vida.",
+        "Eine Astronautin kehrt von einer zweijährigen Mission zurück.",
+        "Nach zwölfjähriger Ehe trennt sich das Paar.",
+        "Seit zwölf Jahren lebt sie in Berlin.",
+        "Eine Kabarettistin erzählt von fünfzehn Jahren im Callcenter.",
+        "Pendant près de dix ans, il a cherché sa sœur.",
+        "Diez años después, vuelve al pueblo.",
+        "Be kind to strangers.",
+        "Ocean's Eleven returns, eleven years later.",
+    ],
+)
+def test_counting_years_is_not_an_age_in_any_language(text: str) -> None:
+    found = [f for f in _minors(text) if f.attr("age") is not None or f.attr("age_band")]
+    assert found == [], [f.evidence for f in found]
+    assert not [f for f in _minors(text) if f.score >= 0.6], text
+
+
+def test_plural_possessives_and_weak_words() -> None:
+    assert _minors("Kids' TV presenters go on strike.") == []
+    weak = _minors("Boy meets girl in Lisbon.")
+    assert weak and all(f.score == 0.55 and f.attr("group") == "minor" for f in weak)

@@ -1,7 +1,9 @@
 """Copy as the detectors see it: validated text split into sentences with original offsets.
 
 Every finding on copy points at ``text[start:end]`` of the text the user gave, so the splitting here
-never rewrites the text; it only records where sentences begin and end.
+never rewrites the text; it only records where sentences begin and end. Detectors read the text
+through its normalised views (``views``: invisible and look-alike characters seen through, with
+the original offset of every character; :mod:`clearance.content.normalise`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clearance.content.normalise import NormalisedText, normalise
 from clearance.errors import ContentError
 
 # A sentence ends at . ! ? … followed by whitespace and an upper-case letter, digit or quote,
@@ -29,10 +32,11 @@ class Sentence:
 
 @dataclass(frozen=True, slots=True)
 class Copy:
-    """A piece of copy, validated, with its sentences."""
+    """A piece of copy, validated, with its sentences and its detection views."""
 
     text: str
     sentences: tuple[Sentence, ...]
+    views: NormalisedText
 
     def sentence_at(self, offset: int) -> int:
         for s in self.sentences:
@@ -73,4 +77,4 @@ def make_copy(text: str, *, max_bytes: int) -> Copy:
         )
     if not text.strip():
         raise ContentError("text is empty: there is nothing to screen")
-    return Copy(text=text, sentences=split_sentences(text))
+    return Copy(text=text, sentences=split_sentences(text), views=normalise(text))

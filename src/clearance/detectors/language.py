@@ -3,8 +3,11 @@
 py3langid ships its model inside the wheel (no download; a core dependency) and classifies a
 synopsis in ~60 µs, so the three copy detectors that ask each classify for themselves rather than
 share a cache of results. The model loads once per model shelf (:data:`LANGID`, ~0.7 s with the
-import). Short texts are unreliable, so copy under :data:`SHORT_TEXT` characters, or in a
-language with no lexicon of its own, is screened with every lexicon.
+import). Short texts are unreliable, so copy under :data:`SHORT_TEXT` characters, or identified
+with a probability under 0.75, or in a language with no lexicon of its own, is screened with the
+English and French lexicons and with the lexicon of whichever of English, French, Spanish and
+German the identifier ranks highest — not with all four, because the German "Kind" or
+"Kinder" must not read an English "be kind" as a child.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from clearance.detectors.models import Model, ModelShelf
 from clearance.findings import Attr, Emits, Fact, Finding, Label
 
 SHORT_TEXT = 40
+#: Read when the language is unsure (the lexicons of the first two were the only ones before).
+_FALLBACK = ("en", "fr")
 
 
 def _load(threads: int | None) -> Any:
@@ -38,13 +43,14 @@ def identify(models: ModelShelf, text: str) -> tuple[str, float]:
 
 
 def lexicon_languages(models: ModelShelf, text: str) -> tuple[str, ...]:
-    """The lexicon languages to apply to ``text``."""
-    if len(text) < SHORT_TEXT:
-        return LANGS
-    lang, prob = identify(models, text)
-    if lang in LANGS and prob >= 0.75:
-        return (lang,)
-    return LANGS
+    """The lexicon languages to apply to ``text`` (see the module docstring)."""
+    identifier = models.get(LANGID)
+    if len(text) >= SHORT_TEXT:
+        lang, prob = identifier.classify(text)
+        if lang in LANGS and prob >= 0.75:
+            return (str(lang),)
+    best = next((str(lang) for lang, _ in identifier.rank(text) if lang in LANGS), "en")
+    return _FALLBACK if best in _FALLBACK else (*_FALLBACK, best)
 
 
 class LanguageDetector(CopyDetector):

@@ -2,7 +2,10 @@
 
 Patterns are compiled once per process: the files are package data and never change at run time,
 so a compiled list is a constant, not a cache of results.
-The pattern syntax is documented in ``docs/labels.md`` and at the top of each YAML file.
+The pattern syntax is documented in ``docs/labels.md`` and at the top of each YAML file. Terms are
+compiled in skeleton form (lower case, accents removed) because they match the skeletons of the
+copy (:mod:`clearance.content.normalise`), where invisible and look-alike characters, spaced
+letters and digits for letters have been seen through.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from clearance.content.normalise import plain_lower
+
 _PLACEHOLDERS = {
     "<her>": r"(?:her|his|their|its|one's)",
     "<sa>": r"(?:sa|son|ses|leur|leurs)",
 }
-LANGS: tuple[str, ...] = ("en", "fr")
+#: The languages the word lists may have terms in (a list need not cover every one).
+LANGS: tuple[str, ...] = ("en", "fr", "es", "de")
 #: The ``version`` of each word list, named in its detector's version (so a screening record says
 #: which list decided). Bump both when a list changes; a test checks they agree.
-MINOR_TERMS_VERSION = "2026.11.3"
+MINOR_TERMS_VERSION = "2026.12.1"
 SUGGESTIVE_LEXICON_VERSION = "2026.11.3"
 #: The suggestive lexicon's categories and whether each is sexualising framing (a test checks the
 #: file has exactly these).
@@ -79,7 +85,8 @@ class Term:
 class CompiledLexicon:
     """All terms of a lexicon joined in one alternation per language, longest first.
 
-    ``pattern`` has one named group per term (``t0``, ``t1``, ...) so a match says which term hit.
+    ``patterns`` has one named group per term (``t0``, ``t1``, ...) so a match says which term
+    hit, and a pattern only for the languages the lexicon has terms in.
     """
 
     version: str
@@ -98,9 +105,11 @@ def compile_terms(version: str, terms: list[Term], *, plurals: bool = False) -> 
     patterns: dict[str, re.Pattern[str]] = {}
     for lang in LANGS:
         mine = [(i, t) for i, t in indexed if t.lang == lang]
+        if not mine:
+            continue
         mine.sort(key=lambda it: -len(it[1].term))
         plural = "(?:s|es)?" if plurals else ""
-        alts = "|".join(f"(?P<t{i}>{term_regex(t.term)}{plural})" for i, t in mine)
+        alts = "|".join(f"(?P<t{i}>{term_regex(plain_lower(t.term))}{plural})" for i, t in mine)
         patterns[lang] = re.compile(rf"(?<![\w-])(?:{alts})(?![\w])", re.IGNORECASE)
     return CompiledLexicon(version=version, terms=tuple(terms), patterns=patterns)
 

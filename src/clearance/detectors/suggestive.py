@@ -17,6 +17,7 @@ from clearance.detectors.language import lexicon_languages
 from clearance.detectors.lexicon import (
     SUGGESTIVE_CATEGORIES,
     SUGGESTIVE_LEXICON_VERSION,
+    Term,
     suggestive_lexicon,
 )
 from clearance.findings import Attr, Emits, Finding, Label, TextSpan
@@ -38,30 +39,36 @@ class SuggestiveTextDetector(CopyDetector):
         lex, framing = suggestive_lexicon()
         found: list[Finding] = []
         seen: set[tuple[int, int]] = set()
-        for lang in lexicon_languages(self.resources.models, copy.text):
-            for m in lex.patterns[lang].finditer(copy.text):
-                if m.span() in seen:
+        langs = lexicon_languages(self.resources.models, copy.views.clean.text)
+        for skeleton in copy.views.skeletons:  # invisible and look-alike characters seen through
+            for lang in langs:
+                pattern = lex.patterns.get(lang)
+                if pattern is None:
                     continue
-                seen.add(m.span())
-                term = lex.term_for(m)
-                found.append(
-                    Finding(
-                        label=Label.SUGGESTIVE_TEXT,
-                        score=term.score,
-                        evidence=TextSpan(m.start(), m.end(), m.group(0),
-                                          copy.sentence_at(m.start())),
-                        detector=self.name,
-                        detector_version=self.version,
-                        attributes=(
-                            ("category", term.category),
-                            ("framing", framing[term.category]),
-                            ("term", term.term),
-                            ("source", "lexicon"),
-                        ),
-                    )
-                )
+                for m in pattern.finditer(skeleton.text):
+                    start, end = skeleton.original_span(m.start(), m.end())
+                    if (start, end) in seen:
+                        continue
+                    seen.add((start, end))
+                    found.append(self._finding(copy, start, end, lex.term_for(m), framing))
         found.sort(key=lambda f: f.evidence.start if isinstance(f.evidence, TextSpan) else 0)
         return found
+
+    def _finding(self, copy: Copy, start: int, end: int, term: Term,
+                 framing: dict[str, bool]) -> Finding:
+        return Finding(
+            label=Label.SUGGESTIVE_TEXT,
+            score=term.score,
+            evidence=TextSpan(start, end, copy.text[start:end], copy.sentence_at(start)),
+            detector=self.name,
+            detector_version=self.version,
+            attributes=(
+                ("category", term.category),
+                ("framing", framing[term.category]),
+                ("term", term.term),
+                ("source", "lexicon"),
+            ),
+        )
 
     @classmethod
     def examples(cls) -> Sequence[Example]:
