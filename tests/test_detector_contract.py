@@ -25,6 +25,7 @@ from clearance.detectors.lexicon import (
 from clearance.detectors.registry import DetectorRegistry, default_registry
 from clearance.detectors.resources import Resources
 from clearance.detectors.semantic import EXAMPLES_VERSION, SemanticSuggestiveDetector
+from clearance.detectors.sexualised import CLASSIFIER_VERSION, SexualisedMinorDetector
 from clearance.detectors.vocabulary import builtin_vocabulary
 from clearance.findings import Finding, ImageBox, TextSpan
 from clearance.policy.engine import Decision, evaluate
@@ -36,9 +37,11 @@ POLICY = load_policy()
 
 
 def registry() -> DetectorRegistry:
-    """Every detector there is: the built-in ones, the semantic stage and the test double."""
+    """Every detector there is: the built-in ones, the semantic stage, the copy classifier and
+    the test double."""
     reg = default_registry()
     reg.register(SemanticSuggestiveDetector)
+    reg.register(SexualisedMinorDetector)
     reg.register(FakeDetector)
     return reg
 
@@ -108,7 +111,7 @@ def test_a_detector_says_nothing_about_content_it_does_not_read(
 
 def test_the_registry_is_the_documented_set() -> None:
     assert sorted(d.name for d in default_registry()) == [
-        "apparent-age", "exposure", "face", "hash-bank", "known-minor", "language",
+        "apparent-age", "evasion", "exposure", "face", "hash-bank", "known-minor", "language",
         "minor-mention", "ocr", "rating", "suggestive-image", "suggestive-lexicon"]
     assert "fake" not in default_registry().names()
 
@@ -124,7 +127,10 @@ def test_versions_name_the_data_files_they_read() -> None:
     examples = load_data("semantic_examples.yaml")
     assert examples["version"] == EXAMPLES_VERSION
     assert set(examples["positive"]) <= set(SUGGESTIVE_CATEGORIES)
-    groups = {spec["group"] for lang in ("en", "fr")
+    classifier = load_data("copy_classifier.yaml")
+    assert classifier["version"] == CLASSIFIER_VERSION
+    assert classifier["thresholds"]["review"] < classifier["thresholds"]["block"]
+    groups = {spec["group"] for lang in ("en", "fr", "es", "de")
               for spec in load_data("minor_terms.yaml")[lang].values()}
     assert groups == {"child", "teen", "minor"}
 

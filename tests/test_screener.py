@@ -104,7 +104,8 @@ def test_a_missing_extra_is_named_when_its_detector_is_needed() -> None:
 def test_every_built_in_detector_is_available_in_the_development_install() -> None:
     screener = Screener.from_settings(Settings())
     assert screener.missing == ()
-    assert "suggestive-semantic" in screener.versions
+    assert {"minor-sexualised", "evasion"} <= set(screener.versions)
+    assert "suggestive-semantic" in Screener.from_settings(Settings(semantic="always")).versions
 
 
 def test_availability_reads_well() -> None:
@@ -127,13 +128,15 @@ def test_items_and_versions_are_frozen_values() -> None:
 
 
 def test_every_detector_uses_the_screeners_resources() -> None:
-    """One model shelf per Screener: no detector (nor the copy detectors OCR and the semantic
-    stage run inside) builds a private one, which would load a model twice."""
-    screener = Screener.from_settings(Settings())
+    """One model shelf per Screener: no detector (nor the copy detectors OCR, the copy
+    classifier and the evasion detector run inside) builds a private one, which would load a
+    model twice."""
+    screener = Screener.from_settings(Settings(semantic="always"))
     inner = []
     for det in screener.detectors:
         assert det.resources is screener.resources, det.name
         inner += list(getattr(det, "copy_detectors", ()))
-        inner += [m for m in (getattr(det, "_minors", None),) if m is not None]
-    assert len(inner) == 3
+        inner += [m for m in (getattr(det, "_minors", None), getattr(det, "_lexicon", None))
+                  if m is not None]
+    assert len(inner) == 7  # OCR 2, classifier 2, evasion 2, semantic stage 1
     assert all(d.resources is screener.resources for d in inner)

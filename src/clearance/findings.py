@@ -28,6 +28,8 @@ class Label:
     RATING_MATURE: Final = "rating.mature"
     MATCH_WITHDRAWN: Final = "match.withdrawn"
     TEXT_LANGUAGE: Final = "text.language"
+    MINOR_SEXUALISED: Final = "minor.sexualised"
+    TEXT_EVASION: Final = "text.evasion"
 
     #: Labels emitted by the copy screening of this release. ``exposure.<region>.<state>`` is
     #: a family and is matched by prefix.
@@ -42,6 +44,8 @@ class Label:
         RATING_MATURE,
         MATCH_WITHDRAWN,
         TEXT_LANGUAGE,
+        MINOR_SEXUALISED,
+        TEXT_EVASION,
     )
     FAMILIES: Final = ("exposure.",)
 

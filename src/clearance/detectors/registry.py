@@ -62,6 +62,7 @@ def default_registry() -> DetectorRegistry:
     """A registry holding every built-in detector."""
     from clearance.detectors.age import ApparentAgeDetector
     from clearance.detectors.bank import WithdrawnMatchDetector
+    from clearance.detectors.evasion import EvasionDetector
     from clearance.detectors.exposure import ExposureDetector
     from clearance.detectors.faces import FaceDetector
     from clearance.detectors.known_minors import KnownMinorDetector
@@ -75,6 +76,7 @@ def default_registry() -> DetectorRegistry:
     reg = DetectorRegistry()
     for cls in (MinorMentionDetector, SuggestiveTextDetector, MatureRatingDetector,
                 LanguageDetector, ExposureDetector, SuggestiveImageDetector, OcrDetector,
-                FaceDetector, ApparentAgeDetector, KnownMinorDetector, WithdrawnMatchDetector):
+                FaceDetector, ApparentAgeDetector, KnownMinorDetector, WithdrawnMatchDetector,
+                EvasionDetector):
         reg.register(cls)
     return reg

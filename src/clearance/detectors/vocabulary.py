@@ -88,11 +88,12 @@ class Vocabulary:
 
 
 def builtin_vocabulary() -> Vocabulary:
-    """The vocabulary of this release: every built-in detector (the optional semantic stage too)
-    and every vendor importer."""
+    """The vocabulary of this release: every built-in detector (the optional semantic stage and
+    copy classifier too) and every vendor importer."""
     from clearance.detectors.registry import default_registry
     from clearance.detectors.semantic import SemanticSuggestiveDetector
+    from clearance.detectors.sexualised import SexualisedMinorDetector
     from clearance.vendors import VENDOR_EMITS
 
-    detectors = [*default_registry(), SemanticSuggestiveDetector]
+    detectors = [*default_registry(), SemanticSuggestiveDetector, SexualisedMinorDetector]
     return Vocabulary.of([*((d.name, d.emits) for d in detectors), *VENDOR_EMITS.items()])

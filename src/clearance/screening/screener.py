@@ -32,6 +32,7 @@ from clearance.detectors.models import ModelShelf
 from clearance.detectors.registry import DetectorRegistry, default_registry
 from clearance.detectors.resources import Resources
 from clearance.detectors.semantic import SemanticSuggestiveDetector
+from clearance.detectors.sexualised import SexualisedMinorDetector
 from clearance.errors import ContentError, DetectorUnavailable
 from clearance.findings import Finding
 from clearance.policy.engine import Decision, evaluate
@@ -102,13 +103,16 @@ class Screener:
                       registry: DetectorRegistry | None = None,
                       models: ModelShelf | None = None,
                       bank: BankLookup | None = None) -> Screener:
-        """Every detector of ``registry`` (the built-in ones and, unless ``CLEARANCE_SEMANTIC``
-        is ``off``, the semantic stage), built with one :class:`Resources` from ``settings``.
+        """Every detector of ``registry`` (the built-in ones; unless ``CLEARANCE_SEMANTIC`` is
+        ``off``, the copy classifier; with ``always``, the curated-phrase semantic stage too),
+        built with one :class:`Resources` from ``settings``.
         ``models`` shares a model shelf with other Screeners (benchmarks comparing settings);
         ``bank`` is the hash bank's index the ``match.withdrawn`` detector looks items up in."""
         if registry is None:
             registry = default_registry()
             if settings.semantic != "off":
+                registry.register(SexualisedMinorDetector)
+            if settings.semantic == "always":
                 registry.register(SemanticSuggestiveDetector)
         resources = Resources.from_settings(settings, models=models, bank=bank)
         detectors: list[Detector] = []
