@@ -19,7 +19,8 @@ caller never has to catch a bare ``Exception``::
     │   └── AuditError                           an audit event refused or not appended
     ├── AccessError                     exit 7
     │   ├── Unauthenticated                      no or bad credentials (HTTP 401)
-    │   └── Forbidden                            known user, not allowed (HTTP 403)
+    │   ├── Forbidden                            known user, not allowed (HTTP 403)
+    │   └── TooManyAttempts                      too many failed logins or tokens (HTTP 429)
     ├── ReviewConflict                  exit 8   review state or rules refuse it (HTTP 409)
     └── ExpectationFailed               exit 1   the demo's expected outcome was not met
 
@@ -149,6 +150,15 @@ class Unauthenticated(AccessError):
 
 class Forbidden(AccessError):
     """Known user, not allowed (HTTP 403)."""
+
+
+class TooManyAttempts(AccessError):
+    """Too many failed logins or refused API tokens from an address or for an account: refused
+    without checking until ``retry_after`` seconds have passed (HTTP 429, ``Retry-After``)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ReviewConflict(ClearanceError):

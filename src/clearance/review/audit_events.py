@@ -509,7 +509,7 @@ class WithdrawnEverywhere(AuditEvent):
     replacements: dict[str, int]
 
 
-# -- sign-in: sessions -----------------------------------------------------------------------
+# -- sign-in: sessions, failures, rate limits ------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
 class SessionStarted(AuditEvent):
@@ -530,3 +530,38 @@ class SessionsEnded(AuditEvent):
     subject_kind: ClassVar[str] = "user"
     reason: str
     sessions: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginFailed(AuditEvent):
+    """A well-formed login attempt failed. ``username`` is the account's only when it exists
+    (a name typed that is no account may be a password typed in the wrong field)."""
+
+    name: ClassVar[str] = "login.failure"
+    subject_kind: ClassVar[str] = "address"
+    username: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRefused(AuditEvent):
+    """An API request carried a bearer token that is unknown, revoked or expired, or whose
+    user is deactivated."""
+
+    name: ClassVar[str] = "token.failure"
+    subject_kind: ClassVar[str] = "address"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Throttled(AuditEvent):
+    """An account or an address reached its limit of failures: logins (``login``) or bearer
+    tokens (``token``) are refused with 429 until ``retry_after`` seconds have passed. Recorded
+    once, when the limit is reached, not for every refused attempt."""
+
+    name: ClassVar[str] = "auth.throttle"
+    subject_kind: ClassVar[str] = "address"
+    what: str
+    scope: str
+    username: str | None
+    failures: int
+    retry_after: int

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import __version__
 from clearance.errors import ConfigurationError
+from clearance.review import throttle
 from clearance.review.queue import expire_leases
 from clearance.review.webhooks import WebhookWorker
 from clearance.screening import Screener
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     def sweep_leases() -> None:
         with session_scope(engine) as session:
             expire_leases(session)
+            throttle.purge(session)  # authentication events past their month
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -6,6 +6,7 @@ request, and who is asking.
   is the client's error response, not a lost write after a 200.
 * :data:`ActorDep` — the caller, from ``Authorization: Bearer clr_...`` (an API token) or else the
   signed session cookie of the web UI; neither is :class:`~clearance.errors.Unauthenticated`.
+  Refused tokens are limited per address (10 in 15 minutes, then 429: :func:`token_actor`).
   A cookie is sent by the browser on its own, so for a cookie-authenticated POST, PUT, PATCH or
   DELETE the CSRF token of the session must come back too, as the ``X-CSRF-Token`` header or a
   ``csrf`` form field (403 otherwise). A bearer token is never sent by a browser on its own, so
@@ -32,8 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from clearance.errors import Forbidden, StorageError, Unauthenticated
-from clearance.review import access
+from clearance.errors import Forbidden, StorageError, TooManyAttempts, Unauthenticated
+from clearance.review import access, throttle
 from clearance.review.access import Actor
 from clearance.service.state import ServiceState
 from clearance.storage.db import describe_db_error
@@ -154,12 +155,30 @@ def session_actor(request: Request, session: Session, state: ServiceState,
     return actor
 
 
+def token_actor(request: Request, session: Session, state: ServiceState, token: str) -> Actor:
+    """The caller of an API token, within the per-address limit on refused tokens
+    (:mod:`clearance.review.throttle`): past it, 429 before the token is looked at. A refused
+    token is counted and audited in a commit of its own, since the request then fails."""
+    address = client_address(request)
+    now = state.clock()
+    wait = throttle.token_wait(session, address, now=now)
+    if not wait.is_allowed:
+        raise TooManyAttempts(throttle.retry_message(wait, "API tokens"),
+                              retry_after=wait.seconds)
+    try:
+        return access.authenticate_token(session, token, now=now)
+    except Unauthenticated as exc:
+        throttle.record_token_failure(session, address, exc.message, now=now)
+        session.commit()
+        raise
+
+
 def authenticate(request: Request, session: Session, state: ServiceState,
                  csrf: str | None) -> Actor:
     """Who is asking (see the module docstring): an API token, else the session cookie."""
     token = _bearer(request)
     if token is not None:
-        return access.authenticate_token(session, token)
+        return token_actor(request, session, state, token)
     return session_actor(request, session, state, csrf)
 
 

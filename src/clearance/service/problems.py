@@ -7,7 +7,8 @@
 that failed validation, the files of an upload that could not be used). The exception tree of
 :mod:`clearance.errors` maps onto statuses here and nowhere else, so a route only ever raises a
 Clearance exception: :class:`NotFound` 404, :class:`Unauthenticated` 401 (with
-``WWW-Authenticate: Bearer``), :class:`Forbidden` 403, :class:`ReviewConflict` 409,
+``WWW-Authenticate: Bearer``), :class:`TooManyAttempts` 429 (with ``Retry-After``),
+:class:`Forbidden` 403, :class:`ReviewConflict` 409,
 :class:`InputError` 422, :class:`UploadTooLarge` 413, :class:`StorageError` 503 (saying only that
 the storage is unavailable: the database's own message names its host, port and database, and
 goes to the log). FastAPI's own validation errors and Starlette's 404/405 come out in the same
@@ -36,6 +37,7 @@ from clearance.errors import (
     NotFound,
     ReviewConflict,
     StorageError,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -60,6 +62,7 @@ PROBLEM_TYPES: Final[Mapping[int, tuple[str, str]]] = {
     413: ("too-large", "Content too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-input", "Invalid input"),
+    429: ("too-many-requests", "Too many attempts"),
     500: ("internal-error", "Internal error"),
     503: ("unavailable", "Service unavailable"),
 }
@@ -76,6 +79,8 @@ def status_for(exc: ClearanceError) -> int:
         return 404
     if isinstance(exc, Unauthenticated):
         return 401
+    if isinstance(exc, TooManyAttempts):
+        return 429
     if isinstance(exc, Forbidden | AccessError):
         return 403
     if isinstance(exc, ReviewConflict):
@@ -122,7 +127,9 @@ def _clearance_error(_request: Request, exc: Exception) -> JSONResponse:
         return problem(503, UNAVAILABLE)
     errors = [{"detail": p.rendered(), **({"field": p.field} if p.field else {})}
               for p in exc.problems]
-    return problem(status, exc.message, errors)
+    headers = ({"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts)
+               else None)
+    return problem(status, exc.message, errors, headers=headers)
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

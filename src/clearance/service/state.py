@@ -9,6 +9,7 @@ request threads at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,8 @@ class ServiceState:
     #: The hash bank's index over this database (the screener's, and the bank routes'); ``None``
     #: when the ``bank`` extra is not installed.
     bank: BankIndex | None = None
+    #: The time as the rate limits of logins and tokens see it (a test may move it on).
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)

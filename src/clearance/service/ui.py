@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, InputError, Unauthenticated
-from clearance.review import access, audit, queue
+from clearance.review import access, audit, queue, throttle
 from clearance.review.context import comment_author
 from clearance.service.deps import SessionDep, StateDep, client_address
 from clearance.service.ui_bank import router as bank_router
@@ -81,21 +81,39 @@ def login(request: Request, session: SessionDep, state: StateDep,
           username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
           csrf: Csrf = "", next: Annotated[str, Form()] = "/") -> Response:
     """Check the password and start a session (a signed cookie carrying a CSRF token). The
-    form comes before any session, so its CSRF token is a double-submit cookie instead."""
+    form comes before any session, so its CSRF token is a double-submit cookie instead.
+    Failures are limited per account and per address (:mod:`clearance.review.throttle`): an
+    attempt past the limit is 429 with ``Retry-After``, before the password is checked."""
     target = safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf or not expected or not secrets.compare_digest(csrf, expected):
         return _login_form(request, next_url=target, username=username, status_code=403,
                            error="The login form expired; please try again.")
+    name = username.strip()
+    if not name or not password:
+        return _login_form(request, next_url=target, username=username, status_code=422,
+                           error="Enter your username and password.")
+    address, now = client_address(request), state.clock()
+    wait = throttle.login_wait(session, state.secret, name, address, now=now)
+    if not wait.is_allowed:
+        response = _login_form(request, next_url=target, username=username, status_code=429,
+                               error=f"Too many failed logins: try again in {wait.seconds} "
+                                     "seconds.")
+        response.headers["Retry-After"] = str(wait.seconds)
+        return response
     try:
-        actor = access.login(session, username.strip(), password)
+        actor = access.login(session, name, password)
     except Unauthenticated as exc:
+        known = session.scalar(select(User.username).where(User.username == name))
+        throttle.record_login_failure(session, state.secret, name, address, known_user=known,
+                                      now=now)
         return _login_form(request, next_url=target, username=username, status_code=401,
                            error=exc.message[:1].upper() + exc.message[1:] + ".")
+    throttle.record_login_success(session, state.secret, name, address, now=now)
     user = access.get_user(session, actor.username)
     value, _csrf = access.start_session(session, state.secret, user,
                                         max_age=state.settings.session_max_age,
-                                        address=client_address(request))
+                                        address=address, now=now)
     response = redirect(target)
     set_session_cookie(response, state.settings, value)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
