@@ -36,7 +36,7 @@ def test_two_person_review_from_submission_to_decision(w: World) -> None:
     # The second review must be by a senior.
     assert_problem(w.call("POST", f"/api/items/{item_id}/claim", "ravi"), 409)
     assert w.call("POST", "/api/queue/claim-next", "sam").json()["id"] == item_id
-    assert w.call("POST", f"/api/items/{item_id}/reveal", "sam").status_code == 204
+    assert w.call("POST", f"/api/items/{item_id}/reveal", "sam").status_code == 200
     final = w.call("POST", f"/api/items/{item_id}/decision", "sam",
                    json={"outcome": "reject", "comment": "Please rewrite without the dance."})
     assert final.status_code == 200, final.text

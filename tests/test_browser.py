@@ -153,6 +153,10 @@ def test_review_flow_in_chromium(server: tuple[str, UIWorld]) -> None:
         page.wait_for_selector(f"#frame-{item}:not(.blurred)")
         assert img.evaluate("e => getComputedStyle(e).filter") == "none"
         assert page.get_by_text("revealed (recorded in the audit log)").is_visible()
+        # the server-blurred picture is replaced by the original, through the reveal's grant
+        assert "reveal=" in (img.get_attribute("src") or "")
+        img.evaluate("e => e.decode()")
+        assert img.evaluate("e => [e.naturalWidth, e.naturalHeight]") == [640, 400]
 
         # a picks approve; the first review leaves it awaiting a senior.
         page.keyboard.press("a")

@@ -228,9 +228,9 @@ def test_item_page_blurs_the_image_and_draws_boxes(app_client: TestClient,
     assert "minor.apparent 0.71" in page and "text.ocr 0.88" in page
     assert "Robin Tide" in page and 'class="badge block">12<' in page  # age at shoot
     assert 'id="decision-form"' not in page  # not claimed yet
-    content = app_client.get(f"/items/{world.image_item}/content")
-    assert content.headers["content-type"] == "image/png"
-    assert content.content.startswith(b"\x89PNG")
+    content = app_client.get(f"/items/{world.image_item}/content")  # blurred by the server
+    assert content.headers["content-type"] == "image/jpeg"
+    assert content.content.startswith(b"\xff\xd8")
 
 
 def test_copy_is_shown_with_its_findings_marked(app_client: TestClient, world: UIWorld) -> None:
@@ -244,11 +244,14 @@ def test_reveal_is_audited_for_reviewers(app_client: TestClient, world: UIWorld)
     token = login(app_client, "rev")
     resp = app_client.post(f"/items/{world.image_item}/reveal", data={"csrf": token},
                            headers={"Accept": "application/json"})
-    assert resp.json() == {"item_id": world.image_item, "revealed": True, "recorded": True}
+    answer = resp.json()
+    assert {k: answer[k] for k in ("item_id", "revealed", "recorded")} == {
+        "item_id": world.image_item, "revealed": True, "recorded": True}
+    assert answer["content_url"].startswith(f"/items/{world.image_item}/content?reveal=")
     assert ("reveal", "user:rev") in events(world, world.image_item)
     resp = app_client.post(f"/items/{world.image_item}/reveal", data={"csrf": token},
                            follow_redirects=False)
-    assert resp.headers["location"] == f"/items/{world.image_item}?revealed=1"
+    assert resp.headers["location"].startswith(f"/items/{world.image_item}?reveal=")
     assert 'class="frame"' in app_client.get(resp.headers["location"]).text
 
 
@@ -267,12 +270,13 @@ def test_blur_preference_is_honoured_and_audited(app_client: TestClient,
     assert 'name="blur_images" value="1" checked' in app_client.get("/settings").text
     resp = app_client.post("/settings", data={"csrf": token}, follow_redirects=False)
     assert resp.headers["location"] == "/settings?saved=1"
-    page = app_client.get(f"/items/{world.image_item}").text
-    assert 'class="frame"' in page and "Reveal image" not in page
     with Session(world.engine) as s:
         last = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
         assert (last.type, last.subject) == ("user.update", "user:rev")
         assert json.loads(last.data)["blur_images"] is False
+    page = app_client.get(f"/items/{world.image_item}").text
+    assert 'class="frame"' in page and "Reveal image" not in page
+    assert ("reveal", "user:rev") in events(world, world.image_item)  # each view recorded
     app_client.post("/settings", data={"csrf": token, "blur_images": "1"})
     assert 'class="frame blurred"' in app_client.get(f"/items/{world.image_item}").text
 

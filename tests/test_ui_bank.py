@@ -23,7 +23,7 @@ from clearance.service.app import create_app
 from clearance.storage import LocalBlobStore, session_scope
 from clearance.storage.models import Asset, AssetVersion
 from clearance.storage.review_models import AuditEvent, ReviewItem
-from ui_world import IMAGE_RESULT, UIWorld, build, clone, draw_image, screening_of
+from ui_world import IMAGE_RESULT, UIWorld, build, clone, csrf_of, draw_image, screening_of
 
 with warnings.catch_warnings():  # starlette warns that it prefers httpx2 (not installed)
     warnings.simplefilter("ignore")
@@ -137,12 +137,19 @@ def test_a_senior_banks_a_version_shown_blurred_with_an_audited_reveal(
 
     revealed = client.post(f"/bank/entries/{entry_id}/reveal", data={"csrf": token},
                            headers={"Accept": "application/json"})
-    assert revealed.json() == {"entry_id": entry_id, "revealed": True, "recorded": True}
+    answer = revealed.json()
+    assert {k: answer[k] for k in ("entry_id", "revealed", "recorded")} == {
+        "entry_id": entry_id, "revealed": True, "recorded": True}
+    # the thumbnail was blurred by the server; the reveal's grant opens the real one
+    assert client.get(answer["content_url"]).content != thumb.content
     plain = client.post(f"/bank/entries/{entry_id}/reveal", data={"csrf": token},
                         follow_redirects=False)
     assert plain.status_code == 303
     shown = client.get(plain.headers["location"]).text
     assert f'class="frame" id="bank-frame-{entry_id}"' in shown
+    # ?revealed=<id> without the grant unblurs nothing
+    assert f'class="frame blurred" id="bank-frame-{entry_id}"' in client.get(
+        f"/bank?bank=withdrawn&revealed={entry_id}").text
     assert audit_types(world).count("bank.reveal") == 2
     bad = client.post("/bank/withdrawn/versions", data={"csrf": token, "version_id": "x"})
     assert bad.status_code == 422
@@ -241,7 +248,11 @@ def test_a_video_item_is_shown_as_a_blurred_video(client: TestClient, world: UIW
         item_id = item.id
     login(client, "rev")
     page = client.get(f"/items/{item_id}").text
-    assert f'<video src="/items/{item_id}/content"' in page
+    assert "<video controls" in page  # no source until revealed: there is no blurred video
     assert f'class="frame blurred" id="frame-{item_id}"' in page
-    content = client.get(f"/items/{item_id}/content")
+    assert client.get(f"/items/{item_id}/content").status_code == 403
+    token = csrf_of(page)
+    url = client.post(f"/items/{item_id}/reveal", data={"csrf": token},
+                      headers={"Accept": "application/json"}).json()["content_url"]
+    content = client.get(url)
     assert content.headers["content-type"] == "video/mp4" and content.content == data

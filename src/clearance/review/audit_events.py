@@ -206,11 +206,21 @@ class Released(AuditEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class Revealed(AuditEvent):
-    """A reviewer revealed a blurred image."""
+    """A reviewer saw an item's picture unblurred: ``how`` ``reveal`` (asked to, on the page
+    or ``POST /api/items/{id}/reveal``), ``preference`` (the page shown to a reviewer who turned
+    blurring off) or ``api`` (the bytes fetched through the API without a grant)."""
 
     name: ClassVar[str] = "reveal"
     subject_kind: ClassVar[str] = "item"
     version_id: int
+    how: str = "reveal"
+
+    def data(self) -> dict[str, Any]:
+        # a plain reveal keeps the shape reveals always had
+        data: dict[str, Any] = {"version_id": self.version_id}
+        if self.how != "reveal":
+            data["how"] = self.how
+        return data
 
 
 #: Where a review stands in its round (the two-person rule).

@@ -16,7 +16,7 @@ item's final decision; comments and wellness reveals.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from typing import Final, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -185,10 +185,12 @@ def add_comment(session: Session, actor: Actor, item_id: int, body: str) -> Comm
     return _add_comment(session, actor, item, body.strip(), utcnow())
 
 
-def record_reveal(session: Session, actor: Actor, item_id: int) -> None:
-    """Audit that ``actor`` (reviewer or above) revealed the item's image unblurred."""
+def record_reveal(session: Session, actor: Actor, item_id: int,
+                  how: Literal["reveal", "preference", "api"] = "reveal") -> None:
+    """Audit that ``actor`` (reviewer or above) saw the item's image unblurred (``how``: see
+    :class:`~clearance.review.audit_events.Revealed`)."""
     if not actor.at_least("reviewer"):
         raise Forbidden("revealing is recorded for reviewers; this needs the reviewer role")
     item = get_item(session, actor, item_id)
-    audit.record(session, audit.Revealed(subject=Subject.item(item.id), version_id=item.version_id),
-                 actor=actor.audit_name)
+    audit.record(session, audit.Revealed(subject=Subject.item(item.id), version_id=item.version_id,
+                                         how=how), actor=actor.audit_name)

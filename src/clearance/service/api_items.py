@@ -8,15 +8,17 @@ answer with :mod:`clearance.service.views`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Final
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Response
 
 from clearance.review import queue
 from clearance.review.access import Actor
-from clearance.service import views
+from clearance.service import reveals, views
 from clearance.service.deps import ReviewerDep, SessionDep, StateDep, SubmitterDep
-from clearance.service.models_public import CommentPublic, ItemDetail, ItemPage
+from clearance.service.models_public import CommentPublic, ItemDetail, ItemPage, RevealPublic
 from clearance.service.schemas import CommentIn, DecisionIn
 
 router = APIRouter(tags=["items"])
@@ -57,11 +59,19 @@ def get_item(item_id: int, actor: SubmitterDep, session: SessionDep) -> ItemDeta
     "description": "The asset version's bytes, with their stored content type.",
     "content": {"image/*": {"schema": {"type": "string", "format": "binary"}},
                 "text/plain": {"schema": {"type": "string"}}}}})
-def get_content(item_id: int, actor: SubmitterDep, session: SessionDep,
-                state: StateDep) -> Response:
-    """The asset version's bytes (image or UTF-8 text), for reviewers and the item's team."""
+def get_content(item_id: int, actor: SubmitterDep, session: SessionDep, state: StateDep,
+                reveal: Annotated[str | None, Query(
+                    max_length=500, description="a grant from POST .../reveal")] = None,
+                ) -> Response:
+    """The asset version's bytes (image, video or UTF-8 text), for reviewers and the item's
+    team. A reviewer's fetch of a picture is an audited reveal (``how: api``) unless it carries
+    the grant of a reveal already recorded (``POST /api/items/{id}/reveal``)."""
     item = queue.get_item(session, actor, item_id)
     version = item.version
+    is_picture = version.content_type.startswith(("image/", "video/"))
+    if is_picture and actor.at_least("reviewer") and not reveals.is_granted(
+            state.secret, reveal, "item", item.id, actor.user_id):
+        queue.record_reveal(session, actor, item.id, how="api")
     data = state.blobs.get(version.content_sha256)
     return Response(data, media_type=version.content_type, headers={
         "Cache-Control": "private, no-store",
@@ -116,9 +126,15 @@ def comment_item(item_id: int, body: CommentIn, actor: SubmitterDep,
     return views.comment_view(queue.add_comment(session, actor, item_id, body.body), actor)
 
 
-@router.post("/items/{item_id}/reveal", status_code=204, response_class=Response)
-def reveal_item(item_id: int, actor: ReviewerDep, session: SessionDep) -> Response:
-    """Record that the caller revealed the item's image unblurred (audited)."""
+@router.post("/items/{item_id}/reveal")
+def reveal_item(item_id: int, actor: ReviewerDep, session: SessionDep,
+                state: StateDep) -> RevealPublic:
+    """Record that the caller reveals the item's image unblurred (audited), and the content URL
+    that serves the original to the caller for ten minutes without recording it again."""
     queue.record_reveal(session, actor, item_id)
-    return Response(status_code=204)
+    grant = reveals.grant(state.secret, "item", item_id, actor.user_id)
+    return RevealPublic(item_id=item_id, recorded=True,
+                        content_url=f"/api/items/{item_id}/content?{urlencode({'reveal': grant})}",
+                        expires_at=dt.datetime.now(dt.UTC)
+                        + dt.timedelta(seconds=reveals.GRANT_SECONDS))
 

@@ -161,6 +161,16 @@ class ReviewPublic(_Open):
     created_at: UtcTime | None
 
 
+class RevealPublic(_Public):
+    """A recorded reveal: ``content_url`` serves the original bytes to the caller until
+    ``expires_at`` without recording another reveal."""
+
+    item_id: int
+    recorded: bool
+    content_url: str
+    expires_at: UtcTime
+
+
 class CommentPublic(_Public):
     """A comment; ``author`` is null when a submitter reads a reviewer's comment (reviewers'
     names are not shown to submitters)."""

@@ -1,9 +1,11 @@
 """The hash bank's pages: the bank page and the withdraw-everywhere confirm step.
 
 * ``/bank`` (reviewers and above) lists the banks and one bank's entries, newest first, each with
-  a thumbnail that is **blurred and greyscale** (a CSS filter) unless the viewer turned that off;
-  *Reveal* on an entry is audited (``bank.reveal``) before the page unblurs it, as on the item
-  page. Senior reviewers bank a catalog version by its id and take an entry out with a reason.
+  a thumbnail that is **blurred and greyscale on the server** unless the viewer turned that off;
+  *Reveal* on an entry is audited (``bank.reveal``) and grants the unblurred thumbnail
+  (:mod:`clearance.service.reveals`), as on the item page; a viewer who turned blurring off has
+  each picture shown recorded as a reveal. Senior reviewers bank a catalog version by its id
+  and take an entry out with a reason.
 * ``/versions/{id}/withdraw`` (senior reviewers and admins) is the **confirm step** of withdraw
   everywhere: the version, its replacement, and every variant and near-copy that would be
   withdrawn with where it lives, its state and its replacement. Nothing changes until the senior
@@ -27,7 +29,7 @@ from PIL import Image, UnidentifiedImageError
 
 from clearance.bank import banks, lineage
 from clearance.errors import Forbidden, InputError, NotFound
-from clearance.service import bank_views
+from clearance.service import bank_views, reveals
 from clearance.service.deps import SessionDep, StateDep
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render
 from clearance.storage.models import AssetVersion
@@ -52,11 +54,20 @@ def _bank_url(bank: str, **extra: str | int) -> str:
     return "/bank?" + urlencode({"bank": bank, **extra})
 
 
+def _thumbnail_url(state: StateDep, page: Page, entry_id: int, *, granted: bool) -> str:
+    url = f"/bank/entries/{entry_id}/thumbnail"
+    if not granted:
+        return url
+    grant = reveals.grant(state.secret, "bank-entry", entry_id, page.actor.user_id)
+    return f"{url}?{urlencode({'reveal': grant})}"
+
+
 @router.get("/bank")
-def bank_page(request: Request, page: PageDep, session: SessionDep,
+def bank_page(request: Request, page: PageDep, session: SessionDep, state: StateDep,
               bank: str | None = None, offset: Annotated[int, Query(ge=0)] = 0,
-              removed: int = 0, revealed: int = 0) -> Response:
-    """The banks, and one bank's entries with blurred thumbnails."""
+              removed: int = 0, revealed: int = 0, reveal: str | None = None) -> Response:
+    """The banks, and one bank's entries with blurred thumbnails (``revealed`` with its
+    ``reveal`` grant: that entry's unblurred)."""
     _require(page, "reviewer")
     counts = banks.entry_counts(session)
     all_banks = [bank_views.bank_view(b, counts) for b in banks.list_banks(session)]
@@ -66,12 +77,18 @@ def bank_page(request: Request, page: PageDep, session: SessionDep,
                          limit=ENTRY_PAGE + 1, offset=offset)
     has_more = len(rows) > ENTRY_PAGE
     entries = []
+    if not reveals.is_granted(state.secret, reveal, "bank-entry", revealed, page.actor.user_id):
+        revealed = 0
     for e in rows[:ENTRY_PAGE]:
         version = e.version
+        unblurred = e.media == "image" and (not page.blur_images or e.id == revealed)
+        if unblurred and e.id != revealed:  # blurring turned off: this view is a reveal
+            banks.record_reveal(session, e, by=page.actor.audit_name)
         entries.append({"entry": e, "has_picture": e.media == "image",
                         "place": None if version is None else version.asset,
                         "number": None if version is None else version.number,
-                        "item_id": bank_views.latest_item_id(session, e.version_id)})
+                        "item_id": bank_views.latest_item_id(session, e.version_id),
+                        "thumbnail": _thumbnail_url(state, page, e.id, granted=unblurred)})
     return render(request, "bank.html", page, banks=all_banks, current=current,
                   entries=entries, offset=offset, has_more=has_more, show_removed=bool(removed),
                   next_url=_bank_url(chosen, offset=offset + ENTRY_PAGE, removed=removed),
@@ -81,37 +98,50 @@ def bank_page(request: Request, page: PageDep, session: SessionDep,
 
 
 @router.get("/bank/entries/{entry_id}/thumbnail")
-def entry_thumbnail(entry_id: int, page: PageDep, session: SessionDep,
-                    state: StateDep) -> Response:
+def entry_thumbnail(entry_id: int, page: PageDep, session: SessionDep, state: StateDep,
+                    reveal: str | None = None) -> Response:
     """A small rendition of an entry's picture (its bytes are kept for catalog versions and
-    files banked through the service; 404 for a file banked from the command line)."""
+    files banked through the service; 404 for a file banked from the command line): blurred on
+    the server, unless ``reveal`` is a live grant of a recorded reveal."""
     _require(page, "reviewer")
     entry = banks.get_entry(session, entry_id)
     if entry.media != "image":
         raise NotFound(f"bank entry {entry_id} is a video: no thumbnail")
     data = state.blobs.get(entry.sha256)
+    granted = reveals.is_granted(state.secret, reveal, "bank-entry", entry_id,
+                                 page.actor.user_id)
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.thumbnail((THUMB_SIDE, THUMB_SIDE))
-            out = io.BytesIO()
-            im.convert("RGB").save(out, format="JPEG", quality=80)
+        if granted:
+            with Image.open(io.BytesIO(data)) as im:
+                im.thumbnail((THUMB_SIDE, THUMB_SIDE))
+                out = io.BytesIO()
+                im.convert("RGB").save(out, format="JPEG", quality=80)
+            body = out.getvalue()
+        else:
+            body = reveals.blurred_rendition(data, side=THUMB_SIDE)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise NotFound(f"bank entry {entry_id}'s picture cannot be shown") from exc
-    return Response(out.getvalue(), media_type="image/jpeg", headers={
-        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+    return Response(body, media_type="image/jpeg", headers={
+        "Cache-Control": "private, no-store" if granted else "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @router.post("/bank/entries/{entry_id}/reveal")
-def reveal_entry(request: Request, entry_id: int, page: PageDep,
-                 session: SessionDep) -> Response:
-    """Record a reviewer's reveal of an entry's picture (audited), then show it unblurred."""
+def reveal_entry(request: Request, entry_id: int, page: PageDep, session: SessionDep,
+                 state: StateDep) -> Response:
+    """Record a reviewer's reveal of an entry's picture (audited), then show it unblurred (the
+    script gets the granted thumbnail URL, the plain form the page with the grant)."""
     _require(page, "reviewer")
     entry = banks.get_entry(session, entry_id)
     banks.record_reveal(session, entry, by=page.actor.audit_name)
+    grant = reveals.grant(state.secret, "bank-entry", entry_id, page.actor.user_id)
     if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"entry_id": entry_id, "revealed": True, "recorded": True})
-    return redirect(_bank_url(entry.bank.name, revealed=entry_id) + f"#entry-{entry_id}")
+        return JSONResponse({"entry_id": entry_id, "revealed": True, "recorded": True,
+                             "content_url": _thumbnail_url(state, page, entry_id,
+                                                           granted=True)})
+    return redirect(_bank_url(entry.bank.name, revealed=entry_id, reveal=grant)
+                    + f"#entry-{entry_id}")
 
 
 @router.post("/bank/entries/{entry_id}/remove")

@@ -1,13 +1,16 @@
 """The item page and its actions: view, content, claim, release, reveal, decide, comment.
 
-The image is sent by ``/items/{id}/content`` (to the viewer allowed to see the item) and shown
-**blurred and greyscale** by a CSS filter unless the viewer turned that off in ``/settings``; the
-boxes and labels of the findings are drawn over it either way, so a reviewer knows where to look
-before deciding to look. *Reveal* POSTs to ``/items/{id}/reveal``: for a reviewer that is an
-audited ``reveal`` event (:func:`clearance.review.queue.record_reveal`); the page's script then
-unblurs that one image in place (without the script the form redirects to the page shown
-unblurred). Submitters may reveal their own team's uploads; that is not a review act and is not
-recorded.
+The image is sent by ``/items/{id}/content`` (to the viewer allowed to see the item) **blurred
+and greyscale on the server** unless the viewer turned that off in ``/settings``; the boxes and
+labels of the findings are drawn over it either way, so a reviewer knows where to look before
+deciding to look. The original bytes are sent only with a reveal grant (``?reveal=``,
+:mod:`clearance.service.reveals`), and a grant is minted only where the reveal is recorded:
+*Reveal* POSTs to ``/items/{id}/reveal``, which for a reviewer is an audited ``reveal`` event
+(:func:`clearance.review.queue.record_reveal`); the page's script then loads the original in
+place of the blurred one, and without the script the form redirects to the page with the grant.
+For a reviewer who turned blurring off, each view of the page is recorded as a reveal
+(``how="preference"``). Submitters may reveal their own team's uploads; that is not a review
+act and is not recorded. A video is not sent at all until revealed (there is no blurred video).
 
 For reviewers the page also says where the hash bank stands: "in bank X since D" when the
 version's content is banked, and its **near-copies elsewhere** (its lineage: the other catalog
@@ -21,13 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
-from clearance.errors import NotFound
+from clearance.errors import Forbidden, NotFound
 from clearance.review import queue
-from clearance.service import bank_views, ui_view
+from clearance.service import bank_views, reveals, ui_view
 from clearance.service.deps import SessionDep, StateDep
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render, safe_next
 from clearance.storage.db import as_utc
@@ -59,9 +63,26 @@ def _is_video(content_type: str) -> bool:
     return content_type.lower().startswith("video/")
 
 
+def _grant(state: StateDep, page: Page, item_id: int) -> str:
+    return reveals.grant(state.secret, "item", item_id, page.actor.user_id)
+
+
+def _picture_view(session: SessionDep, state: StateDep, page: Page, item: ReviewItem,
+                  reveal: str | None) -> tuple[bool, str]:
+    """Whether the page shows the item's picture unblurred (a live grant, or blurring turned
+    off: then this view is recorded as a reveal), and the URL it shows the picture from."""
+    base = f"/items/{item.id}/content"
+    granted = reveals.is_granted(state.secret, reveal, "item", item.id, page.actor.user_id)
+    if not granted and page.blur_images:
+        return False, base
+    if not granted and page.is_reviewer:
+        queue.record_reveal(session, page.actor, item.id, how="preference")
+    return True, f"{base}?{urlencode({'reveal': _grant(state, page, item.id)})}"
+
+
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep,
-              state: StateDep, revealed: int = 0) -> Response:
+              state: StateDep, reveal: str | None = None) -> Response:
     """Everything a reviewer needs to decide one item, on one page."""
     now = dt.datetime.now(dt.UTC)
     item = queue.get_item(session, page.actor, item_id)
@@ -90,6 +111,8 @@ def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep
         claimed_by = holder.username if holder is not None else None
     awaiting = queue.awaiting_senior(item)
     reviews: list[dict[str, Any]] = ctx.get("reviews") or []
+    unblurred, content_url = (_picture_view(session, state, page, item, reveal)
+                              if is_image or is_video else (True, f"/items/{item.id}/content"))
     return render(
         request, "item.html", page, item=item, ctx=ctx, is_image=is_image, is_video=is_video,
         image_size=image_size, segments=segments, banked=banked, near_copies=near,
@@ -97,7 +120,8 @@ def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep
         overlays=ui_view.overlays(item.findings, image_size),
         findings=ui_view.finding_rows(item.findings),
         reasons=[ui_view.reason_text(r) for r in item.reasons],
-        blurred=page.blur_images and not revealed, revealed=bool(revealed),
+        blurred=not unblurred, revealed=unblurred and page.blur_images,
+        content_url=content_url,
         holds_claim=holds_claim(item, page, now), can_claim=_claimable(item, page, now),
         claimed_by=claimed_by if not holds_claim(item, page, now) else None,
         awaiting=awaiting, first_review=reviews[-1] if awaiting and reviews else None,
@@ -105,19 +129,28 @@ def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep
 
 
 @router.get("/items/{item_id}/content")
-def item_content(item_id: int, page: PageDep, session: SessionDep,
-                 state: StateDep) -> Response:
-    """The item's content for the page: the image (as the browser can show it) or the copy."""
+def item_content(item_id: int, page: PageDep, session: SessionDep, state: StateDep,
+                 reveal: str | None = None) -> Response:
+    """The item's content for the page: the copy; the picture blurred on the server, or as
+    the browser can show it with a live reveal grant (a video only with one)."""
     version = queue.get_item(session, page.actor, item_id).version
     data = state.blobs.get(version.content_sha256)
-    if _is_image(version.content_type):
-        data, media_type = ui_view.browser_image(data)
-    elif _is_video(version.content_type):
-        media_type = version.content_type
+    is_image, is_video = _is_image(version.content_type), _is_video(version.content_type)
+    cache = "private, max-age=3600"
+    if (is_image or is_video) and not reveals.is_granted(state.secret, reveal, "item", item_id,
+                                                         page.actor.user_id):
+        if is_video:
+            raise Forbidden(f"item {item_id} is a video: it is sent only once revealed "
+                            f"(POST /items/{item_id}/reveal)")
+        data, media_type = reveals.blurred_rendition(data), "image/jpeg"
+    elif is_image:
+        (data, media_type), cache = ui_view.browser_image(data), "private, no-store"
+    elif is_video:
+        media_type, cache = version.content_type, "private, no-store"
     else:
         media_type = "text/plain; charset=utf-8"
     return Response(data, media_type=media_type, headers={
-        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": cache, "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
@@ -134,16 +167,20 @@ def release(item_id: int, page: PageDep, session: SessionDep) -> Response:
 
 
 @router.post("/items/{item_id}/reveal")
-def reveal(request: Request, item_id: int, page: PageDep, session: SessionDep) -> Response:
-    """Record a reviewer's reveal (audited), then show the image unblurred."""
+def reveal(request: Request, item_id: int, page: PageDep, session: SessionDep,
+           state: StateDep) -> Response:
+    """Record a reviewer's reveal (audited), then show the image unblurred: the script gets
+    the granted content URL, the plain form the page with the grant."""
     if page.is_reviewer:
         queue.record_reveal(session, page.actor, item_id)
     else:
         queue.get_item(session, page.actor, item_id)  # own team's upload: visibility only
+    query = urlencode({"reveal": _grant(state, page, item_id)})
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"item_id": item_id, "revealed": True,
-                             "recorded": page.is_reviewer})
-    return redirect(f"/items/{item_id}?revealed=1")
+                             "recorded": page.is_reviewer,
+                             "content_url": f"/items/{item_id}/content?{query}"})
+    return redirect(f"/items/{item_id}?{query}")
 
 
 @router.post("/items/{item_id}/decision")

@@ -29,7 +29,8 @@
     row.addEventListener("dblclick", function () { window.location = row.dataset.href; });
   });
 
-  /* ---- Reveal: POST (the server records it in the audit log), then unblur that one image ---- */
+  /* ---- Reveal: POST (the server records it in the audit log and grants the original), then
+     show that one picture from the granted URL in place of the server-blurred one ---- */
   document.querySelectorAll("form.js-reveal").forEach(function (form) {
     form.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -40,8 +41,15 @@
         headers: { "Accept": "application/json" }
       }).then(function (resp) {
         if (!resp.ok) { throw new Error("reveal refused (" + resp.status + ")"); }
+        return resp.json();
+      }).then(function (answer) {
         var frame = document.getElementById(form.dataset.frame);
-        if (frame) { frame.classList.remove("blurred"); frame.dataset.revealed = "1"; }
+        if (frame) {
+          var media = frame.querySelector("img, video");
+          if (media && answer && answer.content_url) { media.src = answer.content_url; }
+          frame.classList.remove("blurred");
+          frame.dataset.revealed = "1";
+        }
         var note = document.createElement("span");
         note.className = "muted";
         note.textContent = "revealed (recorded in the audit log)";
