@@ -138,6 +138,17 @@ class Settings(BaseSettings):
     #: Host names and addresses/CIDR networks that outbound requests (webhooks, feeds) may reach
     #: although they are not public (see :mod:`clearance.net`). A JSON list in the environment.
     outbound_allow: list[str] = Field(default_factory=list)
+    #: The after-release monitor (``docs/monitor.md``): how long a post's text, author and URL
+    #: are kept (then only its scores and the aggregates), the service's own names (a co-signal
+    #: for linking common-word titles), and the JetStream stream it consumes.
+    monitor_retention_days: int = Field(default=30, gt=0)
+    monitor_service_names: list[str] = Field(default_factory=list)
+    monitor_nats_url: str = "nats://127.0.0.1:4222"
+    monitor_stream: str = Field(default="CLEARANCE_POSTS", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    monitor_subject: str = Field(default="clearance.posts",
+                                 pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    monitor_consumer: str = Field(default="clearance-monitor",
+                                  pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
     @field_validator("database_url")
     @classmethod

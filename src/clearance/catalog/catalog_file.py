@@ -449,6 +449,7 @@ def _title_record(
     ]
     names += [NameRecord("alias", clean_text(t)) for t in entry.aliases]
     names += [NameRecord("hashtag", "#" + t.lstrip("#")) for t in entry.hashtags]
+    names += [NameRecord("handle", "@" + t.lstrip("@")) for t in entry.handles]
     credits = []
     for i, credit in enumerate(entry.credits):
         person = _person(credit.person, [*path, "credits", i, "person"], people, where, problems)

@@ -87,6 +87,10 @@ class TitleEntry(_Entry):
     hashtags: list[
         Annotated[str, StringConstraints(pattern=r"^#?[^\s#]+$", max_length=MAX_LENGTH["name"])]
     ] = []
+    #: The title's official accounts (``@CutiesFilm``), for the monitor's linking.
+    handles: list[
+        Annotated[str, StringConstraints(pattern=r"^@?[A-Za-z0-9_.-]{1,100}$")]
+    ] = []
     credits: list[CreditEntry] = []
     assets: list[AssetEntry] = []
 

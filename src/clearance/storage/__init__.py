@@ -9,6 +9,7 @@ for asset version content. Everything that fails here raises
 from clearance.storage import (  # noqa: F401  (register their tables with the metadata)
     bank_models,
     job_models,
+    monitor_models,
     review_models,
     screening_models,
 )

@@ -52,7 +52,7 @@ NAMING_CONVENTION: Final = {
 }
 
 TITLE_TYPES: Final = ("movie", "series")
-NAME_KINDS: Final = ("original", "localised", "alias", "hashtag")
+NAME_KINDS: Final = ("original", "localised", "alias", "hashtag", "handle")
 CREDIT_ROLES: Final = ("cast", "director", "crew")
 ASSET_KINDS: Final = ("key_art", "thumbnail", "still", "synopsis", "tagline", "title_text",
                       "trailer", "clip")
@@ -101,7 +101,8 @@ class Title(Base):
 
 
 class TitleName(Base):
-    """One name of a title: the original, a localised title, an alias or a hashtag."""
+    """One name of a title: the original, a localised title, an alias, a hashtag or an official
+    account's handle (``@CutiesFilm``: the monitor links posts by it)."""
 
     __tablename__ = "title_names"
     __table_args__ = (
