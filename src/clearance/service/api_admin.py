@@ -22,6 +22,7 @@ from clearance.service.models_public import (
     WebhookCreated,
     WebhookList,
 )
+from clearance.service.params import MAX_ID, IdPath
 from clearance.service.schemas import RoleUpdate, TokenCreate, UserCreate, WebhookCreate
 from clearance.storage.review_models import DELIVERY_STATES, ApiToken
 
@@ -68,7 +69,7 @@ def issue_token(username: str, body: TokenCreate, actor: AdminDep,
 
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
-def revoke_token(token_id: int, actor: AdminDep, session: SessionDep) -> Response:
+def revoke_token(token_id: IdPath, actor: AdminDep, session: SessionDep) -> Response:
     """Revoke an API token (revoking twice is not an error)."""
     access.revoke_token(session, actor.audit_name, token_id)
     return Response(status_code=204)
@@ -95,7 +96,7 @@ def add_webhook(body: WebhookCreate, actor: AdminDep, session: SessionDep,
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
-def remove_webhook(webhook_id: int, actor: AdminDep, session: SessionDep) -> Response:
+def remove_webhook(webhook_id: IdPath, actor: AdminDep, session: SessionDep) -> Response:
     """Deactivate a subscription (its delivery log is kept)."""
     webhooks.unsubscribe(session, actor.audit_name, webhook_id)
     return Response(status_code=204)
@@ -112,7 +113,8 @@ def list_deliveries(actor: AdminDep, session: SessionDep, status: str | None = N
 
 
 @router.get("/audit")
-def list_audit(actor: SeniorDep, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
+def list_audit(actor: SeniorDep, session: SessionDep,
+               since: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
                subject: str | None = None,
                event_type: Annotated[str | None, Query(alias="type")] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AuditPage:

@@ -58,6 +58,7 @@ from clearance.service.models_public import (
     LineagePublic,
     WithdrawEverywherePublic,
 )
+from clearance.service.params import IdPath, Offset
 from clearance.service.schemas import (
     BankCreate,
     BankEntryRemove,
@@ -132,7 +133,7 @@ def update_bank(name: str, body: BankUpdate, actor: AdminDep, session: SessionDe
 def list_entries(name: str, actor: ReviewerDep, session: SessionDep,
                  include_removed: bool = False,
                  limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> BankEntryPage:
+                 offset: Offset = 0) -> BankEntryPage:
     """A bank's entries, newest first (``include_removed`` for the removed ones too)."""
     rows = banks.entries(session, bank=name, include_removed=include_removed, limit=limit,
                          offset=offset)
@@ -165,7 +166,7 @@ def add_version(name: str, body: BankVersionIn, actor: SeniorDep, session: Sessi
 
 
 @router.post("/banks/{name}/entries/{entry_id}/remove")
-def remove_entry(name: str, entry_id: int, body: BankEntryRemove, actor: SeniorDep,
+def remove_entry(name: str, entry_id: IdPath, body: BankEntryRemove, actor: SeniorDep,
                  session: SessionDep, state: StateDep) -> BankEntryPublic:
     """Take an entry out of its bank, with a reason (senior reviewers; audited
     ``bank.remove``). The entry is kept, marked removed; nothing matches it any more."""
@@ -289,7 +290,7 @@ async def match_file(request: Request, actor: EarlyReviewerDep, state: StateDep,
 # -- lineage and withdraw everywhere -----------------------------------------------------------
 
 @router.get("/versions/{version_id}/lineage")
-def version_lineage(version_id: int, actor: ReviewerDep, session: SessionDep,
+def version_lineage(version_id: IdPath, actor: ReviewerDep, session: SessionDep,
                     state: StateDep) -> LineagePublic:
     """The version's variants (the same bytes in other assets) and near-copies across titles,
     locales and channels, which was cut from which, and what replaced each (reviewers)."""
@@ -299,7 +300,7 @@ def version_lineage(version_id: int, actor: ReviewerDep, session: SessionDep,
 
 
 @router.post("/versions/{version_id}/withdraw-everywhere")
-def withdraw_everywhere(version_id: int, body: WithdrawEverywhereIn, actor: SeniorDep,
+def withdraw_everywhere(version_id: IdPath, body: WithdrawEverywhereIn, actor: SeniorDep,
                         session: SessionDep, state: StateDep) -> WithdrawEverywherePublic:
     """Withdraw the version and every variant and near-copy of it (senior reviewers): with
     ``dry_run`` the list of what would be withdrawn and the replacement of each, changing

@@ -20,6 +20,7 @@ from clearance.errors import Forbidden, NotFound
 from clearance.review.access import Actor
 from clearance.service.deps import SeniorDep, SessionDep, SubmitterDep
 from clearance.service.models_public import LiveList, LiveVersionPublic, PublicationPublic
+from clearance.service.params import IdPath
 from clearance.service.schemas import WithdrawIn
 from clearance.storage.models import AssetVersion
 from clearance.storage.screening_models import Publication
@@ -53,7 +54,7 @@ def _view(row: Publication, version: AssetVersion) -> PublicationPublic:
 
 
 @router.post("/versions/{version_id}/publish", status_code=200)
-def publish_version(version_id: int, actor: SubmitterDep, session: SessionDep,
+def publish_version(version_id: IdPath, actor: SubmitterDep, session: SessionDep,
                     response: Response) -> PublicationPublic:
     """Make the version the live one of its asset (201; 200 when it already was). Only an
     approved or screening-passed version, never a withdrawn one (409); the asset's previous live
@@ -68,7 +69,7 @@ def publish_version(version_id: int, actor: SubmitterDep, session: SessionDep,
 
 
 @router.post("/versions/{version_id}/withdraw")
-def withdraw_version(version_id: int, body: WithdrawIn, actor: SeniorDep,
+def withdraw_version(version_id: IdPath, body: WithdrawIn, actor: SeniorDep,
                      session: SessionDep) -> PublicationPublic:
     """Withdraw the version everywhere, for good (senior reviewers and admins; the reason is
     required and audited). Withdrawing again returns the first withdrawal."""

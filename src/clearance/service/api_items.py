@@ -19,6 +19,7 @@ from clearance.review.access import Actor
 from clearance.service import reveals, views
 from clearance.service.deps import ReviewerDep, SessionDep, StateDep, SubmitterDep
 from clearance.service.models_public import CommentPublic, ItemDetail, ItemPage, RevealPublic
+from clearance.service.params import Hours, IdPath, Offset
 from clearance.service.schemas import CommentIn, DecisionIn
 
 router = APIRouter(tags=["items"])
@@ -29,9 +30,9 @@ MAX_PAGE: Final = 200
 @router.get("/items")
 def list_items(actor: ReviewerDep, session: SessionDep,
                rule: str | None = None, title: str | None = None, locale: str | None = None,
-               older_than_hours: Annotated[float | None, Query(ge=0)] = None,
+               older_than_hours: Hours = None,
                state: str = "open", limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-               offset: Annotated[int, Query(ge=0)] = 0) -> ItemPage:
+               offset: Offset = 0) -> ItemPage:
     """The review queue (reviewers and above): highest risk first, then oldest."""
     flt = queue.QueueFilter(rule=rule, title_id=title, locale=locale,
                             older_than_hours=older_than_hours, state=state)
@@ -42,14 +43,14 @@ def list_items(actor: ReviewerDep, session: SessionDep,
 @router.get("/items/mine")
 def list_mine(actor: SubmitterDep, session: SessionDep,
               limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> ItemPage:
+              offset: Offset = 0) -> ItemPage:
     """The caller's team's items (or their own submissions), newest first."""
     items = queue.list_submitted(session, actor, limit=limit, offset=offset)
     return ItemPage(items=views.item_list(session, actor, items), limit=limit, offset=offset)
 
 
 @router.get("/items/{item_id}")
-def get_item(item_id: int, actor: SubmitterDep, session: SessionDep) -> ItemDetail:
+def get_item(item_id: IdPath, actor: SubmitterDep, session: SessionDep) -> ItemDetail:
     """One item with findings, reasons, reviews, comments and title context (404 when the
     caller may not see it)."""
     return views.item_detail(session, actor, queue.get_item(session, actor, item_id))
@@ -59,7 +60,7 @@ def get_item(item_id: int, actor: SubmitterDep, session: SessionDep) -> ItemDeta
     "description": "The asset version's bytes, with their stored content type.",
     "content": {"image/*": {"schema": {"type": "string", "format": "binary"}},
                 "text/plain": {"schema": {"type": "string"}}}}})
-def get_content(item_id: int, actor: SubmitterDep, session: SessionDep, state: StateDep,
+def get_content(item_id: IdPath, actor: SubmitterDep, session: SessionDep, state: StateDep,
                 reveal: Annotated[str | None, Query(
                     max_length=500, description="a grant from POST .../reveal")] = None,
                 ) -> Response:
@@ -88,7 +89,7 @@ def _item(session: SessionDep, actor: Actor, item_id: int) -> ItemDetail:
 
 
 @router.post("/items/{item_id}/claim")
-def claim_item(item_id: int, actor: ReviewerDep, session: SessionDep,
+def claim_item(item_id: IdPath, actor: ReviewerDep, session: SessionDep,
                state: StateDep) -> ItemDetail:
     """Lease the item to the caller for ``CLEARANCE_REVIEW_LEASE_SECONDS`` (409 when someone
     else holds it, or the rules refuse it)."""
@@ -104,14 +105,14 @@ def claim_next(actor: ReviewerDep, session: SessionDep, state: StateDep) -> Item
 
 
 @router.post("/items/{item_id}/release")
-def release_item(item_id: int, actor: ReviewerDep, session: SessionDep) -> ItemDetail:
+def release_item(item_id: IdPath, actor: ReviewerDep, session: SessionDep) -> ItemDetail:
     """Give a claim back (holder only)."""
     queue.release(session, actor, item_id)
     return _item(session, actor, item_id)
 
 
 @router.post("/items/{item_id}/decision")
-def decide_item(item_id: int, body: DecisionIn, actor: ReviewerDep,
+def decide_item(item_id: IdPath, body: DecisionIn, actor: ReviewerDep,
                 session: SessionDep) -> ItemDetail:
     """Record the caller's review; final unless the two-person rule needs a second one."""
     queue.decide(session, actor, item_id, body.outcome, reason=body.reason,
@@ -120,14 +121,14 @@ def decide_item(item_id: int, body: DecisionIn, actor: ReviewerDep,
 
 
 @router.post("/items/{item_id}/comments", status_code=201)
-def comment_item(item_id: int, body: CommentIn, actor: SubmitterDep,
+def comment_item(item_id: IdPath, body: CommentIn, actor: SubmitterDep,
                  session: SessionDep) -> CommentPublic:
     """A comment, by a reviewer or by the item's team."""
     return views.comment_view(queue.add_comment(session, actor, item_id, body.body), actor)
 
 
 @router.post("/items/{item_id}/reveal")
-def reveal_item(item_id: int, actor: ReviewerDep, session: SessionDep,
+def reveal_item(item_id: IdPath, actor: ReviewerDep, session: SessionDep,
                 state: StateDep) -> RevealPublic:
     """Record that the caller reveals the item's image unblurred (audited), and the content URL
     that serves the original to the caller for ten minutes without recording it again."""

@@ -50,6 +50,7 @@ from clearance.review.access import Actor
 from clearance.screening import campaign, records
 from clearance.screening.campaign import CampaignScreening, ScreeningPlan
 from clearance.service.jobs import JobInfo, StepInfo
+from clearance.service.params import parse_id
 from clearance.service.problems import UploadTooLarge
 from clearance.service.state import ScreenerIdentity, ServiceState
 from clearance.settings import Settings
@@ -111,13 +112,7 @@ def parse_depicts(raw: str | None) -> tuple[int, ...]:
     """``"12, 40"`` -> ``(12, 40)``: the catalog ids of the people shown."""
     if raw is None or not raw.strip():
         return ()
-    out = []
-    for part in raw.split(","):
-        part = part.strip()
-        if not part.isdigit():
-            raise InputError(f"depicts: {part!r} is not a person id (give comma-separated ids)")
-        out.append(int(part))
-    return tuple(out)
+    return tuple(parse_id(part, "depicts") for part in raw.split(","))
 
 
 def check_size(settings: Settings, name: str, size: int) -> None:

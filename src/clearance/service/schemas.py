@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from clearance.service.params import BodyId
+
 Role = Literal["submitter", "reviewer", "senior_reviewer", "admin"]
 Outcome = Literal["approve", "reject", "request_changes"]
 
@@ -79,7 +81,7 @@ class BankUpdate(_Body):
 
 
 class BankVersionIn(_Body):
-    version_id: int = Field(gt=0)
+    version_id: BodyId
     #: Why (kept with the entry and in the audit log).
     reason: str = Field(default="", max_length=2000)
 
@@ -96,4 +98,4 @@ class WithdrawEverywhereIn(_Body):
     #: List what would be withdrawn; change nothing.
     dry_run: StrictBool = False
     #: The version ids a person confirmed (from a dry run): refused (409) if the plan changed.
-    expect: list[int] | None = Field(default=None, max_length=10_000)
+    expect: list[BodyId] | None = Field(default=None, max_length=10_000)

@@ -21,10 +21,11 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearance.errors import Forbidden, InputError, Unauthenticated
+from clearance.errors import Forbidden, Unauthenticated
 from clearance.review import access, audit, queue, throttle
 from clearance.review.context import comment_author
 from clearance.service.deps import SessionDep, StateDep, client_address
+from clearance.service.params import MAX_ID, Flag, Offset, parse_hours
 from clearance.service.ui_bank import router as bank_router
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
@@ -154,23 +155,14 @@ def _row(item: ReviewItem, names: dict[int, str]) -> dict[str, Any]:
             "awaiting": queue.awaiting_senior(item), "claimable": item.state == "queued"}
 
 
-def _hours(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise InputError(f"'older than' must be a number of hours, not {value!r}") from exc
-
-
 @router.get("/queue")
 def queue_page(request: Request, page: PageDep, session: SessionDep,
                rule: str | None = None, title: str | None = None,
                locale: str | None = None, older: str | None = None, state: str = "open",
-               offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+               offset: Offset = 0) -> Response:
     """The queue, highest risk first, with filters and claim-next."""
     flt = queue.QueueFilter(rule=rule or None, title_id=title or None, locale=locale or None,
-                            older_than_hours=_hours(older), state=state or "open")
+                            older_than_hours=parse_hours(older, "older"), state=state or "open")
     items = queue.list_queue(session, page.actor, flt, limit=QUEUE_PAGE + 1, offset=offset)
     has_more = len(items) > QUEUE_PAGE
     items = items[:QUEUE_PAGE]
@@ -211,7 +203,7 @@ def mine(request: Request, page: PageDep, session: SessionDep) -> Response:
 # -- settings ------------------------------------------------------------------------------
 
 @router.get("/settings")
-def settings_page(request: Request, page: PageDep, saved: int = 0) -> Response:
+def settings_page(request: Request, page: PageDep, saved: Flag = 0) -> Response:
     return render(request, "settings.html", page, saved=bool(saved))
 
 
@@ -257,7 +249,7 @@ def _event_row(event: AuditEvent) -> dict[str, Any]:
 @router.get("/audit")
 def audit_page(request: Request, page: PageDep, session: SessionDep,
                subject: str | None = None, type: str | None = None, actor: str | None = None,
-               before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+               before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Response:
     """Audit events, newest first, with filters and the hash chain's status."""
     _require_senior(page)
     found = _recent_events(session, subject=subject, type_=type, actor=actor, before=before,

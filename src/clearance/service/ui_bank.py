@@ -23,7 +23,7 @@ import io
 from typing import Annotated, Final
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 from PIL import Image, UnidentifiedImageError
 
@@ -31,6 +31,7 @@ from clearance.bank import banks, lineage
 from clearance.errors import Forbidden, InputError, NotFound
 from clearance.service import bank_views, reveals
 from clearance.service.deps import SessionDep, StateDep
+from clearance.service.params import BodyId, Flag, IdPath, IdQuery, Offset, parse_id
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render
 from clearance.storage.models import AssetVersion
 
@@ -64,8 +65,8 @@ def _thumbnail_url(state: StateDep, page: Page, entry_id: int, *, granted: bool)
 
 @router.get("/bank")
 def bank_page(request: Request, page: PageDep, session: SessionDep, state: StateDep,
-              bank: str | None = None, offset: Annotated[int, Query(ge=0)] = 0,
-              removed: int = 0, revealed: int = 0, reveal: str | None = None) -> Response:
+              bank: str | None = None, offset: Offset = 0,
+              removed: Flag = 0, revealed: IdQuery = 0, reveal: str | None = None) -> Response:
     """The banks, and one bank's entries with blurred thumbnails (``revealed`` with its
     ``reveal`` grant: that entry's unblurred)."""
     _require(page, "reviewer")
@@ -98,7 +99,7 @@ def bank_page(request: Request, page: PageDep, session: SessionDep, state: State
 
 
 @router.get("/bank/entries/{entry_id}/thumbnail")
-def entry_thumbnail(entry_id: int, page: PageDep, session: SessionDep, state: StateDep,
+def entry_thumbnail(entry_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
                     reveal: str | None = None) -> Response:
     """A small rendition of an entry's picture (its bytes are kept for catalog versions and
     files banked through the service; 404 for a file banked from the command line): blurred on
@@ -128,7 +129,7 @@ def entry_thumbnail(entry_id: int, page: PageDep, session: SessionDep, state: St
 
 
 @router.post("/bank/entries/{entry_id}/reveal")
-def reveal_entry(request: Request, entry_id: int, page: PageDep, session: SessionDep,
+def reveal_entry(request: Request, entry_id: IdPath, page: PageDep, session: SessionDep,
                  state: StateDep) -> Response:
     """Record a reviewer's reveal of an entry's picture (audited), then show it unblurred (the
     script gets the granted thumbnail URL, the plain form the page with the grant)."""
@@ -145,7 +146,7 @@ def reveal_entry(request: Request, entry_id: int, page: PageDep, session: Sessio
 
 
 @router.post("/bank/entries/{entry_id}/remove")
-def remove_entry(entry_id: int, page: PageDep, session: SessionDep, state: StateDep,
+def remove_entry(entry_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
                  reason: Annotated[str, Form()] = "") -> Response:
     """Take an entry out of its bank, with a reason (senior reviewers; audited)."""
     _require(page, "senior")
@@ -163,9 +164,7 @@ def bank_version(name: str, page: PageDep, session: SessionDep, state: StateDep,
                  reason: Annotated[str, Form()] = "") -> Response:
     """Bank a catalog version by its id (senior reviewers; audited)."""
     _require(page, "senior")
-    if not version_id.strip().isdigit():
-        raise InputError(f"version id: a number, not {version_id!r}")
-    version = session.get(AssetVersion, int(version_id))
+    version = session.get(AssetVersion, parse_id(version_id, "version id"))
     if version is None:
         raise NotFound(f"no asset version {version_id}")
     banks.use_blobs(session, state.blobs)
@@ -182,8 +181,8 @@ def bank_version(name: str, page: PageDep, session: SessionDep, state: StateDep,
 # -- withdraw everywhere -----------------------------------------------------------------------
 
 @router.get("/versions/{version_id}/withdraw")
-def withdraw_page(request: Request, version_id: int, page: PageDep, session: SessionDep,
-                  state: StateDep, done: int = 0) -> Response:
+def withdraw_page(request: Request, version_id: IdPath, page: PageDep, session: SessionDep,
+                  state: StateDep, done: Flag = 0) -> Response:
     """The confirm step: every variant and near-copy that withdraw everywhere would take down,
     with its replacement; or, after the action (``done``), what it took down."""
     _require(page, "senior")
@@ -200,9 +199,9 @@ def withdraw_page(request: Request, version_id: int, page: PageDep, session: Ses
 
 
 @router.post("/versions/{version_id}/withdraw")
-def withdraw(version_id: int, page: PageDep, session: SessionDep, state: StateDep,
+def withdraw(version_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
              reason: Annotated[str, Form()] = "",
-             expect: Annotated[list[int] | None, Form()] = None) -> Response:
+             expect: Annotated[list[BodyId] | None, Form()] = None) -> Response:
     """Withdraw everywhere what the confirm step listed (``expect``), in one transaction."""
     _require(page, "senior")
     if not expect:

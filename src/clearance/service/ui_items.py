@@ -33,6 +33,7 @@ from clearance.errors import Forbidden, NotFound
 from clearance.review import queue
 from clearance.service import bank_views, reveals, ui_view
 from clearance.service.deps import SessionDep, StateDep
+from clearance.service.params import IdPath
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render, safe_next
 from clearance.storage.db import as_utc
 from clearance.storage.review_models import ReviewItem, User
@@ -81,7 +82,7 @@ def _picture_view(session: SessionDep, state: StateDep, page: Page, item: Review
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep,
+def item_page(request: Request, item_id: IdPath, page: PageDep, session: SessionDep,
               state: StateDep, reveal: str | None = None) -> Response:
     """Everything a reviewer needs to decide one item, on one page."""
     now = dt.datetime.now(dt.UTC)
@@ -129,7 +130,7 @@ def item_page(request: Request, item_id: int, page: PageDep, session: SessionDep
 
 
 @router.get("/items/{item_id}/content")
-def item_content(item_id: int, page: PageDep, session: SessionDep, state: StateDep,
+def item_content(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
                  reveal: str | None = None) -> Response:
     """The item's content for the page: the copy; the picture blurred on the server, or as
     the browser can show it with a live reveal grant (a video only with one)."""
@@ -155,19 +156,19 @@ def item_content(item_id: int, page: PageDep, session: SessionDep, state: StateD
 
 
 @router.post("/items/{item_id}/claim")
-def claim(item_id: int, page: PageDep, session: SessionDep, state: StateDep) -> Response:
+def claim(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep) -> Response:
     queue.claim(session, page.actor, item_id, lease_seconds=state.settings.review_lease_seconds)
     return redirect(f"/items/{item_id}")
 
 
 @router.post("/items/{item_id}/release")
-def release(item_id: int, page: PageDep, session: SessionDep) -> Response:
+def release(item_id: IdPath, page: PageDep, session: SessionDep) -> Response:
     queue.release(session, page.actor, item_id)
     return redirect(f"/items/{item_id}")
 
 
 @router.post("/items/{item_id}/reveal")
-def reveal(request: Request, item_id: int, page: PageDep, session: SessionDep,
+def reveal(request: Request, item_id: IdPath, page: PageDep, session: SessionDep,
            state: StateDep) -> Response:
     """Record a reviewer's reveal (audited), then show the image unblurred: the script gets
     the granted content URL, the plain form the page with the grant."""
@@ -184,7 +185,7 @@ def reveal(request: Request, item_id: int, page: PageDep, session: SessionDep,
 
 
 @router.post("/items/{item_id}/decision")
-def decide(item_id: int, page: PageDep, session: SessionDep,
+def decide(item_id: IdPath, page: PageDep, session: SessionDep,
            outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            comment: Annotated[str, Form()] = "") -> Response:
     """One review; final, or the first of a two-person round (the queue's rules decide)."""
@@ -194,7 +195,7 @@ def decide(item_id: int, page: PageDep, session: SessionDep,
 
 
 @router.post("/items/{item_id}/comments")
-def comment(item_id: int, page: PageDep, session: SessionDep,
+def comment(item_id: IdPath, page: PageDep, session: SessionDep,
             body: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     queue.add_comment(session, page.actor, item_id, body)
     return redirect(safe_next(next, f"/items/{item_id}#comments"))
