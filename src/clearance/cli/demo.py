@@ -15,8 +15,11 @@ from clearance.demo import MOMENTS, SHOOT_DATE, DemoRun, check, run_demo, write_
 from clearance.demo.case import BANK_STEP
 from clearance.screening import Screener
 from clearance.settings import Settings, get_settings
+from clearance.storage import ready_engine
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from clearance.bank.index import BankIndex
 
 STYLE = {"pass": "green", "review": "yellow", "block": "bold red"}
@@ -93,28 +96,30 @@ def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | Non
     settings = get_settings()
     console = Console(highlight=False)
     console.print(f"Clearance demo — database {settings.resolved_database_url}")
-    screener = Screener.from_settings(settings, bank=_bank_index(settings))
-    run = run_demo(settings, screener)
-    _print(run, console)
-    json_path, md_path = write_reports(run, report_dir or settings.data_dir)
-    met = len(run.outcomes) - len(run.failures)
-    console.rule()
-    bank = "" if run.bank_step_skipped else " and the withdrawal"
-    console.print(f"{met}/{len(run.outcomes)} expectations met across {len(MOMENTS)} moments"
-                  f"{bank}. Report: {json_path} and {md_path}")
-    check(run)
-    if serve:
-        _serve(settings, screener, run, console, host, port)
+    # the hash bank's index reads the banks through an engine of its own, closed at the end
+    with ready_engine(settings.resolved_database_url) as bank_engine:
+        screener = Screener.from_settings(settings, bank=_bank_index(settings, bank_engine))
+        run = run_demo(settings, screener)
+        _print(run, console)
+        json_path, md_path = write_reports(run, report_dir or settings.data_dir)
+        met = len(run.outcomes) - len(run.failures)
+        console.rule()
+        bank = "" if run.bank_step_skipped else " and the withdrawal"
+        console.print(f"{met}/{len(run.outcomes)} expectations met across {len(MOMENTS)} "
+                      f"moments{bank}. Report: {json_path} and {md_path}")
+        check(run)
+        if serve:
+            _serve(settings, screener, run, console, host, port)
 
 
-def _bank_index(settings: Settings) -> BankIndex | None:
+def _bank_index(settings: Settings, engine: Engine) -> BankIndex | None:
     """The hash bank's index over the demo's database (the screener's, and so the review
     service's with --serve), or ``None`` without the ``bank`` extra (the bank step is then
     skipped)."""
     from clearance.bank.hashing import availability
     from clearance.bank.index import BankIndex
 
-    return BankIndex.from_settings(settings) if availability() else None
+    return BankIndex.from_settings(settings, engine=engine) if availability() else None
 
 
 def _serve(settings: Settings, screener: Screener, run: DemoRun, console: Console,
