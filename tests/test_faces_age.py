@@ -43,7 +43,9 @@ from clearance.detectors.faces import (
 from clearance.detectors.finder import MtcnnRetinaFaces
 from clearance.detectors.known_minors import KnownMinorDetector
 from clearance.detectors.lexicon import load_data
+from clearance.detectors.mtcnn import MTCNN, onet_scores
 from clearance.detectors.resources import Resources
+from clearance.detectors.retinaface import RETINAFACE
 from clearance.errors import ConfigurationError
 from clearance.findings import Fact, ImageBox, Label
 from clearance.screening import Screener
@@ -153,6 +155,28 @@ def test_faces_carry_landmarks() -> None:
     assert all(b.x <= x <= b.x + b.width for x in xs)
     assert all(b.y <= y <= b.y + b.height for y in ys)
     assert ys[0] < ys[2] < ys[3]  # eyes above the nose above the mouth
+
+
+def test_retinaface_anchors_match_its_outputs() -> None:
+    """Our decoding's anchors line up with the network's rows for sizes that are and are not
+    multiples of 32 (the anchors are per stride 8/16/32, two sizes per cell)."""
+    net = RESOURCES.models.get(RETINAFACE)
+    for h, w in ((320, 320), (301, 457), (97, 61)):
+        blob = np.zeros((1, 3, h, w), np.float32)
+        loc, _, _ = net.session.run(None, {net.input_name: blob})
+        assert net.anchors(h, w).shape == (loc.shape[1], 3), (h, w)
+
+
+def test_onet_tells_a_face_from_shapes() -> None:
+    """O-Net, which checks RetinaFace's proposals, reads the drawn face as a face and a drawn
+    poster's shapes as none."""
+    net = RESOURCES.models.get(MTCNN)
+    face = drawn_face_picture()
+    shapes = drawn_picture()
+    scores = onet_scores(net, face.pixels, [(170.0, 110.0, 172.0, 250.0)])
+    assert scores[0] >= 0.9
+    assert onet_scores(net, shapes.pixels, [(40.0, 40.0, 160.0, 120.0),
+                                            (260.0, 180.0, 180.0, 140.0)]).max() < 0.5
 
 
 def test_each_part_is_found_once_per_analysis() -> None:
