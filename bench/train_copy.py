@@ -78,8 +78,11 @@ from clearance.detectors.sexualised import (
     CLASSIFIER,
     CLASSIFIER_VERSION,
     ENCODER,
+    STAGE_ENCODER,
     Classifier,
     Encoder,
+    Linear,
+    StageEncoder,
     cues,
     windows,
 )
@@ -96,6 +99,7 @@ POSITIVE = frozenset({"framing", "child_positive"})
 L2 = 300.0
 CHILD_POSITIVE_WEIGHT = 10.0
 CATALOG_WEIGHT = 0.5
+STAGE_KEEP = 0.99
 REVIEW_FP = 0.05
 REVIEW_PLAIN_FP = 0.02
 BLOCK_FP = 0.005
@@ -238,28 +242,32 @@ def fit(x: Vec, y: npt.NDArray[np.float64], w: npt.NDArray[np.float64]
             float(beta[-1]))
 
 
-def make_classifier(rows: Sequence[Row], x: Vec, thresholds: dict[str, float],
+def make_classifier(rows: Sequence[Row], x: Vec, xs: Vec, thresholds: dict[str, float],
                     exemplars: Vec, exemplar_texts: Sequence[str]) -> Classifier:
+    """The e5 model on ``x`` and the wordllama first stage on ``xs`` (same rows, same
+    weights)."""
     y = np.array([r.y for r in rows])
     w = np.array([r.weight for r in rows])
     mean, scale, coef, bias = fit(x, y, w)
+    stage = Linear(*fit(xs, y, w))
     return Classifier(CLASSIFIER_VERSION, mean, scale, coef, bias, thresholds["review"],
                       thresholds["review_plain"], thresholds["block"], thresholds["weak_minor"],
-                      exemplars, tuple(exemplar_texts))
+                      exemplars, tuple(exemplar_texts), stage, thresholds.get("stage", 0.0))
 
 
-def screener_with(clf: Classifier, encoder: Encoder) -> Screener:
-    """The default Screener, its shelf holding ``clf`` and the cached encoder."""
+def screener_with(clf: Classifier, encoder: Encoder, stage: StageEncoder) -> Screener:
+    """The default Screener, its shelf holding ``clf`` and the encoders (e5 cached)."""
     shelf = ModelShelf()
     shelf.get(Model(ENCODER.key, lambda _t: encoder))
+    shelf.get(Model(STAGE_ENCODER.key, lambda _t: stage))
     shelf.get(Model(CLASSIFIER.key, lambda _t: clf))
     return Screener.from_settings(Settings(), policy=load_policy(None), models=shelf)
 
 
-def window_scores(screener: Screener, clf: Classifier, encoder: Encoder, rows: Sequence[Row],
-                  ) -> list[tuple[Row, float, float, bool]]:
-    """(row, framing probability, minor score, has a cue) of every window the detector would
-    embed."""
+def window_scores(screener: Screener, clf: Classifier, encoder: Encoder, stage: StageEncoder,
+                  rows: Sequence[Row]) -> list[tuple[Row, float, float, bool, float]]:
+    """(row, framing probability, minor score, has a cue, first-stage probability) of every
+    window the detector would consider."""
     det = next(d for d in screener.detectors if d.name == "minor-sexualised")
     out = []
     for r in rows:
@@ -267,10 +275,14 @@ def window_scores(screener: Screener, clf: Classifier, encoder: Encoder, rows: S
         ws = det.candidates(copy)  # type: ignore[attr-defined]
         if not ws:
             continue
-        extra = np.array([cues(w.text(copy), w.lexicon) for w in ws], dtype=np.float32)
-        probs = clf.framing(encoder.embed([w.text(copy) for w in ws]), extra)
-        for w, p, e in zip(ws, probs, extra, strict=True):
-            out.append((r, float(p), w.minor.score, bool(e[0] or e[1])))
+        texts = [w.text(copy) for w in ws]
+        extra = np.array([cues(t, w.lexicon) for t, w in zip(texts, ws, strict=True)],
+                         dtype=np.float32)
+        probs = clf.framing(encoder.embed(texts), extra)
+        assert clf.stage is not None
+        cheap = clf.stage(np.hstack([stage.embed(texts), extra]))
+        for w, p, e, q in zip(ws, probs, extra, cheap, strict=True):
+            out.append((r, float(p), w.minor.score, bool(e[0] or e[1]), float(q)))
     return out
 
 
@@ -353,8 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = corpus + catalog
     print(f"corpus {len(corpus)} items, catalog training-half windows {len(catalog)}",
           file=sys.stderr)
-    x = np.hstack([encoder.embed([r.text for r in rows]),
-                   np.array([r.cues for r in rows], dtype=np.float32)])
+    stage = StageEncoder()
+    cue = np.array([r.cues for r in rows], dtype=np.float32)
+    x = np.hstack([encoder.embed([r.text for r in rows]), cue])
+    xs = np.hstack([stage.embed([r.text for r in rows]), cue])
     # every window the detector will embed while validating, in one batch
     minors = MinorMentionDetector()
     encoder.embed([w.text(c) for r in corpus
@@ -366,20 +380,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # by-kind folds: out-of-fold window scores choose the thresholds
     folds = kind_folds(rows)
-    oof: list[tuple[Row, float, float, bool]] = []
+    oof: list[tuple[Row, float, float, bool, float]] = []
     for k in range(3):
         train = [i for i, f in enumerate(folds) if f != k]
-        clf = make_classifier([rows[i] for i in train], x[train], provisional, exemplars,
-                              ex_texts)
+        clf = make_classifier([rows[i] for i in train], x[train], xs[train], provisional,
+                              exemplars, ex_texts)
         held = [rows[i] for i, f in enumerate(folds) if f == k]
-        oof.extend(window_scores(screener_with(clf, encoder), clf, encoder, held))
-    neg = [s for r, s, m, _ in oof if r.label != "child_positive" and m >= 0.6]
-    plain = [s for r, s, m, c in oof if r.label != "child_positive" and m >= 0.6 and not c]
-    weak = [s for r, s, m, _ in oof if r.label != "child_positive" and m < 0.6]
+        oof.extend(window_scores(screener_with(clf, encoder, stage), clf, encoder, stage,
+                                 held))
+    neg = [s for r, s, m, _, _ in oof if r.label != "child_positive" and m >= 0.6]
+    plain = [s for r, s, m, c, _ in oof if r.label != "child_positive" and m >= 0.6 and not c]
+    weak = [s for r, s, m, _, _ in oof if r.label != "child_positive" and m < 0.6]
+    kept = sorted(q for r, _, _, _, q in oof if r.label == "child_positive")
     thresholds = {"review": round(threshold_at(neg, REVIEW_FP), 4),
                   "review_plain": round(threshold_at(plain, REVIEW_PLAIN_FP), 4),
                   "block": round(threshold_at(neg, BLOCK_FP), 4),
-                  "weak_minor": round(threshold_at(weak, WEAK_FP), 4)}
+                  "weak_minor": round(threshold_at(weak, WEAK_FP), 4),
+                  "stage": round(kept[int((1 - STAGE_KEEP) * len(kept))] - 1e-4, 4)}
+    skipped = sum(q < thresholds["stage"] for r, _, _, _, q in oof if r.label != "child_positive")
+    print(f"first stage keeps {STAGE_KEEP:.0%} of positive windows and skips {skipped} of "
+          f"{len(oof) - len(kept)} other windows (out of fold)", file=sys.stderr)
     print(f"thresholds (out-of-fold, by kind): {thresholds}", file=sys.stderr)
 
     validation: dict[str, Any] = {}
@@ -387,18 +407,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     got_kind: list[str] = [""] * len(corpus)
     for k in range(3):
         train = [i for i, f in enumerate(folds) if f != k]
-        clf = make_classifier([rows[i] for i in train], x[train], thresholds, exemplars,
-                              ex_texts)
+        clf = make_classifier([rows[i] for i in train], x[train], xs[train], thresholds,
+                              exemplars, ex_texts)
         held = [i for i in range(len(corpus)) if folds[i] == k]
-        for i, g in zip(held, screen(screener_with(clf, encoder), [corpus[i] for i in held]),
-                        strict=True):
+        for i, g in zip(held, screen(screener_with(clf, encoder, stage),
+                                     [corpus[i] for i in held]), strict=True):
             got_kind[i] = g
     validation["by_kind"] = report(corpus, got_kind)
     # by-file: generated (+ catalog) -> written
     train = [i for i, r in enumerate(rows) if r.source != "written"]
-    clf = make_classifier([rows[i] for i in train], x[train], thresholds, exemplars, ex_texts)
+    clf = make_classifier([rows[i] for i in train], x[train], xs[train], thresholds, exemplars,
+                          ex_texts)
     written = [r for r in corpus if r.source == "written"]
-    validation["by_file"] = report(written, screen(screener_with(clf, encoder), written))
+    validation["by_file"] = report(written, screen(screener_with(clf, encoder, stage), written))
     # lexicon only, for comparison
     lex = Screener.from_settings(Settings(semantic="off"), policy=load_policy(None))
     validation["lexicon_only"] = report(corpus, screen(lex, corpus))
@@ -410,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for lab, c in v["label"].items():
             print(f"    {lab:13} {c['flagged']}/{c['n']} flagged, {c['blocked']} blocked")
 
-    final = make_classifier(rows, x, thresholds, exemplars, ex_texts)
+    final = make_classifier(rows, x, xs, thresholds, exemplars, ex_texts)
     out = {"version": CLASSIFIER_VERSION, "thresholds": thresholds, "l2": L2,
            "child_positive_weight": CHILD_POSITIVE_WEIGHT, "catalog_weight": CATALOG_WEIGHT,
            "rows": {"corpus": len(corpus), "catalog_windows": len(catalog)},
@@ -426,9 +447,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def write_model(clf: Classifier, thresholds: dict[str, float], ex_texts: Sequence[str],
                 validation: dict[str, Any]) -> None:
+    assert clf.stage is not None
     np.savez_compressed(DATA / "copy_classifier.npz", mean=clf.mean, scale=clf.scale,
                         coef=clf.coef, bias=np.array([clf.bias], dtype=np.float32),
-                        exemplars=clf.exemplars.astype(np.float16))
+                        exemplars=clf.exemplars.astype(np.float16),
+                        stage_mean=clf.stage.mean, stage_scale=clf.stage.scale,
+                        stage_coef=clf.stage.coef,
+                        stage_bias=np.array([clf.stage.bias], dtype=np.float32))
 
     def summary(v: dict[str, Any]) -> dict[str, Any]:
         return {k: v[k] for k in ("positives", "recall", "negatives", "negatives_flagged",
@@ -442,12 +467,14 @@ def write_model(clf: Classifier, thresholds: dict[str, float], ex_texts: Sequenc
         "validation": {k: summary(v) for k, v in validation.items()},
         "exemplars": [{"text": t} for t in ex_texts],
     }
-    header = ("# The copy classifier of minor.sexualised (written by bench/train_copy.py; do "
-              "not edit).\n# thresholds: framing probabilities chosen out of fold: review/block "
-              "(5% / 0.5% of negative\n# windows above; block needs a cue), review_plain (2% of "
-              "negative windows without a cue),\n# weak_minor (1% of windows anchored on "
-              "'girl'/'boy' only; needs a cue).\n# exemplars: restrained adult-framing sentences "
-              "of the training corpus, shown as reasons.\n")
+    header = (
+        "# The copy classifier of minor.sexualised (written by bench/train_copy.py; do not edit).\n"
+        "# thresholds: framing probabilities chosen out of fold: review/block (5% / 0.5% of\n"
+        "# negative windows above; block needs a cue), review_plain (2% of negative windows\n"
+        "# without a cue), weak_minor (1% of windows anchored on 'girl'/'boy' only; needs a cue),\n"
+        "# stage (wordllama first stage: windows under it are not embedded; keeps 99% of the\n"
+        "# positive windows). exemplars: restrained adult-framing sentences of the training\n"
+        "# corpus, shown as reasons.\n")
     yaml = YAML()
     yaml.width = 100
     path = DATA / "copy_classifier.yaml"

