@@ -47,8 +47,9 @@ from sqlalchemy.orm import Session
 from clearance.errors import Forbidden, InputError, NotFound, Unauthenticated
 from clearance.identifiers import check_identifier
 from clearance.review import audit
-from clearance.review.audit_events import SessionsEnded, SessionStarted
+from clearance.review.audit_events import AssetTeamSet, SessionsEnded, SessionStarted
 from clearance.storage.db import as_utc
+from clearance.storage.models import Asset
 from clearance.storage.review_models import ROLES, ApiToken, Team, User, UserSession
 
 #: Role -> power; a role may do everything a lower-ranked role may.
@@ -162,6 +163,23 @@ def ensure_team(session: Session, team_id: str, name: str | None = None) -> Team
         session.add(team)
         session.flush()
     return team
+
+
+def set_asset_team(session: Session, by: str, asset_id: int, team_id: str | None) -> Asset:
+    """Give an asset to a team, whose submitters (only) may then add versions to it, or to none
+    (``None``: only reviewers and admins may). The team must exist. Audits ``asset.team`` when
+    it changes."""
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound(f"no asset {asset_id}")
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise InputError(f"no team {team_id!r} (a team exists once a user belongs to it)")
+    if asset.team_id != team_id:
+        previous, asset.team_id = asset.team_id, team_id
+        session.flush()
+        audit.record(session, AssetTeamSet(subject=audit.Subject("asset", str(asset.id)),
+                                           team_id=team_id, previous=previous), actor=by)
+    return asset
 
 
 def create_user(session: Session, by: str, username: str, *, role: str,

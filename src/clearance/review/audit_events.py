@@ -575,3 +575,16 @@ class Throttled(AuditEvent):
     username: str | None
     failures: int
     retry_after: int
+
+
+# -- assets ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class AssetTeamSet(AuditEvent):
+    """An asset was given to a team (or taken from every team): whose submitters may add
+    versions to it."""
+
+    name: ClassVar[str] = "asset.team"
+    subject_kind: ClassVar[str] = "asset"
+    team_id: str | None
+    previous: str | None

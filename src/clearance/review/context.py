@@ -4,7 +4,9 @@ and how they were decided, the history of this asset, the reviews and the commen
 Ages matter for the two-person rule: ``age_at_shoot`` is the cast member's age on the version's
 shoot date (when known), computed by :func:`clearance.catalog.views.age_on`. A submitter sees
 only their own team's decisions on other assets, and reviews and comments without the reviewers'
-names (:func:`comment_author`).
+names (:func:`comment_author`); of the title's other assets only their own team's, and of this
+asset's history no version of another team (its hash, creator and dates are left out: an asset
+from before assets had owners may hold versions of several teams).
 """
 
 from __future__ import annotations
@@ -91,10 +93,13 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
             latest[other.id] = other.versions[-1]
     all_versions = [v.id for v in asset.versions] + [v.id for v in latest.values()]
     items = _items_by_version(session, all_versions)
+    is_reviewer = actor.at_least("reviewer")
     others = []
     for other in assets:
         if other.id == asset.id:
             continue
+        if not is_reviewer and (actor.team_id is None or other.team_id != actor.team_id):
+            continue  # another team's asset, or one of no team: not a submitter's business
         newest = latest.get(other.id)
         other_item = items.get(newest.id) if newest is not None else None
         shown = other_item is not None and _can_see(actor, other_item)
@@ -110,11 +115,16 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
     for v in asset.versions:
         v_item = items.get(v.id)
         shown = v_item is not None and _can_see(actor, v_item)
+        # a version with no review item (imported) is known to the asset's own team
+        known = is_reviewer or shown or (v_item is None and actor.team_id is not None
+                                         and asset.team_id == actor.team_id)
         history.append({
-            "version_id": v.id, "number": v.number, "sha256": v.content_sha256,
-            "created_at": _iso(v.created_at),
-            "created_by": v.created_by, "shoot_date": v.shoot_date.isoformat()
-            if v.shoot_date else None, "current": v.id == version.id,
+            "version_id": v.id, "number": v.number,
+            "sha256": v.content_sha256 if known else None,
+            "created_at": _iso(v.created_at) if known else None,
+            "created_by": v.created_by if known else None,
+            "shoot_date": v.shoot_date.isoformat() if known and v.shoot_date else None,
+            "current": v.id == version.id,
             "item_id": v_item.id if shown and v_item else None,
             "state": v_item.state if shown and v_item else None,
             "screening_decision": v_item.screening_decision if shown and v_item else None,

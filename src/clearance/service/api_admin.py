@@ -1,6 +1,7 @@
 """API routes for administration and oversight: users and their roles, API tokens, webhook
-subscriptions (admins), and the audit log (senior reviewers and admins; verifying the chain is
-for admins). Every change is audited by the domain functions called here."""
+subscriptions and which team an asset belongs to (admins), and the audit log (senior reviewers
+and admins; verifying the chain is for admins). Every change is audited by the domain functions
+called here."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from clearance.review import access, audit, webhooks
 from clearance.service import views
 from clearance.service.deps import AdminDep, SeniorDep, SessionDep, StateDep
 from clearance.service.models_public import (
+    AssetPublic,
     AuditPage,
     ChainReportPublic,
     DeliveryList,
@@ -23,7 +25,13 @@ from clearance.service.models_public import (
     WebhookList,
 )
 from clearance.service.params import MAX_ID, IdPath
-from clearance.service.schemas import RoleUpdate, TokenCreate, UserCreate, WebhookCreate
+from clearance.service.schemas import (
+    AssetTeamIn,
+    RoleUpdate,
+    TokenCreate,
+    UserCreate,
+    WebhookCreate,
+)
 from clearance.storage.review_models import DELIVERY_STATES, ApiToken
 
 router = APIRouter(tags=["admin"])
@@ -73,6 +81,16 @@ def revoke_token(token_id: IdPath, actor: AdminDep, session: SessionDep) -> Resp
     """Revoke an API token (revoking twice is not an error)."""
     access.revoke_token(session, actor.audit_name, token_id)
     return Response(status_code=204)
+
+
+@router.put("/assets/{asset_id}/team")
+def set_asset_team(asset_id: IdPath, body: AssetTeamIn, actor: AdminDep,
+                   session: SessionDep) -> AssetPublic:
+    """Give an asset to a team: only that team's submitters may add versions to it (reviewers
+    and admins may add to any). ``null`` leaves it to no team. Audited as ``asset.team``."""
+    asset = access.set_asset_team(session, actor.audit_name, asset_id, body.team_id)
+    return AssetPublic(id=asset.id, title_id=asset.title_id, kind=asset.kind,
+                       locale=asset.locale, channel=asset.channel, team_id=asset.team_id)
 
 
 @router.get("/webhooks")

@@ -24,7 +24,6 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from clearance.catalog.write import require_title
 from clearance.errors import ContentError, InputError, Problem
 from clearance.review import audit, queue
 from clearance.review.access import Actor
@@ -197,7 +196,7 @@ def _checked(state: ServiceState, spec: AssetSpec, inputs: Sequence[tuple[str, b
 
 def _accept_job(session: Session, actor: Actor, spec: AssetSpec,
                 steps: Sequence[StepInput]) -> JobAccepted:
-    require_title(session, spec.title_id)
+    intake.check_target(session, actor, spec)  # refused now, not file by file later
     job = create_job(session, owner_id=actor.user_id, params=intake.batch_params(actor, spec),
                      steps=steps)
     audit.record(session, JobStarted(subject=job_subject(job.id), kind=job.kind,

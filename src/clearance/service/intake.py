@@ -56,7 +56,7 @@ from clearance.service.state import ScreenerIdentity, ServiceState
 from clearance.settings import Settings
 from clearance.storage import BlobStore
 from clearance.storage.db import session_scope
-from clearance.storage.models import ASSET_KINDS, VIDEO_KINDS, AssetVersion, Person
+from clearance.storage.models import ASSET_KINDS, VIDEO_KINDS, Asset, AssetVersion, Person
 from clearance.storage.review_models import ReviewItem, User
 
 TEXT_KINDS: Final = ("synopsis", "tagline", "title_text")
@@ -190,6 +190,37 @@ def check_uploader(actor: Actor) -> None:
         raise Forbidden("a submitter needs a team to upload; ask an admin to set one")
 
 
+def check_asset_owner(actor: Actor, asset: Asset) -> None:
+    """A submitter adds versions only to an asset of their own team (reviewers and admins to
+    any). Refused before the content is looked at, with one answer whatever it is: another team's
+    asset used to answer 409 to content it already held and 201 to anything else."""
+    if actor.at_least("reviewer"):
+        return
+    where = f"{asset.title_id}/{asset.kind}/{asset.locale}/{asset.channel}"
+    if asset.team_id is None:
+        raise Forbidden(f"asset {where} belongs to no team yet: an admin assigns it to yours "
+                        f"(PUT /api/assets/{asset.id}/team), or upload to another channel")
+    if asset.team_id != actor.team_id:
+        raise Forbidden(f"asset {where} belongs to another team: upload to a channel or "
+                        "locale of your team's")
+
+
+def existing_asset(session: Session, spec: AssetSpec) -> Asset | None:
+    """The asset ``spec`` names, if it exists (nothing is created)."""
+    return session.scalar(select(Asset).where(
+        Asset.title_id == spec.title_id, Asset.kind == spec.kind, Asset.locale == spec.locale,
+        Asset.channel == spec.channel))
+
+
+def check_target(session: Session, actor: Actor, spec: AssetSpec) -> None:
+    """Whether ``actor`` may add versions to the asset ``spec`` names (a new asset: yes)."""
+    check_uploader(actor)
+    require_title(session, spec.title_id)
+    asset = existing_asset(session, spec)
+    if asset is not None:
+        check_asset_owner(actor, asset)
+
+
 @dataclass(frozen=True, slots=True)
 class Stored:
     """Phase 1 done: the version is stored; ``item_id`` when it is already routed to review
@@ -223,8 +254,12 @@ def store(session: Session, blobs: BlobStore, actor: Actor, spec: AssetSpec, con
         want = "text" if spec.is_text else "a video file" if spec.is_video else "an image file"
         raise InputError(f"{content.name}: a {spec.kind} needs {want}")
     title = require_title(session, spec.title_id)
-    asset, _ = upsert_asset(session, title, kind=spec.kind, locale=spec.locale,
-                            channel=spec.channel)
+    asset, created = upsert_asset(session, title, kind=spec.kind, locale=spec.locale,
+                                  channel=spec.channel)
+    if created is Outcome.CREATED:
+        asset.team_id = actor.team_id  # the first upload names the asset's team
+    else:
+        check_asset_owner(actor, asset)
     version, outcome = add_asset_version(
         session, blobs, asset, content.data, content_type=content.content_type,
         created_by=actor.audit_name, shoot_date=spec.shoot_date,
@@ -262,7 +297,9 @@ def route(session: Session, actor: Actor, outcome: CampaignScreening, *,
     version = session.get(AssetVersion, outcome.plan.version_id)
     if version is None:  # pragma: no cover - versions are never deleted
         raise NotFound(f"asset version {outcome.plan.version_id} is gone")
-    return items.submit(session, actor, version, screening, team_id=actor.team_id)
+    # the item is the asset's team's to follow (a reviewer's upload to it included)
+    team = version.asset.team_id if version.asset.team_id is not None else actor.team_id
+    return items.submit(session, actor, version, screening, team_id=team)
 
 
 def submit_now(state: ServiceState, actor: Actor, spec: AssetSpec, content: Content, *,

@@ -171,6 +171,17 @@ class RevealPublic(_Public):
     expires_at: UtcTime
 
 
+class AssetPublic(_Public):
+    """An asset: where it is published and the team whose submitters may add versions."""
+
+    id: int
+    title_id: str
+    kind: str
+    locale: str
+    channel: str
+    team_id: str | None
+
+
 class CommentPublic(_Public):
     """A comment; ``author`` is null when a submitter reads a reviewer's comment (reviewers'
     names are not shown to submitters)."""
@@ -207,12 +218,15 @@ class ContextAsset(_Open):
 
 
 class ContextVersion(_Open):
+    """A version in the asset's history; to a submitter, another team's version shows its
+    number only (``sha256``, ``created_at``, ``created_by`` and ``shoot_date`` null)."""
+
     version_id: int
     #: The version's 1-based number within its asset.
     number: int
-    sha256: str
+    sha256: str | None
     created_at: UtcTime | None
-    created_by: str
+    created_by: str | None
     shoot_date: dt.date | None
     current: bool
     item_id: int | None

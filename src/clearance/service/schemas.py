@@ -42,6 +42,11 @@ class UserCreate(_Body):
     password: str | None = Field(default=None, max_length=1000)
 
 
+class AssetTeamIn(_Body):
+    #: The team whose submitters may add versions; ``null`` for none.
+    team_id: str | None = Field(max_length=64)
+
+
 class RoleUpdate(_Body):
     role: Role
 

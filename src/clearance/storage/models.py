@@ -169,6 +169,10 @@ class Asset(Base):
     locale: Mapped[str] = mapped_column(String(35))
     channel: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The team whose submitters may add versions (set by the first upload; ``None`` for an
+    #: imported asset until an admin names one). Reviewers and admins are not bound by it.
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"),
+                                                index=True)
 
     title: Mapped[Title] = relationship(back_populates="assets")
     versions: Mapped[list[AssetVersion]] = relationship(
