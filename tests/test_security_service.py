@@ -12,6 +12,7 @@ with a right-to-left override was shown as written.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,3 +139,65 @@ def test_no_page_or_answer_names_a_reviewer_to_a_submitter(w: World) -> None:
     # reviewers still see who wrote what
     named = w.call("GET", f"/api/items/{item_id}", "sam").json()
     assert [c["author"] for c in named["comments"]] == ["rita", "alice"]
+
+
+# -- names shown escaped (item 18's display half) ---------------------------------------------
+
+RLO, ZWSP = "\u202e", "\u200b"
+#: Invisible and control characters that must never reach a page raw (line breaks and tabs in
+#: copy and comments may).
+_RAW = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad\x00-\x08\x0b\x0c"
+                  r"\x0e-\x1f\x7f]")
+
+
+def test_names_and_words_with_hidden_characters_are_shown_escaped(w: World) -> None:
+    """A display name, a title's name, a cast member's name, a review's reason, a comment and
+    the reviewer's name: each carrying a right-to-left override and a zero-width space, shown
+    escaped as <U+202E> and <U+200B> on every page that shows it."""
+    from sqlalchemy import update
+
+    from clearance.storage import session_scope
+    from clearance.storage.models import Person, Title
+    from clearance.storage.review_models import User
+
+    with session_scope(w.engine) as s:
+        s.execute(update(User).values(display_name=f"Alice{RLO}ecilA{ZWSP}"))
+        s.execute(update(Title).where(Title.id == "t1")
+                  .values(original_title=f"Harbour{RLO} Lights{ZWSP}"))
+        s.execute(update(Person).values(name=f"Robin{RLO} Tide"))
+    item_id = w.queued_item("alice")
+    assert w.call("POST", f"/api/items/{item_id}/claim", "rita").status_code == 200
+    decided = w.call("POST", f"/api/items/{item_id}/decision", "rita", json={
+        "outcome": "reject", "reason": f"Framing{RLO} of a teen{ZWSP}.",
+        "comment": f"Line one{ZWSP}\nline two{RLO}."})
+    assert decided.status_code == 200, decided.text
+    pages = {
+        "item (reviewer)": w.client.get(f"/items/{item_id}", headers=ui_cookie(w, "sam")),
+        "item (submitter)": w.client.get(f"/items/{item_id}", headers=ui_cookie(w, "alice")),
+        "mine": w.client.get("/mine", headers=ui_cookie(w, "alice")),
+        "queue": w.client.get("/queue?state=all", headers=ui_cookie(w, "sam")),
+        "settings": w.client.get("/settings", headers=ui_cookie(w, "alice")),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert not _RAW.search(page.text), (name, _RAW.search(page.text))
+        assert "&lt;U+202E&gt;" in page.text, name
+    item_page = pages["item (reviewer)"].text
+    for shown in ("Harbour&lt;U+202E&gt; Lights&lt;U+200B&gt;", "Robin&lt;U+202E&gt; Tide",
+                  "Framing&lt;U+202E&gt; of a teen&lt;U+200B&gt;.",
+                  "Line one&lt;U+200B&gt;\nline two&lt;U+202E&gt;."):
+        assert shown in item_page, shown
+    assert "Alice&lt;U+202E&gt;ecilA&lt;U+200B&gt;" in pages["settings"].text
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("title_id", f"t1{RLO}"), ("locale", f"en{ZWSP}"), ("channel", f"we{RLO}b"),
+    ("channel", "ｗｅｂ"), ("locale", "еn")])  # full-width; a Cyrillic е
+def test_the_upload_spec_applies_the_identifier_rule(w: World, field: str, value: str) -> None:
+    form = {"kind": "synopsis", "locale": "en", "channel": "web", "text": "A film."}
+    title = value if field == "title_id" else "t1"
+    if field != "title_id":
+        form[field] = value
+    answer = w.call("POST", f"/api/titles/{title}/assets", "alice", data=form)
+    assert answer.status_code == 422, answer.text
+    assert field.replace("_", " ") in answer.json()["detail"]

@@ -45,6 +45,7 @@ from clearance.content.images import load_picture
 from clearance.content.picture import Picture
 from clearance.content.text import make_copy
 from clearance.errors import ContentError, Forbidden, InputError, NotFound, ReviewConflict
+from clearance.identifiers import check_identifier
 from clearance.review import access, items, queue
 from clearance.review.access import Actor
 from clearance.screening import campaign, records
@@ -84,9 +85,11 @@ class AssetSpec:
         if self.kind not in ASSET_KINDS:
             raise InputError(f"unknown asset kind {self.kind!r}; expected one of: "
                              f"{', '.join(ASSET_KINDS)}")
-        for what, value in (("locale", self.locale), ("channel", self.channel)):
+        for what, value in (("title id", self.title_id), ("locale", self.locale),
+                            ("channel", self.channel)):
             if not value.strip() or len(value) > 64:
                 raise InputError(f"{what} must be 1 to 64 characters")
+            check_identifier(value, what)  # no look-alike or hidden characters
 
     @property
     def is_text(self) -> bool:

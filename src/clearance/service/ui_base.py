@@ -50,6 +50,7 @@ from clearance.errors import (
     StorageError,
     Unauthenticated,
 )
+from clearance.identifiers import escape_invisible
 from clearance.review import access
 from clearance.service.deps import (
     CsrfDep,
@@ -170,8 +171,27 @@ def _when(value: dt.datetime | None) -> str:
     return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def shown_escaped(value: object) -> str:
+    """``value`` as text with every invisible, control or format character shown as
+    ``<U+XXXX>`` (:func:`clearance.identifiers.escape_invisible`), line breaks and tabs kept: a
+    right-to-left override in a name must not reverse what a reviewer reads after it."""
+    return "\n".join("\t".join(escape_invisible(part) for part in line.split("\t"))
+                     for line in str(value).replace("\r\n", "\n").split("\n"))
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ ... }}`` of every page, escaped as :func:`shown_escaped` does: the pages show
+    names, titles, reasons and comments written by others, and any of them may hide characters.
+    Markup (the macros' own HTML, which has ``__html__``) is left alone."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return shown_escaped(value)
+    return value
+
+
 templates.env.filters["ago"] = _ago
 templates.env.filters["when"] = _when
+templates.env.filters["escape_invisible"] = shown_escaped
+templates.env.finalize = _finalize
 
 
 def render(request: Request, name: str, page: Page | None, status_code: int = 200,
