@@ -1,6 +1,12 @@
-"""Copy-screening benchmark on the Netflix catalog descriptions: speed of the three semantic modes.
+"""Copy-screening benchmark on the Netflix catalog descriptions: speed of the three semantic modes,
+and of the whole process with the copy classifier.
 
     .venv/bin/python bench/bench_copy.py [--limit N] [--always-limit N] [--out FILE]
+
+**Whole process** (issue 9's goal, >= 250 descriptions/s): a fresh Python process imports
+clearance, builds the default Screener (lexicons, semantic stage and copy classifier, staged on the
+minor reading), reads the catalog and screens every description in batches of 64; the wall clock
+from spawning it to its exit, model loading included, divided into the descriptions screened.
 
 Screens every catalog description with ``semantic`` = ``off`` (lexicon only, the baseline),
 ``auto`` (the default: embeds only sentences near a minor mention) and ``always`` (embeds every
@@ -47,7 +53,49 @@ from clearance.settings import Settings
 #: One model shelf for every screener here: the model is loaded (and timed) once.
 MODELS = ModelShelf()
 
-GOALS = {"off": 2000.0, "auto": 300.0}  # descriptions/s
+GOALS = {"off": 2000.0, "auto": 300.0}  # descriptions/s, in-process throughput
+WHOLE_PROCESS_GOAL = 250.0  # descriptions/s, spawn to exit, default settings
+_CHILD = """
+import json, sys, time
+sys.path.insert(0, {bench!r})
+t0 = time.perf_counter()
+from _common import catalog_items, read_catalog, screen_batched
+from clearance.screening import Screener
+from clearance.settings import Settings
+screener = Screener.from_settings(Settings())
+rows, _ = read_catalog({limit!r})
+items, kept, refused = catalog_items(screener, rows)
+t1 = time.perf_counter()
+results = screen_batched(screener, items)
+t2 = time.perf_counter()
+cpu = time.process_time()
+t3 = time.perf_counter()
+det = next(d for d in screener.detectors if d.name == "minor-sexualised")
+windows = sum(len(det.candidates(it.copy)) for it in items if it.copy is not None)
+embedded = sum(len(det.to_embed(items[i:i + 64])[0]) for i in range(0, len(items), 64))
+outcomes = [r.decision.outcome for r in results]
+print(json.dumps({{"screened": len(items), "setup_s": t1 - t0, "screen_s": t2 - t1,
+                  "cpu_s": cpu, "count_s": time.perf_counter() - t3, "windows": windows,
+                  "windows_embedded": embedded, "review": outcomes.count("review"),
+                  "block": outcomes.count("block"), "models": screener.resources.models.loaded()}}))
+"""
+
+
+def whole_process(limit: int | None) -> dict[str, Any]:
+    """Spawn a fresh process that screens the catalog with the default settings; wall clock."""
+    import subprocess
+
+    code = _CHILD.format(bench=str(Path(__file__).resolve().parent), limit=limit)
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    wall = time.perf_counter() - t
+    child: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    child["wall_s"] = wall - child["count_s"]  # the window counting after the run is not timed
+    child["descriptions_per_s"] = child["screened"] / wall
+    child["goal_per_s"] = WHOLE_PROCESS_GOAL
+    child["goal_met"] = child["descriptions_per_s"] >= WHOLE_PROCESS_GOAL
+    return child
 
 
 def _sample(n: int, k: int, seed: int) -> list[int]:
@@ -219,7 +267,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-embed-probe", action="store_true",
                    help="skip the raw embedding-rate probe (about 30 s)")
     p.add_argument("--out", type=Path, default=RESULTS / "copy.json")
+    p.add_argument("--whole-process-only", action="store_true",
+                   help="only the whole-process measurement (fast)")
     args = p.parse_args(argv)
+
+    print("timing the whole process (fresh interpreter, default settings) ...", file=sys.stderr,
+          flush=True)
+    whole = whole_process(args.limit)
+    print(f"whole process: {whole['screened']} descriptions in {whole['wall_s']:.1f} s wall "
+          f"(setup {whole['setup_s']:.1f} s, screening {whole['screen_s']:.1f} s) = "
+          f"{whole['descriptions_per_s']:.0f} descriptions/s (goal >= {WHOLE_PROCESS_GOAL:.0f}: "
+          f"{'MET' if whole['goal_met'] else 'MISSED'}); CPU {whole['cpu_s']:.1f} s; classifier "
+          f"windows {whole['windows']}, {whole['windows_embedded']} past the wordllama stage to "
+          f"e5; review {whole['review']}, block {whole['block']}; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; models "
+          f"{', '.join(whole['models'])}")
+    if args.whole_process_only:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"machine": machine_info(), "whole_process": whole},
+                                       indent=2) + "\n", encoding="utf-8")
+        return 0
 
     info = machine_info()
     t = time.perf_counter()
@@ -275,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "semantic_plus_policy_s": model_s + policy_s,
                  "first_item_s": first_s, "screener_build_s": build_s},
         "modes": modes,
+        "whole_process": whole,
         "embed_probe": probe,
         "goals_items_per_s": GOALS,
         "goals_met": {m: modes[m]["items_per_s"] >= g for m, g in GOALS.items()},

