@@ -12,6 +12,12 @@ they were set, so a regression fails here while the suite stays deterministic:
       nothing flagged; lexicon-only blocks 31/43, the semantic stage adds 7 blocks, no false
       positive, and turns one expected review (fr-far-001) into a block
 
+    measured at b6498c8 (semantic auto = the copy classifier, policy 2026.12.2, 146 items)
+      exact accuracy 0.938 (137/146); en 99/104, fr 38/42
+      flagged: precision 1.000 (53/53), recall 0.914 (53/58); block: precision 1.000 (35/35),
+      recall 0.814 (35/43 = block recall on minor_sexualised); nothing flagged in the clean
+      groups; no tricky negative blocked
+
 Raise a floor when the detectors improve; never lower one to make a change pass.
 
 The ``shared_data`` test screens the whole Netflix catalog lexicon-only against the product goals
@@ -102,14 +108,14 @@ def test_block_recall_on_minor_sexualised(table: list[Row], auto: dict[str, str]
     blocked = _ratio(sum(1 for r in rows if auto[r["id"]] == "block"), len(rows))
     flagged = _ratio(sum(1 for r in rows if auto[r["id"]] in FLAGGED), len(rows))
     missed = "\n".join(_wrong(table, auto, group="minor_sexualised"))
-    assert blocked >= 0.68, f"block recall {blocked:.3f} < 0.68 (measured 0.721); missed:\n{missed}"
+    assert blocked >= 0.78, f"block recall {blocked:.3f} < 0.78 (measured 0.814); missed:\n{missed}"
     assert flagged >= 0.84, f"flagged {flagged:.3f} < 0.84 (measured 0.884); missed:\n{missed}"
 
 
 def test_flagged_precision_and_recall(table: list[Row], auto: dict[str, str]) -> None:
     precision, recall = _pr(table, auto, FLAGGED)
     assert precision >= 0.95, f"flagged precision {precision:.3f} < 0.95 (measured 1.000)"
-    assert recall >= 0.85, f"flagged recall {recall:.3f} < 0.85 (measured 0.897)"
+    assert recall >= 0.88, f"flagged recall {recall:.3f} < 0.88 (measured 0.914)"
 
 
 def test_block_precision(table: list[Row], auto: dict[str, str]) -> None:
@@ -129,7 +135,7 @@ def test_accuracy_overall_and_per_language(table: list[Row], auto: dict[str, str
         rows = [r for r in table if lang is None or r["lang"] == lang]
         return _ratio(sum(1 for r in rows if auto[r["id"]] == r["expect"]), len(rows))
 
-    assert acc(None) >= 0.88, f"accuracy {acc(None):.3f} < 0.88 (measured 0.911)"
+    assert acc(None) >= 0.92, f"accuracy {acc(None):.3f} < 0.92 (measured 0.938)"
     assert acc("en") >= 0.90, f"English accuracy {acc('en'):.3f} < 0.90 (measured 0.923)"
     assert acc("fr") >= 0.85, f"French accuracy {acc('fr'):.3f} < 0.85 (measured 0.881)"
 
