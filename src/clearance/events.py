@@ -146,6 +146,20 @@ class VersionWithdrawn(VersionEvent):
     by: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class AlertRaised(DomainEvent):
+    """The monitor raised alert ``alert_id`` (rule ``rule``, on ``signal``) about title
+    ``title_id``, whose backlash began at ``onset``; ``at`` is when it was raised."""
+
+    name: ClassVar[str] = "monitor.alert"
+    alert_id: int
+    rule: str
+    title_id: str | None
+    signal: str
+    onset: dt.datetime
+    at: dt.datetime
+
+
 E = TypeVar("E", bound=DomainEvent)
 InTransactionHandler = Callable[[Session, Any], None]
 AfterCommitHandler = Callable[[Any], None]
@@ -162,10 +176,12 @@ class EventBus:
         self._after_commit: list[tuple[type[DomainEvent], AfterCommitHandler]] = []
         if builtins:
             from clearance.bank.subscribers import subscribe_bank
+            from clearance.monitor.subscribers import subscribe_monitor
             from clearance.review import webhooks  # imported late: review imports this module
 
             webhooks.subscribe_outbox(self)
             subscribe_bank(self)  # rejected/withdrawn versions enter the hash bank
+            subscribe_monitor(self)  # an alert is announced by an 'alert' webhook
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call ``handler(event)`` after each commit that emitted an ``event_type`` (or a

@@ -202,3 +202,16 @@ def forget(post_keys: tuple[str, ...], expired: bool, fmt: str) -> None:
     else:
         for r in out:
             click.echo(" ".join(f"{k}={v}" for k, v in r.items()))
+
+
+def _register() -> None:
+    from clearance.cli import monitor_read, monitor_stream
+
+    monitor_group.add_command(monitor_stream.replay)
+    monitor_group.add_command(monitor_stream.consume)
+    monitor_group.add_command(monitor_read.signals_command)
+    monitor_group.add_command(monitor_read.alerts_command)
+    monitor_group.add_command(monitor_read.report_command)
+
+
+_register()

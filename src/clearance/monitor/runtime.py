@@ -8,6 +8,7 @@ The helpers below run one kind of source through it.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from clearance.errors import InputError, Problem
-from clearance.monitor import feeds
+from clearance.monitor import alerts, feeds, retention, signals
+from clearance.monitor.alert_context import raise_alerts
+from clearance.monitor.alerts import RuleSet
 from clearance.monitor.catalog_names import linker_from_catalog
 from clearance.monitor.ingest import Pipeline
 from clearance.monitor.linking import Linker
@@ -26,6 +29,7 @@ from clearance.monitor.store import store_snapshots
 from clearance.net import OutboundRule
 from clearance.settings import Settings
 from clearance.storage import LocalBlobStore, ready_engine, session_scope
+from clearance.storage.monitor_models import MonitorAlert
 
 
 @dataclass
@@ -105,3 +109,34 @@ def delete_from_stream(settings: Settings, seq: int | None) -> bool:
         return asyncio.run(delete_messages(settings, [seq])) > 0
     except InputError:
         return False
+
+
+def evaluate_alerts(monitor: Monitor, rules: RuleSet, *, since: dt.datetime | None = None,
+                    titles: list[str] | None = None) -> list[MonitorAlert]:
+    """Run ``rules`` and raise what fired (one transaction: the alerts and their webhooks)."""
+    with session_scope(monitor.engine) as session:
+        firings = alerts.evaluate(session, rules, since=since, titles=titles)
+        return raise_alerts(session, firings)
+
+
+class AlertWatcher:
+    """Runs the rules while a stream is consumed, whenever the stream's time enters a new
+    5-minute bucket (the buckets before it are closed then)."""
+
+    def __init__(self, monitor: Monitor, rules_file: Path | None = None) -> None:
+        self.monitor = monitor
+        self.rules = alerts.load_rules(rules_file)
+        self._bucket: dt.datetime | None = None
+
+    def check(self) -> list[MonitorAlert]:
+        with session_scope(self.monitor.engine) as session:
+            now = signals.latest_activity(session)
+        if now is None or now == self._bucket:
+            return []
+        self._bucket = now
+        return evaluate_alerts(self.monitor, self.rules)
+
+
+def expire(monitor: Monitor) -> int:
+    with session_scope(monitor.engine) as session:
+        return retention.expire(session, days=monitor.settings.monitor_retention_days)

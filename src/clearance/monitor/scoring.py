@@ -4,6 +4,13 @@
 made; a worker makes one and feeds it batches (:meth:`Scorer.score`). Everything is vectorised
 over the batch except tokenising and language id, so batches of a few hundred posts are where it
 is fastest (``bench/bench_monitor.py``).
+
+A post's ``sentiment`` is the **reaction to the title**: the text model's label, except that a post
+with a critical theme (child sexualisation, age rating, cultural/racial, boycott) is ``negative``
+whatever the model read — the model was trained on general tweets, where "Why is Netflix
+promoting the sexualisation of little girls? Cuties must go" reads as positive (0.21 negative),
+and the share negative is the signal a backlash shows in first. ``negative`` keeps the model's
+probability.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass
 
 from clearance.monitor.language import LanguageId
 from clearance.monitor.textmodel import TextModel
-from clearance.monitor.themes import ThemeLexicon, default_lexicon, themes_of
+from clearance.monitor.themes import CRITICAL_THEMES, ThemeLexicon, default_lexicon, themes_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,8 @@ class Scorer:
             themes = themes_of(self.lexicon.match(text), sentiment=sentiment, positive=positive,
                                cultural_racial=float(cultural[i]) if cultural is not None
                                else 0.0, cultural_threshold=self.cultural_threshold)
+            if CRITICAL_THEMES.intersection(themes):
+                sentiment = "negative"  # a post that objects to the title is a negative reaction
             out.append(PostScore(self.language.identify(text, langs[i]), sentiment,
                                  float(scores.negative[i]), positive,
                                  bool(scores.offensive[i] >= self.offensive_threshold), themes))

@@ -198,8 +198,9 @@ def store_snapshots(session: Session, snapshots: Sequence[Snapshot], linker: Lin
         elif snap.action and not petition.action:
             petition.action = snap.action[:1000]
         petitions[snap.petition] = petition
-        statement = (dialect_insert(session, MonitorPetitionCount.__table__)
+        table = MonitorPetitionCount.__table__
+        statement = (dialect_insert(session, table)
                      .values(petition_id=petition.id, at=snap.at, count=snap.count)
-                     .on_conflict_do_nothing())
-        new += int(getattr(session.execute(statement), "rowcount", 0) or 0)
+                     .on_conflict_do_nothing().returning(table.c.count))
+        new += len(session.execute(statement).all())
     return new

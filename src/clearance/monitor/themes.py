@@ -12,8 +12,8 @@ age_rating           a lexicon term, or a rating word together with an audience 
 cultural_racial      a lexicon term, or the ``cultural_racial`` head (trained on TweetEval
                      hate, SemEval-2019 HatEval) at or above its threshold
 boycott              a lexicon term (boycott, cancel, unsubscribe, petition...)
-praise               the post is positive and has a praise term, or is positive with
-                     probability 0.75 or more
+praise               the post is positive, has no critical theme (the four above), and has
+                     a praise term or is positive with probability 0.75 or more
 ==================== ======================================================================
 
 The model's version is ``<lexicon version>+<text model version>``; it is stored with nothing per
@@ -37,6 +37,9 @@ from clearance.monitor.linking import fold
 from clearance.storage.monitor_models import THEMES
 
 LEXICON_FILE: Final = Path(__file__).resolve().parent / "data" / "themes.yaml"
+#: Themes that object to the title: a post with one is a negative reaction and never praise.
+CRITICAL_THEMES: Final = frozenset({"child_sexualisation", "age_rating", "cultural_racial",
+                                    "boycott"})
 PRAISE_PROBABILITY: Final = 0.75
 
 
@@ -108,6 +111,7 @@ def themes_of(lexicon_hits: set[str], *, sentiment: str, positive: float,
     if cultural_racial >= cultural_threshold:
         out.add("cultural_racial")
     out.discard("praise")
-    if sentiment == "positive" and ("praise" in lexicon_hits or positive >= PRAISE_PROBABILITY):
+    if (sentiment == "positive" and not CRITICAL_THEMES.intersection(out)
+            and ("praise" in lexicon_hits or positive >= PRAISE_PROBABILITY)):
         out.add("praise")
     return tuple(t for t in THEMES if t in out)
