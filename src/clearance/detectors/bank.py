@@ -45,6 +45,10 @@ class BankLookup(Protocol):
 
     def remember(self, sha256: str, hashes: Sequence[PerceptualHash]) -> None: ...
 
+    def current_revision(self) -> int:
+        """The bank revision a lookup now would see (every bank change raises it)."""
+        ...
+
 
 class WithdrawnMatchDetector(Detector):
     name: ClassVar[str] = "hash-bank"
@@ -90,6 +94,14 @@ class WithdrawnMatchDetector(Detector):
             first = [h for h in stored if h.variant in (0, hashing.TRIMMED_VARIANT)]
             return first
         return hashing.query_hashes(item.image.pixels)
+
+    def input_key(self, item: Item) -> str:
+        """The bank's revision (a version banked, removed, a bank's distance changed) and the
+        catalog version (which never matches itself)."""
+        bank = self.bank
+        revision = "none" if bank is None else str(bank.current_revision())
+        own = item.version.version_id if item.version is not None else "none"
+        return f"bank={revision};version={own}"
 
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         if item.image is None and item.video is None:

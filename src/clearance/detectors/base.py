@@ -114,6 +114,16 @@ class Detector(ABC):
     def accepts(self, item: Item) -> bool:
         return item.kind in self.kinds
 
+    def input_key(self, item: Item) -> str:
+        """Every input besides the content and :attr:`version` that this detector's findings on
+        ``item`` depend on, as a string (``""`` for a detector that reads the content alone):
+        the title's rating, the people the catalog says are depicted, the hash bank's revision,
+        a setting. The findings cache (:mod:`clearance.screening.cache`) keys stored findings by
+        the content's SHA-256, ``name@version`` and this, and reuses them only when all three
+        are equal, so a detector that reads something more must say so here. It must not read
+        the content itself: the planner asks it about items that carry none."""
+        return ""
+
     @abstractmethod
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         """The findings on one item. ``analysis`` is the Screener's shared analysis of the

@@ -77,6 +77,9 @@ class FaceDetector(ImageDetector):
     def is_available(cls) -> Availability:
         return images_availability()
 
+    def input_key(self, item: Item) -> str:
+        return self.resources.faces_key()
+
     def scan(self, analysis: PictureAnalysis) -> Sequence[Finding]:
         picture = analysis.picture
         model = analysis.face_finder.model_name

@@ -20,6 +20,7 @@ the screener fills it only where the catalog says people appear.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -50,6 +51,11 @@ class KnownMinorDetector(Detector):
         "name": Attr(str), "age": Attr(int, doc="age on the shoot or creation date"),
         "group": Attr(str, values=frozenset({"child", "teen"})),
     }}
+
+    def input_key(self, item: Item) -> str:
+        """The depicted people known to be minors (id, name, age): what the findings say."""
+        return json.dumps([[p.person_id, p.name, p.age] for p in item.depicted
+                           if is_known_minor(p)], ensure_ascii=False, separators=(",", ":"))
 
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         return tuple(self._finding(p) for p in item.depicted if is_known_minor(p))

@@ -49,6 +49,9 @@ class MatureRatingDetector(Detector):
         "rating": Attr(str, doc="as the title metadata gives it (TV-MA, 18, -16, ...)"),
     }}
 
+    def input_key(self, item: Item) -> str:
+        return f"rating={item.rating}" if item.rating is not None else "rating=none"
+
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         if not is_mature(item.rating):
             return ()

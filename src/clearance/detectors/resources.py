@@ -58,6 +58,11 @@ class Resources:
                       bank: BankLookup | None = None) -> Resources:
         return cls(models=models, face_min_px=settings.face_min_px, bank=bank)
 
+    def faces_key(self) -> str:
+        """What the face finder's findings depend on besides the picture (its model and smallest
+        face): part of the findings-cache key of the detectors that read faces."""
+        return f"faces={self.faces.model_name};min_px={getattr(self.faces, 'min_face_px', '')}"
+
     def analyse(self, picture: Picture) -> PictureAnalysis:
         """A new analysis of ``picture``: its parts are computed when a detector first asks."""
         return PictureAnalysis(picture, regions=self.regions, faces=self.faces)

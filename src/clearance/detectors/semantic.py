@@ -135,6 +135,9 @@ class SemanticSuggestiveDetector(Detector):
                                otherwise="or set CLEARANCE_SEMANTIC=off to screen copy with the "
                                          "lexicons only")
 
+    def input_key(self, item: Item) -> str:
+        return f"mode={self.mode};threshold={self.threshold};margin={self.margin}"
+
     def detect(self, item: Item, analysis: PictureAnalysis | None = None) -> Sequence[Finding]:
         return self.detect_many([item])[0]
 

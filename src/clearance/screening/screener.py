@@ -17,6 +17,7 @@ extra: a child-safety screen that silently skips its image detectors would pass 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,20 @@ from clearance.findings import Finding
 from clearance.policy.engine import Decision, evaluate
 from clearance.policy.loader import load_policy
 from clearance.policy.model import Policy
+from clearance.screening.cache import CacheSlot, findings_key
 from clearance.settings import Settings
+
+
+def content_sha256(item: Item) -> str | None:
+    """The SHA-256 that names the item's content: its catalog version's, its picture's, or its
+    copy's text; ``None`` for a video that is no catalog version."""
+    if item.version is not None:
+        return item.version.sha256
+    if item.image is not None:
+        return item.image.sha256
+    if item.copy is not None:
+        return hashlib.sha256(item.copy.text.encode("utf-8")).hexdigest()
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,18 +183,52 @@ class Screener:
     def findings_many(self, items: Sequence[Item]) -> list[tuple[Finding, ...]]:
         """Every detector's findings on each item. Raises :class:`DetectorUnavailable` when a
         detector that reads one of the items' kinds is missing its extra."""
-        self._check_available(items)
-        analyses: list[PictureAnalysis | None] = [
-            self.resources.analyse(it.image) if it.image is not None else None for it in items]
-        per_item: list[list[Finding]] = [[] for _ in items]
+        return [tuple(f for fs in by.values() for f in fs)
+                for by in self.findings_by_detector(items)]
+
+    def cache_slots(self, item: Item) -> dict[str, CacheSlot]:
+        """Detector name -> where its findings on ``item`` are cached (see
+        :mod:`clearance.screening.cache`), for every detector that reads the item's kind; empty
+        for an item whose content has no hash. Reads no content: ``item`` may carry none."""
+        sha = content_sha256(item)
+        if sha is None:
+            return {}
+        out: dict[str, CacheSlot] = {}
+        for det in self.detectors:
+            if det.accepts(item):
+                inputs = det.input_key(item)
+                out[det.name] = CacheSlot(findings_key(sha, det.name, det.version, inputs), sha,
+                                          det.name, det.version, inputs)
+        return out
+
+    def findings_by_detector(
+            self, items: Sequence[Item],
+            cached: Sequence[Mapping[str, Sequence[Finding]]] | None = None,
+    ) -> list[dict[str, tuple[Finding, ...]]]:
+        """Each item's findings by detector name, in the Screener's detector order (the order
+        :meth:`findings_many` concatenates them in). ``cached[n]`` holds findings already known
+        for item n (from the findings cache): those detectors are not run on it, and when every
+        detector is known the item needs neither its content nor a model."""
+        known = list(cached) if cached is not None else [{} for _ in items]
+        work = [it for it, k in zip(items, known, strict=True)
+                if any(d.accepts(it) and d.name not in k for d in self.detectors)]
+        self._check_available(work)
+        analyses: list[PictureAnalysis | None] = [None] * len(items)
+        per_item: list[dict[str, tuple[Finding, ...]]] = [{} for _ in items]
         for det in self.detectors:
             idx = [i for i, it in enumerate(items) if det.accepts(it)]
-            if not idx:
-                continue
-            found = det.detect_many([items[i] for i in idx], [analyses[i] for i in idx])
-            for i, fs in zip(idx, found, strict=True):
-                per_item[i].extend(fs)
-        return [tuple(fs) for fs in per_item]
+            run = [i for i in idx if det.name not in known[i]]
+            for i in run:
+                image = items[i].image
+                if analyses[i] is None and image is not None:
+                    analyses[i] = self.resources.analyse(image)
+            found = det.detect_many([items[i] for i in run], [analyses[i] for i in run]) \
+                if run else []
+            fresh = dict(zip(run, found, strict=True))
+            for i in idx:  # (a Screener built by hand may hold two detectors of one name)
+                per_item[i][det.name] = per_item[i].get(det.name, ()) + (
+                    tuple(fresh[i]) if i in fresh else tuple(known[i][det.name]))
+        return per_item
 
     def screen_many(self, items: Sequence[Item],
                     title_findings: Sequence[Mapping[str, Sequence[Finding]] | None] | None = None,
