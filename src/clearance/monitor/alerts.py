@@ -152,7 +152,8 @@ def _spike(session: Session, rule: Rule, title_id: str, now: dt.datetime,
         j = i
         while j > 0 and i - j < ONSET_POINTS and result.scores[j - 1] >= ONSET_SCORE:
             j -= 1
-        detail = (f"{values[i]} {rule.signal} posts in 5 minutes, about "
+        what = "" if rule.signal == "volume" else f" {rule.signal.replace('_', ' ')}"
+        detail = (f"{values[i]}{what} posts in 5 minutes, about "
                   f"{result.expected[i]:.0f} expected")
         if rule.signal != "volume":
             detail += f"; {share:.0%} of the last hour's posts"

@@ -15,10 +15,10 @@ from typing import Final
 from xml.sax.saxutils import escape, quoteattr
 
 WIDTH: Final = 720
-HEIGHT: Final = 200
+HEIGHT: Final = 220
 PAD_LEFT: Final = 56
 PAD_RIGHT: Final = 12
-PAD_TOP: Final = 24
+PAD_TOP: Final = 40
 PAD_BOTTOM: Final = 28
 COLOURS: Final = ("#1f5fa8", "#c0392b", "#7d3c98", "#d68910", "#148f77", "#566573")
 
@@ -66,8 +66,11 @@ def line_chart(chart: Chart) -> str:
     if not points:
         return head + (f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" '
                        'font-size="12" fill="#666">no data in this period</text></svg>')
-    t0 = min(t for t, _ in points).timestamp()
-    t1 = max(t for t, _ in points).timestamp()
+    # the time axis spans every series' times (empty buckets included), so charts of one
+    # title line up
+    every = [t for line in chart.lines for t in line.times]
+    t0 = min(t.timestamp() for t in every)
+    t1 = max(t.timestamp() for t in every)
     for at, _ in chart.marks:
         t0, t1 = min(t0, at.timestamp()), max(t1, at.timestamp())
     t1 = t1 if t1 > t0 else t0 + 1
@@ -82,6 +85,7 @@ def line_chart(chart: Chart) -> str:
         return PAD_TOP + plot_h - min(value, top) / top * plot_h
 
     parts = [head]
+    legend_x = PAD_LEFT
     for frac in (0.0, 0.5, 1.0):
         yy = y(top * frac)
         parts.append(f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{yy:.1f}" '
@@ -108,9 +112,10 @@ def line_chart(chart: Chart) -> str:
             dash = ' stroke-dasharray="5 4"' if line.kind == "dashed" else ""
             parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.6"'
                          f'{dash}><title>{escape(line.label)}</title></path>')
-        parts.append(f'<rect x="{PAD_LEFT + 150 + 130 * k}" y="6" width="10" height="10" '
-                     f'fill="{colour}"/><text x="{PAD_LEFT + 164 + 130 * k}" y="15" '
+        parts.append(f'<rect x="{legend_x}" y="22" width="10" height="10" '
+                     f'fill="{colour}"/><text x="{legend_x + 14}" y="31" '
                      f'font-size="11">{escape(line.label)}</text>')
+        legend_x += 30 + 7 * len(line.label)
     for at, text in chart.marks:
         xx = x(at)
         parts.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{PAD_TOP}" '

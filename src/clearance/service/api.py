@@ -16,6 +16,7 @@ from clearance.service import (
     api_catalog,
     api_items,
     api_jobs,
+    api_monitor,
     api_uploads,
     views,
 )
@@ -56,4 +57,5 @@ router.include_router(api_items.router)
 router.include_router(api_jobs.router)
 router.include_router(api_catalog.router)
 router.include_router(api_bank.router)
+router.include_router(api_monitor.router)
 router.include_router(api_admin.router)

@@ -557,3 +557,109 @@ class WithdrawEverywherePublic(LineagePublic):
     dry_run: bool
     withdrawn_now: list[int]
     already_withdrawn: list[int]
+
+
+# -- the after-release monitor -------------------------------------------------------------
+
+class MonitorPostPublic(_Public):
+    """A post as an alert shows it; ``text`` is ``[deleted]`` or ``[retention]`` once removed."""
+
+    id: int
+    key: str
+    platform: str
+    created_at: str
+    lang: str
+    reach: int
+    sentiment: str
+    themes: list[str]
+    text: str
+    author: str | None
+    url: str | None
+
+
+class MonitorWindow(_Public):
+    start: str
+    end: str
+
+
+class MonitorAlertPublic(_Public):
+    """An alert (``docs/monitor.md``): the rule and signal, window, score against what was
+    expected, themes (share of the window's posts), languages (posts per language), top posts by
+    reach, and the title's live asset versions at the onset with their screening decisions."""
+
+    id: int
+    rule: str
+    signal: str
+    title_id: str | None
+    step: int
+    onset: str
+    window: MonitorWindow
+    score: float
+    value: float
+    expected: float | None
+    message: str
+    themes: dict[str, float]
+    languages: dict[str, int]
+    top_posts: list[MonitorPostPublic]
+    live_versions: list[dict[str, Any]]
+    created_at: str
+
+
+class MonitorAlertList(_Public):
+    alerts: list[MonitorAlertPublic]
+
+
+class MonitorTitleActivity(_Public):
+    title_id: str
+    name: str
+    posts: int
+    alerts: int
+
+
+class MonitorTitleList(_Public):
+    """Titles with posts in the period, busiest first."""
+
+    since: str
+    until: str
+    titles: list[MonitorTitleActivity]
+
+
+class MonitorPetitionPublic(_Public):
+    petition: str
+    action: str
+    count: int | None
+    velocity_per_hour: float
+    forecast_24h: float | None
+    projected_100k: str | None
+    times: list[str]
+    counts: list[int]
+
+
+class MonitorSignals(_Public):
+    """A title's buckets (``starts[i]`` with ``values[column][i]``: volume, negative,
+    offensive, reach and one count per theme), its petitions and the theme model's version."""
+
+    title_id: str
+    step: int
+    theme_model: str
+    starts: list[str]
+    values: dict[str, list[int]]
+    petitions: list[MonitorPetitionPublic]
+
+
+class MonitorForgetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    post_keys: list[Annotated[str, Field(min_length=3, max_length=600)]] = Field(
+        min_length=1, max_length=1000)
+
+
+class MonitorForgotten(_Public):
+    post_key: str
+    was_stored: bool
+    text_removed: bool
+    webhook_messages_scrubbed: int
+
+
+class MonitorForgetResult(_Public):
+    forgotten: list[MonitorForgotten]
