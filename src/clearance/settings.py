@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     monitor_consumer: str = Field(default="clearance-monitor",
                                   pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
+    #: Catalog-scale screening (``clearance rescreen``): the team whose queue receives the review
+    #: items of assets that no team owns (an imported catalog); none: such items have no team
+    #: (reviewers see them, no submitter does).
+    default_team: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
     @field_validator("database_url")
     @classmethod
     def _strip(cls, v: str | None) -> str | None:

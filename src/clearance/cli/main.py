@@ -60,6 +60,8 @@ def _register() -> None:
     cli.add_command(monitor_cli.monitor_group)
     from clearance.cli import bank as bank_cli
     cli.add_command(bank_cli.bank_group)
+    from clearance.cli import rescreen as rescreen_cli
+    cli.add_command(rescreen_cli.rescreen_command)
 
 
 _register()

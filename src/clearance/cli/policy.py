@@ -13,7 +13,7 @@ from clearance.policy.loader import DEFAULT_POLICY_NAME, load_policy
 
 @click.group()
 def policy() -> None:
-    """Validate and inspect policies (see docs/policy.md)."""
+    """Validate and inspect policies, try drafts on the catalog (see docs/policy.md)."""
 
 
 @policy.command()
@@ -30,3 +30,13 @@ def show() -> None:
     """Print the built-in default policy (a starting point for your own)."""
     ref = resources.files("clearance.policy").joinpath(DEFAULT_POLICY_NAME)
     click.echo(ref.read_text(encoding="utf-8"), nl=False)
+
+
+def _register() -> None:
+    from clearance.cli.policy_whatif import shadow_group, whatif_command
+
+    policy.add_command(whatif_command)
+    policy.add_command(shadow_group)
+
+
+_register()

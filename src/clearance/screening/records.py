@@ -15,7 +15,9 @@ or detector version makes a new one. Reading a stored screening back gives typed
 (:func:`findings_of`, :func:`decision_of`).
 
 This module only reads and writes rows; the model work happens before, outside any transaction
-(see :mod:`clearance.screening.campaign`).
+(see :mod:`clearance.screening.campaign`). When a draft policy is enabled as a shadow
+(:mod:`clearance.screening.shadow`), each new screening also records the draft's would-be
+decision, never acted on.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from clearance import events
 from clearance.errors import InputError
 from clearance.findings import Finding
 from clearance.policy.engine import Decision
+from clearance.screening import shadow
 from clearance.screening.screener import ScreenResult
 from clearance.storage.db import as_utc
 from clearance.storage.models import AssetVersion
@@ -110,6 +113,7 @@ def record_screening(session: Session, version: AssetVersion, result: ScreenResu
         if raced is None:
             raise
         return raced, False
+    shadow.record(session, row, tuple(result.findings))  # a draft's would-be decision, if any
     events.emit(session, events.VersionScreened(
         version_id=version.id, asset_id=version.asset_id, title_id=version.asset.title_id,
         at=as_utc(row.created_at), screening_id=row.id, decision=row.decision, policy=policy,
