@@ -17,6 +17,7 @@ from clearance.service import (
     api_items,
     api_jobs,
     api_monitor,
+    api_policy,
     api_uploads,
     views,
 )
@@ -59,3 +60,4 @@ router.include_router(api_catalog.router)
 router.include_router(api_bank.router)
 router.include_router(api_monitor.router)
 router.include_router(api_admin.router)
+router.include_router(api_policy.router)

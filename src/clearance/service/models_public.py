@@ -663,3 +663,45 @@ class MonitorForgotten(_Public):
 
 class MonitorForgetResult(_Public):
     forgotten: list[MonitorForgotten]
+
+
+class WhatIfCountPublic(_Public):
+    decision: str
+    live: int
+    draft: int
+    change: int
+
+
+class WhatIfMovePublic(_Public):
+    before: str
+    after: str
+    items: int
+
+
+class WhatIfChangePublic(_Public):
+    """One live version the draft decides differently, with the reasons under both."""
+
+    version_id: int
+    title_id: str
+    asset: str
+    version: int
+    screening_id: int
+    before: str
+    after: str
+    rules_before: list[str]
+    rules_after: list[str]
+    reasons_before: list[str]
+    reasons_after: list[str]
+
+
+class WhatIfPublic(_Public):
+    """A draft policy against the live one over the stored findings of the live catalog."""
+
+    live: str
+    draft: str
+    evaluated: int
+    unscreened: int
+    seconds: float
+    counts: list[WhatIfCountPublic]
+    moves: list[WhatIfMovePublic]
+    changed: list[WhatIfChangePublic]

@@ -104,3 +104,8 @@ class WithdrawEverywhereIn(_Body):
     dry_run: StrictBool = False
     #: The version ids a person confirmed (from a dry run): refused (409) if the plan changed.
     expect: list[BodyId] | None = Field(default=None, max_length=10_000)
+
+
+class PolicyDraftIn(_Body):
+    #: The draft policy's YAML (the policy loader's limit: 1 MB).
+    policy: str = Field(min_length=1, max_length=1_000_000)

@@ -43,12 +43,14 @@ from clearance.service.ui_base import (
 )
 from clearance.service.ui_items import router as items_router
 from clearance.service.ui_monitor import router as monitor_router
+from clearance.service.ui_policy import router as policy_router
 from clearance.storage.models import ASSET_KINDS
 from clearance.storage.review_models import ITEM_STATES, AuditEvent, ReviewItem, User
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 router.include_router(items_router)
 router.include_router(bank_router)
+router.include_router(policy_router)
 router.include_router(monitor_router)
 
 QUEUE_PAGE = 50
