@@ -63,6 +63,8 @@ def common_words() -> frozenset[str]:
 
 def fold(text: str) -> str:
     """Case and accents folded (``Maïmouna`` -> ``maimouna``)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -143,6 +145,11 @@ class Linker:
         self.max_words = 1
         for title in titles:
             self._add(title)
+        # first word -> the most words of a name, cast name or service name starting with it
+        self._starts: dict[str, int] = {}
+        for key in (*self._phrases, *self._cast, *self._service):
+            self._starts[key[0]] = max(self._starts.get(key[0], 0), len(key))
+        self._quote_starts = frozenset(key[0] for key in self._quotes)
 
     def _add(self, title: CatalogNames) -> None:
         tid = title.title_id
@@ -195,7 +202,8 @@ class Linker:
                         _strong(found[entry.title_id], "hashtag")
             if bare[i] in CONTEXT_WORDS:
                 has_context = True
-            for n in range(1, min(self.max_words, len(ws) - i) + 1):
+            longest = self._starts.get(bare[i], 0)   # most words never start a name
+            for n in range(1, min(longest, len(ws) - i) + 1):
                 key = tuple(bare[i:i + n])
                 if n == 1 and ws[i][0] in "#@":
                     continue  # a hashtag or handle is judged above, not as a name
@@ -212,7 +220,7 @@ class Linker:
                     found[tid].co = True
                 if key in self._service:
                     has_context = True
-            if i + QUOTE_WORDS <= len(bare):
+            if i + QUOTE_WORDS <= len(bare) and bare[i] in self._quote_starts:
                 for tid, version_id in self._quotes.get(tuple(bare[i:i + QUOTE_WORDS]), ()):
                     _strong(found[tid], "quote")
                     found[tid].versions.add(version_id)

@@ -12,6 +12,7 @@ its text, author or URL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,7 +106,10 @@ def store_batch(session: Session, batch: Sequence[ScoredPost], *,
             "text_removed": "deleted" if is_gone else None, "stream_seq": item.stream_seq})
     inserted: dict[str, int] = {}
     connection = session.connection()
-    if rows:
+    is_postgres = session.get_bind().dialect.name == "postgresql"
+    if rows and is_postgres:
+        inserted.update(_copy_posts(connection, rows))
+    elif rows:
         # executemany: one cached statement, sent in batches (SQLAlchemy's insertmanyvalues);
         # a multi-row VALUES built per batch spent 70 % of the time compiling
         statement = (dialect_insert(session, MonitorPost.__table__)
@@ -135,13 +139,56 @@ def store_batch(session: Session, batch: Sequence[ScoredPost], *,
                 row[3] += item.post.reach
                 for j, theme in enumerate(THEMES):
                     row[4 + j] += theme in item.score.themes
-    if link_rows:
+    if link_rows and is_postgres:
+        # the posts were inserted by this transaction: their links cannot exist yet
+        _copy(connection, "monitor_post_links", _LINK_COLUMNS,
+              [tuple(r[c] for c in _LINK_COLUMNS) for r in link_rows])
+    elif link_rows:
         connection.execute(dialect_insert(session, MonitorPostLink.__table__)
                            .on_conflict_do_nothing(), link_rows)
     _add_to_buckets(session, counts)
     if checkpoint is not None:
         save_checkpoint(session, *checkpoint)
     return Stored(len(inserted), len(batch) - len(inserted), len(link_rows))
+
+
+_POST_COLUMNS = ("post_key", "platform", "created_at", "ingested_at", "lang", "reach",
+                 "sentiment", "negative", "is_offensive", "themes", "text", "author", "url",
+                 "text_removed", "stream_seq")
+_LINK_COLUMNS = ("post_id", "title_id", "version_id", "how", "created_at")
+
+
+def _copy(connection: Any, table: str, columns: Sequence[str],
+          values: Sequence[Sequence[Any]]) -> None:
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _copy_posts(connection: Any, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """PostgreSQL: COPY the batch into a temporary table and insert from it with ``ON CONFLICT
+    DO NOTHING RETURNING``. Measured on 11,712 posts: the executemany path spent 5 of 9 s
+    converting its multi-row statements in the driver; COPY sends rows, not SQL."""
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS monitor_posts_in (post_key text, platform text, "
+            "created_at timestamptz, ingested_at timestamptz, lang text, reach bigint, "
+            "sentiment text, negative double precision, is_offensive boolean, themes text, "
+            "text text, author text, url text, text_removed text, stream_seq bigint) "
+            "ON COMMIT DELETE ROWS")
+    _copy(connection, "monitor_posts_in", _POST_COLUMNS,
+          [tuple(json.dumps(r[c]) if c == "themes" else r[c] for c in _POST_COLUMNS)
+           for r in rows])
+    columns = ", ".join(_POST_COLUMNS)
+    selected = columns.replace("themes", "themes::json")
+    with raw.cursor() as cursor:
+        cursor.execute(f"INSERT INTO monitor_posts ({columns}) SELECT {selected} FROM "
+                       "monitor_posts_in ON CONFLICT (post_key) DO NOTHING "
+                       "RETURNING id, post_key")
+        return {key: pid for pid, key in cursor.fetchall()}
 
 
 def _add_to_buckets(session: Session,

@@ -43,13 +43,17 @@ CRITICAL_THEMES: Final = frozenset({"child_sexualisation", "age_rating", "cultur
 PRAISE_PROBABILITY: Final = 0.75
 
 
-def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
+def _bodies(terms: Sequence[str]) -> list[str]:
     parts = []
     for term in terms:
         folded = fold(str(term))
         body = re.escape(folded.rstrip("*")).replace(r"\ ", r"\s+")
         parts.append(body + (r"\w*" if folded.endswith("*") else ""))
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+    return parts
+
+
+def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(_bodies(terms)) + r")(?!\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +72,12 @@ class _Theme:
 class ThemeLexicon:
     """The lexicon half of the theme model (``data/themes.yaml``)."""
 
-    def __init__(self, version: str, themes: Sequence[_Theme]) -> None:
+    def __init__(self, version: str, themes: Sequence[_Theme],
+                 every_term: Sequence[str] = ()) -> None:
         self.version = version
         self.themes = tuple(themes)
+        # one pass that says whether any theme could match: most posts match none
+        self._any = _pattern(every_term) if every_term else None
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> ThemeLexicon:
@@ -78,21 +85,24 @@ class ThemeLexicon:
             data: Any = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
             version = str(data["version"])
             entries = data["themes"]
-            themes = []
+            themes, every_term = [], []
             for name in THEMES:
                 entry = entries[name]
                 terms = entry.get("terms") or []
+                every_term += [*terms, *(entry.get("together") or [[]])[0]]
                 themes.append(_Theme(name, str(entry.get("description", "")),
                                      _pattern(terms) if terms else None,
                                      tuple(_pattern(group) for group in
                                            entry.get("together") or [])))
         except (OSError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigurationError(f"the theme lexicon {path} is unusable: {exc!r}") from exc
-        return cls(version, themes)
+        return cls(version, themes, every_term)
 
     def match(self, text: str) -> set[str]:
         """The themes whose lexicon entries ``text`` matches."""
         folded = fold(text)
+        if self._any is not None and not self._any.search(folded):
+            return set()
         return {t.name for t in self.themes if t.matches(folded)}
 
     def descriptions(self) -> dict[str, str]:
