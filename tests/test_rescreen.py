@@ -5,6 +5,7 @@ give what the driver's own process gives."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -221,6 +222,12 @@ def test_filters_and_dry_run(world: tuple[Engine, Settings, Screener, dict[str, 
     assert blocked.decisions["block"] == 1
     again = rescreen(engine, screener, Selection(decision="block"), engine=None)
     assert again.selected == 1 and again.unchanged == 1
+    now = dt.datetime.now(dt.UTC)
+    stale = rescreen(engine, screener, Selection(screened_before=now - dt.timedelta(days=1)),
+                     engine=lambda: _inline(screener, blobs))
+    assert stale.selected == len(ids) - 2  # the two screened above are recent
+    assert rescreen(engine, screener, Selection(screened_before=now + dt.timedelta(days=1)),
+                    engine=None).selected == len(ids)
 
 
 def test_local_processes_decide_what_the_driver_decides(
@@ -246,3 +253,33 @@ def test_local_processes_decide_what_the_driver_decides(
     for vid, r in direct.items():
         assert local[vid] == r.decision.outcome
         assert local_findings[vid] == [f.to_dict(precise=True) for f in r.findings]
+
+
+@pytest.mark.shared_data
+def test_the_real_catalog_head_queues_exactly_its_review_and_block_versions(
+        shared_data_dir: Path, tmp_path: Path, engine: Engine, blobs: LocalBlobStore,
+        database_url: str) -> None:
+    """The first 400 titles of the real catalog (the whole one is bench/bench_rescreen.py's
+    acceptance): the queue holds exactly the versions decided review/block, a second run adds
+    nothing."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the storage contract runs on both databases above")
+    from clearance.catalog.importer import import_catalog
+
+    head = tmp_path / "head.csv"
+    lines = (shared_data_dir / "netflix-titles" / "netflix_titles.csv").read_text(
+        encoding="utf-8").splitlines(keepends=True)
+    head.write_text("".join(lines[:401]), encoding="utf-8")
+    with session_scope(engine) as s:
+        import_catalog(s, blobs, head, created_by="test")
+    # the copy classifier on (CLEARANCE_SEMANTIC=auto), as a user runs it
+    settings = _settings(tmp_path, database_url).model_copy(update={"semantic": "auto"})
+    screener = Screener.from_settings(settings)
+    first = rescreen(engine, screener, Selection(), engine=lambda: _inline(screener, blobs),
+                     default_team="catalog")
+    flagged = sorted(v for v, d in _latest_decisions(engine).items() if d != "pass")
+    assert first.screened == first.selected >= 390 and first.failed == 0
+    assert first.queued == len(flagged) > 0
+    assert sorted(v for v, _, st in _queue(engine) if st == "queued") == flagged
+    second = rescreen(engine, screener, Selection(), engine=None)
+    assert (second.screened, second.queued, second.ran) == (0, 0, 0)
