@@ -30,7 +30,7 @@ def _api_routes(w: World) -> list[tuple[str, str, Any]]:
     """(method, path, route context) of every route under /api, included routers flattened."""
     out = []
     for ctx in iter_route_contexts(w.app.routes):
-        path = ctx.path or ""
+        path = re.sub(r":\w+}", "}", ctx.path or "")  # /banks/{name:bank} is /banks/{name}
         if isinstance(ctx.original_route, APIRoute) and path.startswith("/api"):
             out.extend((method, path, ctx) for method in sorted(ctx.methods or ()))
     assert len(out) > 20, "the route list is suspiciously short"

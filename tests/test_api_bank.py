@@ -115,13 +115,13 @@ def test_banks_are_listed_to_reviewers_and_changed_by_admins(w: World) -> None:
     assert created.status_code == 201, created.text
     assert created.json()["reason"] == "negative" and created.json()["distance"] == 20
     again = w.call("POST", "/api/banks", "ada", json=body)
-    assert again.status_code == 422 and "exists already" in again.json()["detail"]
+    assert again.status_code == 409 and "exists already" in again.json()["detail"]
     far = w.call("POST", "/api/banks", "ada", json={**body, "name": "x", "distance": 300})
     assert far.status_code == 422 and far.json()["errors"][0]["field"] == "body.distance"
     odd = w.call("POST", "/api/banks", "ada", json={**body, "name": "x", "reason": "because"})
     assert odd.status_code == 422
     bad_name = w.call("POST", "/api/banks", "ada", json={**body, "name": "Has Spaces"})
-    assert bad_name.status_code == 422 and "lowercase" in bad_name.json()["detail"]
+    assert bad_name.status_code == 422 and "body.name" in bad_name.json()["detail"]
     changed = w.call("PATCH", "/api/banks/look-alikes", "ada",
                      json={"distance": 12, "enabled": False})
     assert changed.status_code == 200 and (changed.json()["distance"],
@@ -358,7 +358,7 @@ def test_withdraw_everywhere_previews_then_withdraws_all_or_nothing(wdb: World) 
 def test_lineage_of_copy_and_of_nothing(w: World) -> None:
     copy = w.upload_text("alice", "A quiet film.").json()
     r = w.call("GET", f"/api/versions/{copy['version_id']}/lineage", "rita")
-    assert r.status_code == 422 and "copy" in r.json()["detail"]
+    assert r.status_code == 404 and "copy" in r.json()["detail"]
     assert w.call("GET", "/api/versions/999/lineage", "rita").status_code == 404
     assert w.call("POST", "/api/versions/999/withdraw-everywhere", "sam",
                   json={"reason": "x"}).status_code == 404

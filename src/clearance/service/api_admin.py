@@ -5,11 +5,11 @@ called here."""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from clearance.errors import InputError
+from clearance.errors import InputError, NotFound
 from clearance.review import access, audit, webhooks
 from clearance.service import views
 from clearance.service.deps import AdminDep, SeniorDep, SessionDep, StateDep
@@ -32,7 +32,7 @@ from clearance.service.schemas import (
     UserCreate,
     WebhookCreate,
 )
-from clearance.storage.review_models import DELIVERY_STATES, ApiToken
+from clearance.storage.review_models import DELIVERY_STATES, ApiToken, Team
 
 router = APIRouter(tags=["admin"])
 SHOWN_ONCE: Final = "store this secret now: it is not shown again"
@@ -88,6 +88,8 @@ def set_asset_team(asset_id: IdPath, body: AssetTeamIn, actor: AdminDep,
                    session: SessionDep) -> AssetPublic:
     """Give an asset to a team: only that team's submitters may add versions to it (reviewers
     and admins may add to any). ``null`` leaves it to no team. Audited as ``asset.team``."""
+    if body.team_id is not None and session.get(Team, body.team_id) is None:
+        raise NotFound(f"no team {body.team_id!r} (a team exists once a user belongs to it)")
     asset = access.set_asset_team(session, actor.audit_name, asset_id, body.team_id)
     return AssetPublic(id=asset.id, title_id=asset.title_id, kind=asset.kind,
                        locale=asset.locale, channel=asset.channel, team_id=asset.team_id)
@@ -113,7 +115,7 @@ def add_webhook(body: WebhookCreate, actor: AdminDep, session: SessionDep,
                           warning=SHOWN_ONCE)
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
+@router.delete("/webhooks/{webhook_id:int}", status_code=204, response_class=Response)
 def remove_webhook(webhook_id: IdPath, actor: AdminDep, session: SessionDep) -> Response:
     """Deactivate a subscription (its delivery log is kept)."""
     webhooks.unsubscribe(session, actor.audit_name, webhook_id)
@@ -121,7 +123,8 @@ def remove_webhook(webhook_id: IdPath, actor: AdminDep, session: SessionDep) -> 
 
 
 @router.get("/webhooks/deliveries")
-def list_deliveries(actor: AdminDep, session: SessionDep, status: str | None = None,
+def list_deliveries(actor: AdminDep, session: SessionDep,
+                    status: Literal["pending", "delivered", "failed"] | None = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> DeliveryList:
     """The delivery log, newest first; ``status`` one of pending, delivered, failed."""
     if status is not None and status not in DELIVERY_STATES:

@@ -33,7 +33,7 @@ from clearance.bank.hashing import PerceptualHash
 from clearance.bank.index import BankIndex
 from clearance.content.images import load_picture
 from clearance.detectors.extras import unavailable
-from clearance.errors import ContentError, InputError, NotFound, Problem
+from clearance.errors import ContentError, InputError, NotFound, Problem, ReviewConflict
 from clearance.review.access import Actor
 from clearance.service import bank_views, intake
 from clearance.service.api_uploads import screening_limiter
@@ -106,7 +106,10 @@ def list_banks(actor: ReviewerDep, session: SessionDep) -> BankList:
 def create_bank(body: BankCreate, actor: AdminDep, session: SessionDep,
                 state: StateDep) -> BankPublic:
     """A new bank (admins): a partner's takedown list, or a ``negative`` bank of known-good
-    look-alikes whose matches suppress the others (audited ``bank.create``)."""
+    look-alikes whose matches suppress the others (audited ``bank.create``). A name in use
+    is a conflict (409)."""
+    if any(b.name == body.name for b in banks.list_banks(session)):
+        raise ReviewConflict(f"a bank named {body.name!r} exists already")
     bank = banks.create_bank(session, body.name, reason=body.reason, by=actor.audit_name,
                              distance=body.distance, description=body.description,
                              enabled=body.enabled)
@@ -115,7 +118,7 @@ def create_bank(body: BankCreate, actor: AdminDep, session: SessionDep,
     return bank_views.bank_view(bank, {})
 
 
-@router.patch("/banks/{name}")
+@router.patch("/banks/{name:bank}")
 def update_bank(name: str, body: BankUpdate, actor: AdminDep, session: SessionDep,
                 state: StateDep) -> BankPublic:
     """Change a bank's match distance (0-256) or switch it on or off (admins; audited
@@ -129,7 +132,7 @@ def update_bank(name: str, body: BankUpdate, actor: AdminDep, session: SessionDe
 
 # -- entries -----------------------------------------------------------------------------------
 
-@router.get("/banks/{name}/entries")
+@router.get("/banks/{name:bank}/entries")
 def list_entries(name: str, actor: ReviewerDep, session: SessionDep,
                  include_removed: bool = False,
                  limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
@@ -141,7 +144,7 @@ def list_entries(name: str, actor: ReviewerDep, session: SessionDep,
                          offset=offset)
 
 
-@router.post("/banks/{name}/entries", status_code=201, responses={
+@router.post("/banks/{name:bank}/entries", status_code=201, responses={
     200: {"model": BankEntryAdded, "description": "The version's content was in the bank "
                                                   "already: its entry."}})
 def add_version(name: str, body: BankVersionIn, actor: SeniorDep, session: SessionDep,
@@ -165,7 +168,7 @@ def add_version(name: str, body: BankVersionIn, actor: SeniorDep, session: Sessi
     return BankEntryAdded(entry=bank_views.entry_view(added.entry), is_new=added.is_new)
 
 
-@router.post("/banks/{name}/entries/{entry_id}/remove")
+@router.post("/banks/{name:bank}/entries/{entry_id}/remove")
 def remove_entry(name: str, entry_id: IdPath, body: BankEntryRemove, actor: SeniorDep,
                  session: SessionDep, state: StateDep) -> BankEntryPublic:
     """Take an entry out of its bank, with a reason (senior reviewers; audited
@@ -240,7 +243,7 @@ def _bank_files(session: Session, actor: Actor, name: str, hashed: Sequence[Hash
                                                   is_new=a.is_new) for a in added])
 
 
-@router.post("/banks/{name}/files", status_code=201)
+@router.post("/banks/{name:bank}/files", status_code=201)
 async def add_files(request: Request, name: str, actor: EarlySeniorDep, state: StateDep,
                     files: Annotated[list[UploadFile], File(description="images or videos")],
                     reason: Annotated[str, Form(max_length=2000)] = "") -> BankFilesAdded:
@@ -293,7 +296,12 @@ async def match_file(request: Request, actor: EarlyReviewerDep, state: StateDep,
 def version_lineage(version_id: IdPath, actor: ReviewerDep, session: SessionDep,
                     state: StateDep) -> LineagePublic:
     """The version's variants (the same bytes in other assets) and near-copies across titles,
-    locales and channels, which was cut from which, and what replaced each (reviewers)."""
+    locales and channels, which was cut from which, and what replaced each (reviewers). Copy
+    has no perceptual hash and so no lineage: 404."""
+    version = session.get(AssetVersion, version_id)
+    if version is not None and version.content_type.startswith("text/"):
+        raise NotFound(f"version {version_id} is copy: copy has no perceptual hash, so no "
+                       "lineage")
     session.commit()  # the lineage hashes in transactions of its own
     found = lineage.plan(state.engine, state.blobs, str(version_id))
     return bank_views.lineage_view(session, found)

@@ -9,7 +9,7 @@ answer with :mod:`clearance.service.views`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Response
@@ -25,13 +25,17 @@ from clearance.service.schemas import CommentIn, DecisionIn
 router = APIRouter(tags=["items"])
 
 MAX_PAGE: Final = 200
+#: The queue's state filter: ``open`` (queued and claimed), ``all``, or one item state.
+QueueState = Literal["open", "all", "queued", "claimed", "passed", "approved", "rejected",
+                     "changes_requested", "superseded"]
 
 
 @router.get("/items")
 def list_items(actor: ReviewerDep, session: SessionDep,
                rule: str | None = None, title: str | None = None, locale: str | None = None,
                older_than_hours: Hours = None,
-               state: str = "open", limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+               state: QueueState = "open",
+               limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
                offset: Offset = 0) -> ItemPage:
     """The review queue (reviewers and above): highest risk first, then oldest."""
     flt = queue.QueueFilter(rule=rule, title_id=title, locale=locale,

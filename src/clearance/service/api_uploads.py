@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Annotated, Final, TypeVar
+from typing import Annotated, Final, Literal, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -44,8 +44,9 @@ SYNC_BATCH_MAX: Final = 4
 #: The most files one batch may hold.
 BATCH_MAX: Final = 50
 
-KindForm = Annotated[str, Form(description="key_art, thumbnail, still, synopsis, tagline, "
-                                           "title_text, trailer, clip")]
+KindForm = Annotated[Literal["key_art", "thumbnail", "still", "synopsis", "tagline",
+                             "title_text", "trailer", "clip"],
+                     Form(description="the kind of asset")]
 LocaleForm = Annotated[str, Form(description="BCP 47 tag; und for a textless image")]
 ChannelForm = Annotated[str, Form(description="where it is published, e.g. web, press-kit")]
 DepictsForm = Annotated[str | None, Form(description="comma-separated catalog person ids")]
@@ -211,7 +212,9 @@ def _accept_job(session: Session, actor: Actor, spec: AssetSpec,
     202: {"model": JobAccepted, "description": "More than four files: accepted as a "
                                                "background job."}})
 async def upload_batch(request: Request, response: Response, actor: EarlySubmitterDep,
-                       state: StateDep, title_id: Annotated[str, Form()], kind: KindForm,
+                       state: StateDep,
+                       title_id: Annotated[str, Form(min_length=1, max_length=64)],
+                       kind: KindForm,
                        channel: ChannelForm = "default", locale: LocaleForm = "und",
                        files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (a form)
                        texts: Annotated[list[str], Form()] = [],  # noqa: B006

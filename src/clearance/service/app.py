@@ -42,6 +42,7 @@ from clearance.service.intake import run_batch_step
 from clearance.service.jobs import JobRunner, Periodic
 from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
 from clearance.service.models_public import Health
+from clearance.service.openapi import install as install_openapi
 from clearance.service.problems import install as install_problems
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
@@ -218,4 +219,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(api_router)
     _include_ui(app)
+    install_openapi(app)
     return app

@@ -14,10 +14,11 @@ Ids are rows' ``Integer`` keys: on PostgreSQL a 32-bit ``integer``, so :data:`MA
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from clearance.errors import InputError
 
@@ -40,8 +41,44 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Flag = Annotated[int, Query(ge=0, le=1)]
 #: Hours, finite, within a century.
 Hours = Annotated[float | None, Query(ge=0, le=MAX_HOURS, allow_inf_nan=False)]
-#: A row id in a JSON body.
-BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _integral(value: Any) -> Any:
+    """JSON's ``61.0`` is the integer 61 (JSON Schema says so too); anything else as it came,
+    for the strict integer check to judge (``"61"``, ``true`` and ``61.5`` are refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A row id in a JSON body: an integral number (never a string or boolean), 1 .. MAX_ID. (The
+#: bounds come before the validator, so that the JSON schema states them.)
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+#: A match distance in bits of a 256-bit hash.
+BodyDistance = Annotated[int, Field(ge=0, le=256), BeforeValidator(_integral)]
+#: Days until an API token expires (at most ten years).
+BodyDays = Annotated[int, Field(gt=0, le=3650), BeforeValidator(_integral)]
+
+#: The word a bank may not be called: ``/api/banks/match`` is the route that matches a file.
+RESERVED_BANK_NAMES: Final = ("match",)
+#: A bank name, as the ``{name:bank}`` path segment and ``BankCreate.name`` take it.
+BANK_NAME_PATTERN: Final = r"(?!(?:match)(?:/|$))[a-z0-9][a-z0-9_.-]{0,63}"
+
+
+class BankNameConvertor(Convertor[str]):
+    """``{name:bank}``: a path segment that can be a bank's name. ``PATCH /api/banks/match``
+    then finds no route (405 naming ``POST``) instead of the bank named ``match``."""
+
+    regex = BANK_NAME_PATTERN
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("bank", BankNameConvertor())
 
 
 def parse_id(text: str, field: str) -> int:

@@ -24,8 +24,10 @@ from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import compile_path
 
 from clearance.errors import (
     AccessError,
@@ -144,13 +146,36 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, f"the request is not valid ({fields})", errors)
 
 
-def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """The methods ``path`` answers, over every route whose pattern matches it (Starlette's 405
+    names only the first route's): a path that some route spells literally (``/api/banks/match``)
+    answers that route's methods, not a parameterised one's (``/api/banks/{name}``)."""
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for ctx in iter_route_contexts(app.routes):
+        route_path = ctx.path or ""
+        if not route_path or not ctx.methods:
+            continue
+        if route_path == path:
+            literal |= set(ctx.methods)
+        elif "{" in route_path and compile_path(route_path)[0].match(path):
+            templated |= set(ctx.methods)
+    methods = literal or templated
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else PROBLEM_TYPES.get(
         exc.status_code, ("", "error"))[1]
     if exc.status_code == 404 and detail == "Not Found":
         detail = "no such resource"
-    return problem(exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+    return problem(exc.status_code, detail, headers=headers)
 
 
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,20 +1,30 @@
 """Request bodies of the JSON API (responses are built in :mod:`clearance.service.views`).
-Unknown fields are refused, so a misspelt field is a 422, not silently ignored."""
+Unknown fields are refused, so a misspelt field is a 422, not silently ignored; values are
+strict (``"5"`` is no number, ``1`` no boolean), so the OpenAPI document says exactly what is
+accepted."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema
 
-from clearance.service.params import BodyId
+from clearance.review.webhooks import WEBHOOK_EVENTS
+from clearance.service.params import BodyDays, BodyDistance, BodyId
+
+
+def _webhook_event(value: str) -> str:
+    if value not in WEBHOOK_EVENTS:
+        raise ValueError(f"one of {', '.join(WEBHOOK_EVENTS)}")
+    return value
+
 
 Role = Literal["submitter", "reviewer", "senior_reviewer", "admin"]
 Outcome = Literal["approve", "reject", "request_changes"]
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, regex_engine="python-re")
 
 
 class DecisionIn(_Body):
@@ -53,14 +63,19 @@ class RoleUpdate(_Body):
 
 class TokenCreate(_Body):
     name: str = Field(default="api", min_length=1, max_length=100)
-    expires_days: int | None = Field(default=None, gt=0, le=3650)
+    expires_days: BodyDays | None = None
+
+
+#: An event a webhook can subscribe to (:data:`clearance.review.webhooks.WEBHOOK_EVENTS`).
+WebhookEvent = Annotated[str, AfterValidator(_webhook_event),
+                         WithJsonSchema({"type": "string", "enum": list(WEBHOOK_EVENTS)})]
 
 
 class WebhookCreate(_Body):
     url: str = Field(min_length=1, max_length=2000)
     #: Generated when omitted; returned once either way.
-    secret: str | None = Field(default=None, max_length=200)
-    events: list[str] = Field(default_factory=lambda: ["decision"])
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+    events: list[WebhookEvent] = Field(default_factory=lambda: ["decision"], min_length=1)
 
 
 class WithdrawIn(_Body):
@@ -72,16 +87,17 @@ BankReason = Literal["rejected", "withdrawn", "takedown", "negative"]
 
 
 class BankCreate(_Body):
-    name: str = Field(min_length=1, max_length=64)
+    #: Lowercase letters, digits, ``.``, ``_`` and ``-``; not ``match`` (a route's name).
+    name: str = Field(min_length=1, max_length=64, pattern=r"^(?!match$)[a-z0-9][a-z0-9_.-]{0,63}$")
     #: ``negative``: known-good look-alikes, whose matches suppress the others.
     reason: BankReason
-    distance: int = Field(default=31, ge=0, le=256)
+    distance: BodyDistance = 31
     description: str = Field(default="", max_length=500)
     enabled: StrictBool = True
 
 
 class BankUpdate(_Body):
-    distance: int | None = Field(default=None, ge=0, le=256)
+    distance: BodyDistance | None = None
     enabled: StrictBool | None = None
 
 
