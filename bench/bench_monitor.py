@@ -67,7 +67,7 @@ titles:
 
 def x_lines(copies: int, *, with_lang: bool) -> list[str]:
     base = airline_tweets()
-    out = []
+    out: list[tuple[str, str]] = []
     for c in range(copies):
         for i, a in enumerate(base):
             at = parse_time(a.created) + dt.timedelta(days=8 * c)
@@ -79,10 +79,12 @@ def x_lines(copies: int, *, with_lang: bool) -> list[str]:
                                                         "quote_count": 0}}
             if with_lang:
                 tweet["lang"] = "en"
-            out.append(json.dumps({"data": tweet, "includes": {"users": [
+            out.append((tweet["created_at"], json.dumps({"data": tweet, "includes": {"users": [
                 {"id": f"u{i}", "username": a.handle,
-                 "public_metrics": {"followers_count": 50 + i % 5000}}]}}))
-    return out
+                 "public_metrics": {"followers_count": 50 + i % 5000}}]}})))
+    # in time order, as a stream delivers them (a batch then adds to a few buckets, not to a
+    # bucket per post)
+    return [line for _, line in sorted(out)]
 
 
 class Schema:
@@ -117,6 +119,16 @@ def run(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def _wait_cpu(procs: list[subprocess.Popen[Any]]) -> float:
+    """Wait for ``procs``; the CPU seconds (user + system) they used, start-up included."""
+    total = 0.0
+    for p in procs:
+        _, _, usage = os.wait4(p.pid, 0)
+        p.returncode = 0
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def _load() -> float:
     return os.getloadavg()[0]
 
@@ -126,9 +138,11 @@ def part_file(copies: int, workers: int, folder: Path) -> dict[str, Any]:
     for with_lang in (True, False):
         lines = x_lines(copies, with_lang=with_lang)
         shards = []
-        for w in range(workers):
+        size = -(-len(lines) // workers)
+        for w in range(workers):   # contiguous stretches of time, one per worker
             path = folder / f"shard-{with_lang}-{w}.jsonl"
-            path.write_text("\n".join(lines[w::workers]) + "\n", encoding="utf-8")
+            path.write_text("\n".join(lines[w * size:(w + 1) * size]) + "\n",
+                            encoding="utf-8")
             shards.append(path)
         schema = Schema()
         try:
@@ -140,12 +154,13 @@ def part_file(copies: int, workers: int, folder: Path) -> dict[str, Any]:
             procs = [subprocess.Popen([CLEARANCE, "monitor", "ingest", str(p), "--batch",
                                        "2000"], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL) for p in shards]
-            for p in procs:
-                p.wait()
+            cpu = _wait_cpu(procs)
             seconds = time.perf_counter() - started
             key = "postgres_with_platform_lang" if with_lang else "postgres_cld3"
             out[key] = {"seconds": round(seconds, 2),
                         "posts_per_s": round(len(lines) / seconds),
+                        "cpu_seconds": round(cpu, 2),
+                        "posts_per_cpu_second": round(len(lines) / cpu),
                         "load_before": round(load, 2)}
             print(key, out[key], flush=True)
         finally:
@@ -208,14 +223,15 @@ def part_nats(copies: int, workers: int, folder: Path) -> dict[str, Any]:
                                    "--batch", "1000", "--until-idle", "2"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for _ in range(workers)]
-        for p in procs:
-            p.wait()
+        cpu = _wait_cpu(procs)
         seconds = time.perf_counter() - started - 2.0   # less the idle wait at the end
         stored = _count(schema.url, "SELECT count(*) FROM monitor_posts")
         out = {"posts": len(lines), "stored": stored, "workers": workers,
                "publish_posts_per_s": round(len(lines) / publish),
                "consume_seconds": round(seconds, 2),
-               "consume_posts_per_s": round(stored / seconds)}
+               "consume_posts_per_s": round(stored / seconds),
+               "consumer_cpu_seconds": round(cpu, 2),
+               "posts_per_cpu_second": round(stored / cpu)}
         print("nats", out, flush=True)
         return out
     finally:
