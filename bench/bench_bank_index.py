@@ -7,7 +7,11 @@ found, on a sample of queries (brute force = faiss ``IndexBinaryFlat`` range sea
 half near-copies of banked hashes (0-40 bits flipped) and half unrelated hashes.
 
 Compared, at the sizes given to ``--faiss-sizes`` (default 1M): faiss ``IndexBinaryMultiHash``
-(16 × 16 bits, one bit flipped: the issue's measured baseline) and ``IndexBinaryFlat`` (exact).
+(16 × 16 bits, one bit flipped: the issue's measured baseline) and ``IndexBinaryFlat`` (exact);
+at the sizes given to ``--numpy-sizes`` (default 1M), the same multi-index tables searched by
+numpy instead of the compiled loops (what the bank does where numba is not installed, and what it
+did before). Each run records the load average before and after (the machine is shared: CPU
+seconds per lookup are given beside wall-clock rates, since they move less with the load).
 
 Usage (one command; results into bench/results/bank_index.json)::
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -86,12 +91,16 @@ def make_queries(codes: np.ndarray, q: int, rng: np.random.Generator) -> np.ndar
 
 def timed_single(index: Any, queries: np.ndarray, n: int) -> dict[str, float]:
     lat = []
+    index.search(queries[:1], RADIUS)  # compiled on first use
+    cpu = time.process_time()
     for i in range(min(n, len(queries))):
         t = time.perf_counter()
         index.search(queries[i:i + 1], RADIUS)
         lat.append(time.perf_counter() - t)
+    cpu = time.process_time() - cpu
     arr = np.array(lat)
     return {"lookups_per_s": round(len(arr) / arr.sum(), 1),
+            "lookups_per_cpu_s": round(len(arr) / cpu, 1),
             "p50_ms": round(float(np.percentile(arr, 50)) * 1000, 3),
             "p99_ms": round(float(np.percentile(arr, 99)) * 1000, 3)}
 
@@ -100,8 +109,10 @@ def timed_batched(index: Any, queries: np.ndarray, threads: int, batch: int = 25
     chunks = [queries[i:i + batch] for i in range(0, len(queries), batch)]
     t = time.perf_counter()
     if threads == 1:
+        cpu = time.process_time()
         for c in chunks:
             index.search(c, RADIUS)
+        timed_batched.cpu_rate = round(len(queries) / (time.process_time() - cpu), 1)  # type: ignore[attr-defined]
     else:
         def work(part: list[np.ndarray]) -> None:
             for c in part:
@@ -134,7 +145,9 @@ def pairs(hits: Any) -> set[tuple[int, int]]:
     return set(zip(hits.query.tolist(), hits.row.tolist(), strict=True))
 
 
-def bench_one(n: int, shape: str, args: argparse.Namespace, faiss_too: bool) -> dict[str, Any]:
+def bench_one(n: int, shape: str, args: argparse.Namespace, faiss_too: bool,
+              numpy_too: bool) -> dict[str, Any]:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     rng = np.random.default_rng(n + (1 if shape == "clustered" else 0))
     codes = make_data(n, shape, rng)
     queries = make_queries(codes, args.queries, rng)
@@ -145,6 +158,7 @@ def bench_one(n: int, shape: str, args: argparse.Namespace, faiss_too: bool) -> 
     t = time.perf_counter()
     mih = MultiIndexSearch(codes, rows)
     build = time.perf_counter() - t
+    structure = "compiled (numba)" if mih.compiled else "numpy (numba not installed)"
     rss_after = rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "index.npz"
@@ -156,13 +170,15 @@ def bench_one(n: int, shape: str, args: argparse.Namespace, faiss_too: bool) -> 
         load_build = time.perf_counter() - t
     gc.collect()
     out: dict[str, Any] = {
-        "size": n, "data": shape, "index": "multi-index hashing 11 substrings (3x24+8x23 bits), "
-        "2 bits flipped per probe (clearance.bank.search.MultiIndexSearch)",
+        "size": n, "data": shape, "load_average_before": load_before,
+        "index": "multi-index hashing 11 substrings (3x24+8x23 bits), "
+        f"2 bits flipped per probe (clearance.bank.search.MultiIndexSearch, {structure})",
         "build_s": round(build, 2), "load_and_build_s": round(load_build, 2),
         "index_mb": round(mih.nbytes / 1e6, 1), "rss_mb_before_build": round(rss0, 1),
         "rss_mb_after_build": round(rss_after, 1), "index_file_mb": round(file_mb, 1),
         "single": timed_single(mih, queries, args.single),
         "batched_1_thread_per_s": timed_batched(mih, queries, 1),
+        "batched_1_thread_per_cpu_s": timed_batched.cpu_rate,  # type: ignore[attr-defined]
         "batched_2_threads_per_s": timed_batched(mih, queries, 2),
     }
     flat = FlatSearch()
@@ -177,6 +193,19 @@ def bench_one(n: int, shape: str, args: argparse.Namespace, faiss_too: bool) -> 
                                     "recall": round(len(truth & got) / max(1, len(truth)), 5)}
     del flat
     gc.collect()
+    if numpy_too:
+        t = time.perf_counter()
+        slow = MultiIndexSearch(codes, rows, compiled=False)
+        nb = time.perf_counter() - t
+        ngot = pairs(slow.search(sample, RADIUS))
+        out["numpy_loops"] = {"build_s": round(nb, 2), "single": timed_single(slow, queries,
+                                                                           args.single // 4),
+                              "batched_1_thread_per_s": timed_batched(slow, queries, 1),
+                              "batched_1_thread_per_cpu_s":
+                                  timed_batched.cpu_rate,  # type: ignore[attr-defined]
+                              "recall": round(len(truth & ngot) / max(1, len(truth)), 5)}
+        del slow
+        gc.collect()
     if faiss_too:
         t = time.perf_counter()
         fm = FaissMultiHash(codes)
@@ -192,6 +221,7 @@ def bench_one(n: int, shape: str, args: argparse.Namespace, faiss_too: bool) -> 
             "recall": round(len(truth & fgot) / max(1, len(truth)), 5)}
         del fm
     out["peak_rss_mb"] = round(peak_mb(), 1)
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     del mih, codes
     gc.collect()
     return out
@@ -207,16 +237,17 @@ def main() -> None:
     parser.add_argument("--recall-sample", type=int, default=400)
     parser.add_argument("--faiss-sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--faiss-queries", type=int, default=1000)
+    parser.add_argument("--numpy-sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--out", type=Path, default=RESULTS / "bank_index.json")
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=False).stdout.strip()
-    report: dict[str, Any] = {"machine": {"cpus": __import__("os").cpu_count(),
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(),
                                           "python": platform.python_version()},
                               "commit": commit, "radius": RADIUS, "runs": []}
     for n in args.sizes:
         for shape in args.data:
-            res = bench_one(n, shape, args, n in args.faiss_sizes)
+            res = bench_one(n, shape, args, n in args.faiss_sizes, n in args.numpy_sizes)
             report["runs"].append(res)
             print(json.dumps(res), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,8 @@ one range search at the largest enabled distance, then each hit is held to its o
 distance. One index rather than one per bank because banks are few and overlap in what they
 hold (a version rejected, then withdrawn, is in two), and a query is then one search whatever the
 number of banks. The search structure is :class:`~clearance.bank.search.TieredSearch` (flat
-below 200,000 hashes, multi-index hashing above; see :mod:`clearance.bank.search`).
+below 200,000 hashes, multi-index hashing above, in compiled loops where numba is installed; see
+:mod:`clearance.bank.search`). Lookups of several threads search at once.
 
 **Staying current.** Every bank change raises the bank revision in the same transaction, under
 the ``bank_state`` row's lock, so changes commit in revision order (:mod:`clearance.bank.banks`).
@@ -301,6 +302,7 @@ class BankIndex:
         self._removed = {int(e) for e in meta["removed"]}
         self._search.add(codes, np.arange(len(rows), dtype=np.int64))
         self._search.compact()
+        self._search.wait()
         self.revision = int(meta["revision"])
 
     def _maybe_save(self, *, force: bool = False) -> None:
@@ -359,7 +361,10 @@ class BankIndex:
                 return []
             radius = max(enabled)
             rows, entries, removed = self._rows, self._entries, self._removed
-            hits = self._search.search(hex_to_bytes([h.hex for h in usable]), radius)
+            search = self._search
+        # outside the lock, so lookups of several threads run at once (rows, entries and
+        # removed only grow while the index holds them; a reset replaces them all)
+        hits = search.search(hex_to_bytes([h.hex for h in usable]), radius)
         best: dict[int, Match] = {}
         for q, row, dist in zip(hits.query.tolist(), hits.row.tolist(), hits.distance.tolist(),
                                 strict=True):

@@ -12,10 +12,15 @@ Two exact structures, chosen by size (``bench/bench_bank_index.py`` measured the
   substring's table with the query's substring and its 277-301 neighbours within 2 bits finds
   every candidate; candidates are then checked with the full 256-bit distance. Exact for radius
   ≤ 32 (a larger radius falls back to a full scan). Tables are direct-addressed (an offsets array
-  of 2^b + 1 entries and the row ids sorted by substring), so a probe is two array reads and the
-  whole search is vectorised over a batch of queries. faiss's ``IndexBinaryMultiHash`` with 16 ×
-  16-bit substrings and one bit flipped reads ~10M/65,536 × 17 × 16 ≈ 41,000 candidates per query
-  at 10M codes; with 23-24-bit substrings it is ~3,000.
+  of 2^b + 1 entries and the row ids sorted by substring), so a probe is two array reads.
+  faiss's ``IndexBinaryMultiHash`` with 16 × 16-bit substrings and one bit flipped reads
+  ~10M/65,536 × 17 × 16 ≈ 41,000 candidates per query at 10M codes; with 23-24-bit substrings it
+  is ~3,600 (and 3,047 probes). The search runs in compiled loops (:mod:`clearance.bank._kernels`,
+  numba) where numba is installed, in numpy (vectorised over a batch, the same results, 4-10 times
+  slower at 10M codes) where it is not. 11 substrings and 2-bit probes were kept by measurement:
+  at 10M codes a 23-bit bucket holds ~1.2 codes, so probes and candidates cost about the same;
+  16-bit substrings (1-bit probes) read 11 times the candidates and 32-bit ones (3-bit probes,
+  8 tables) 14 times the probes.
 
 :class:`TieredSearch` puts them together: a large static base (rebuilt now and then) plus a
 flat index of what was added since, so adds are searchable at once.
@@ -151,32 +156,72 @@ def _substring(words: npt.NDArray[np.uint64], start: int, bits: int) -> npt.NDAr
     return value.astype(np.uint32)
 
 
-class MultiIndexSearch:
-    """Exact multi-index hashing over a fixed set of codes (see the module docstring)."""
+def _kernels() -> Any:
+    """:mod:`clearance.bank._kernels` (numba), or ``None`` where numba is not installed."""
+    global _KERNELS
+    if _KERNELS is False:
+        try:
+            from clearance.bank import _kernels
+        except ImportError:  # numba missing: the numpy loops give the same results, slower
+            _KERNELS = None
+        else:
+            _KERNELS = _kernels
+    return _KERNELS
 
-    def __init__(self, codes: Codes, rows: I64) -> None:
+
+_KERNELS: Any = False
+
+
+class MultiIndexSearch:
+    """Exact multi-index hashing over a fixed set of codes (see the module docstring).
+
+    Each substring's table is direct-addressed: ``offsets`` (``2**bits + 1`` entries, all tables
+    end to end) and ``order`` (the positions sorted by the substring, one row per table). With
+    numba installed the tables are built by counting sort and searched by the compiled loops of
+    :mod:`clearance.bank._kernels`; without it, by numpy (``compiled=False`` forces that)."""
+
+    def __init__(self, codes: Codes, rows: I64, *, compiled: bool = True) -> None:
         self._words = as_words(codes)
         self._rows = np.asarray(rows, dtype=np.int64)
-        self._tables: list[tuple[int, int, npt.NDArray[np.int32], npt.NDArray[np.int32],
-                                 npt.NDArray[np.uint32]]] = []
-        start = 0
-        for bits in SUBSTRINGS:
-            keys = _substring(self._words, start, bits)
-            order = np.argsort(keys, kind="stable").astype(np.int32)
-            counts = np.bincount(keys, minlength=1 << bits)
-            offsets = np.zeros((1 << bits) + 1, dtype=np.int32)
-            np.cumsum(counts, out=offsets[1:])
-            self._tables.append((start, bits, offsets, order, _flip_masks(bits, FLIPS)))
-            start += bits
-            del keys, counts
+        kernels = _kernels() if compiled else None
+        self.compiled = kernels is not None
+        n = len(self._rows)
+        sizes = [(1 << bits) + 1 for bits in SUBSTRINGS]
+        self._starts = np.cumsum([0, *SUBSTRINGS[:-1]]).astype(np.int64)
+        self._bits = np.array(SUBSTRINGS, dtype=np.int64)
+        self._obase = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
+        self._offsets = np.zeros(sum(sizes), dtype=np.int32)
+        self._order = np.empty(len(SUBSTRINGS) * n, dtype=np.int32)
+        masks = [_flip_masks(bits, FLIPS).astype(np.uint64) for bits in SUBSTRINGS]
+        self._masks = np.concatenate(masks)
+        self._mbase = np.cumsum([0, *map(len, masks)]).astype(np.int64)
+        for t, bits in enumerate(SUBSTRINGS):
+            start, ob = int(self._starts[t]), int(self._obase[t])
+            offsets = self._offsets[ob:ob + sizes[t]]
+            order = self._order[t * n:(t + 1) * n]
+            if kernels is not None:
+                kernels.build_table(self._words, start, bits, offsets, order)
+            else:
+                keys = _substring(self._words, start, bits)
+                order[:] = np.argsort(keys, kind="stable")
+                np.cumsum(np.bincount(keys, minlength=1 << bits), out=offsets[1:])
+                del keys
 
     def __len__(self) -> int:
         return len(self._rows)
 
     @property
     def nbytes(self) -> int:
-        return self._words.nbytes + self._rows.nbytes + sum(
-            t[2].nbytes + t[3].nbytes for t in self._tables)
+        return (self._words.nbytes + self._rows.nbytes + self._offsets.nbytes
+                + self._order.nbytes)
+
+    def _table(self, t: int) -> tuple[int, int, npt.NDArray[np.int32], npt.NDArray[np.int32],
+                                      npt.NDArray[np.uint64]]:
+        bits, n = int(self._bits[t]), len(self._rows)
+        ob = int(self._obase[t])
+        return (int(self._starts[t]), bits, self._offsets[ob:ob + (1 << bits) + 1],
+                self._order[t * n:(t + 1) * n],
+                self._masks[int(self._mbase[t]):int(self._mbase[t + 1])])
 
     def search(self, queries: Codes, radius: int) -> Hits:
         if not len(self) or not len(queries):
@@ -184,11 +229,15 @@ class MultiIndexSearch:
         q = as_words(queries)
         if radius > MIH_MAX_RADIUS:  # beyond the pigeonhole bound: a full scan, still exact
             return self._scan(q, radius)
+        if self.compiled:
+            return self._search_compiled(q, radius)
         owners_parts: list[I64] = []
         cand_parts: list[npt.NDArray[np.int32]] = []
         nq = len(q)
-        for start, bits, offsets, order, masks in self._tables:
-            probes = (_substring(q, start, bits)[:, None] ^ masks[None, :]).ravel()
+        for t in range(len(SUBSTRINGS)):
+            start, bits, offsets, order, masks = self._table(t)
+            probes = (_substring(q, start, bits)[:, None].astype(np.uint64) ^ masks[None, :]
+                      ).ravel().astype(np.int64)
             lo = offsets[probes].astype(np.int64)
             counts = offsets[probes + 1].astype(np.int64) - lo
             total = int(counts.sum())
@@ -212,6 +261,21 @@ class MultiIndexSearch:
         _, first = np.unique(key, return_index=True)
         return Hits(owners[first], self._rows[cand[first]], dist[first])
 
+    def _search_compiled(self, q: npt.NDArray[np.uint64], radius: int) -> Hits:
+        kernels = _kernels()
+        cap = 64 * len(q) + 64
+        while True:
+            out_q = np.empty(cap, dtype=np.int64)
+            out_pos = np.empty(cap, dtype=np.int64)
+            out_dist = np.empty(cap, dtype=np.int64)
+            found = int(kernels.search(q, self._words, self._starts, self._bits, self._obase,
+                                       self._offsets, self._order, self._mbase, self._masks,
+                                       radius, FLIPS, out_q, out_pos, out_dist))
+            if found <= cap:
+                break
+            cap = found
+        return Hits(out_q[:found], self._rows[out_pos[:found]], out_dist[:found])
+
     def _scan(self, q: npt.NDArray[np.uint64], radius: int) -> Hits:
         parts = []
         for n in range(len(q)):
@@ -224,12 +288,16 @@ class MultiIndexSearch:
 class TieredSearch:
     """A static base (multi-index hashing once it holds :data:`MIH_MIN_CODES`, flat below) plus
     a flat index of what was added since the base was built. :meth:`add` is searchable at
-    once; :meth:`compact` (called when the recent part grows past a tenth of the base) folds
-    it into a new base, built outside the lock so searches go on meanwhile."""
+    once; when the recent part grows past a hundredth of the base (and 50,000 codes), a
+    background thread folds it into a new base (:meth:`compact`), built outside the lock so
+    searches go on meanwhile. A hundredth, because every lookup scans the recent part: 100,000
+    codes flat cost about what a multi-index lookup of 10M costs, and a 10M base builds in ~6 s
+    of one core."""
 
-    def __init__(self, *, mih_min_codes: int = MIH_MIN_CODES) -> None:
+    def __init__(self, *, mih_min_codes: int = MIH_MIN_CODES, background: bool = True) -> None:
         self._lock = threading.RLock()
         self._mih_min = mih_min_codes
+        self._background = background
         self._base: Search = FlatSearch()
         self._base_codes: list[Codes] = []
         self._base_rows: list[I64] = []
@@ -237,6 +305,7 @@ class TieredSearch:
         self._recent_codes: list[Codes] = []
         self._recent_rows: list[I64] = []
         self._compacting = False
+        self._worker: threading.Thread | None = None
 
     def __len__(self) -> int:
         with self._lock:
@@ -254,10 +323,23 @@ class TieredSearch:
             self._recent_codes.append(np.asarray(codes, dtype=np.uint8))
             self._recent_rows.append(np.asarray(rows, dtype=np.int64))
             recent, base = len(self._recent), len(self._base)
-            due = (recent + base >= self._mih_min and recent > max(base // 10, 50_000)) \
+            due = (recent + base >= self._mih_min and recent > max(base // 100, 50_000)) \
                 or (base == 0 and recent >= self._mih_min)
+            if due and self._background:
+                if self._compacting or (self._worker is not None and self._worker.is_alive()):
+                    return
+                self._worker = threading.Thread(target=self.compact, name="bank-index-compact",
+                                                daemon=True)
+                self._worker.start()
+                return
         if due:
             self.compact()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background compaction, if one is running."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
 
     def compact(self) -> None:
         """Fold the recent additions into a new base (multi-index once large enough)."""
@@ -294,9 +376,12 @@ class TieredSearch:
                 self._compacting = False
 
     def search(self, queries: Codes, radius: int) -> Hits:
+        """Thread-safe; searches of the base run in parallel (the compiled loops release the
+        GIL), the recent part (which :meth:`add` changes) one at a time."""
         with self._lock:
-            base, recent = self._base, self._recent
-        return Hits.concat([base.search(queries, radius), recent.search(queries, radius)])
+            base = self._base
+            recent = self._recent.search(queries, radius)
+        return Hits.concat([base.search(queries, radius), recent])
 
     def snapshot(self) -> tuple[Codes, I64]:
         """Every code and row id held (for saving the index)."""
