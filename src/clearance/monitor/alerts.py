@@ -45,7 +45,6 @@ from clearance.errors import InputError, Problem
 from clearance.monitor import signals
 from clearance.monitor.spikes import DEFAULT_SETTINGS, detect
 from clearance.storage.db import as_utc
-from clearance.storage.models import Title
 from clearance.storage.monitor_models import THEMES, MonitorAlert
 
 RULES_FILE: Final = Path(__file__).resolve().parent / "data" / "rules.yaml"
@@ -223,7 +222,12 @@ def evaluate(session: Session, rules: RuleSet, *, now: dt.datetime | None = None
     if now is None:
         return []
     since = since or now - lookback
-    ids = list(titles) if titles is not None else list(session.scalars(select(Title.id)))
+    if titles is not None:
+        ids = list(titles)
+    else:  # only titles that can fire: posts since ``since``, or a petition
+        ids = [t for t, _ in signals.active_titles(session, since)]
+        ids += [p.title_id for p in signals.petitions_of(session, None)
+                if p.title_id is not None and p.title_id not in ids]
     fired: list[Firing] = []
     for rule in rules.rules:
         for title_id in ids:

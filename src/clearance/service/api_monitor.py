@@ -23,13 +23,15 @@ from clearance.service.models_public import (
     MonitorSignals,
     MonitorTitleList,
 )
+from clearance.service.params import IdPath, Offset
 
 router = APIRouter(prefix="/monitor", tags=["monitor"])
 
 
 @router.get("/titles")
 def list_titles(actor: ReviewerDep, session: SessionDep,
-                days: Annotated[float, Query(gt=0, le=366)] = 30.0) -> MonitorTitleList:
+                days: Annotated[float, Query(gt=0, le=366, allow_inf_nan=False)] = 30.0
+                ) -> MonitorTitleList:
     """Titles with posts in the last ``days`` (of stream time), busiest first, with their post
     and alert counts."""
     return MonitorTitleList.model_validate(monitor_views.title_activity(session, days))
@@ -38,7 +40,8 @@ def list_titles(actor: ReviewerDep, session: SessionDep,
 @router.get("/titles/{title_id}/signals")
 def title_signals(title_id: str, actor: ReviewerDep, session: SessionDep,
                   step: Literal["5m", "1h"] = "1h",
-                  days: Annotated[float, Query(gt=0, le=366)] = 2.0) -> MonitorSignals:
+                  days: Annotated[float, Query(gt=0, le=366, allow_inf_nan=False)] = 2.0
+                  ) -> MonitorSignals:
     """A title's buckets (per 5 minutes or per hour) over the last ``days``: volume, negative,
     offensive, reach, the themes; its petitions with velocity and forecast."""
     return MonitorSignals.model_validate(monitor_views.title_signals(
@@ -48,14 +51,14 @@ def title_signals(title_id: str, actor: ReviewerDep, session: SessionDep,
 @router.get("/alerts")
 def list_alerts(actor: ReviewerDep, session: SessionDep, title_id: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0) -> MonitorAlertList:
+                offset: Offset = 0) -> MonitorAlertList:
     """Alerts, newest first (``title_id`` for one title)."""
     return MonitorAlertList.model_validate({"alerts": monitor_views.alert_list(
         session, title_id=title_id, limit=limit, offset=offset)})
 
 
 @router.get("/alerts/{alert_id}")
-def get_alert(alert_id: int, actor: ReviewerDep, session: SessionDep) -> MonitorAlertPublic:
+def get_alert(alert_id: IdPath, actor: ReviewerDep, session: SessionDep) -> MonitorAlertPublic:
     """One alert with its top posts (read now: deleted text stays deleted) and live versions."""
     return MonitorAlertPublic.model_validate(monitor_views.one_alert(session, alert_id))
 

@@ -16,9 +16,12 @@ from clearance.errors import Forbidden
 from clearance.monitor.dashboard import overview_charts, title_overview
 from clearance.service import monitor_views
 from clearance.service.deps import SessionDep
+from clearance.service.params import IdPath
 from clearance.service.ui_base import Page, PageDep, UIRoute, render
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
+#: How far back a page looks: finite, at most a year.
+Days = Annotated[float, Query(gt=0, le=366, allow_inf_nan=False)]
 
 
 def _require_reviewer(page: Page) -> None:
@@ -29,7 +32,7 @@ def _require_reviewer(page: Page) -> None:
 
 @router.get("/monitor")
 def monitor_page(request: Request, page: PageDep, session: SessionDep,
-                 days: Annotated[float, Query(gt=0, le=366)] = 30.0) -> Response:
+                 days: Days = 30.0) -> Response:
     """Titles with posts in the period and the latest alerts."""
     _require_reviewer(page)
     activity = monitor_views.title_activity(session, days)
@@ -39,7 +42,7 @@ def monitor_page(request: Request, page: PageDep, session: SessionDep,
 
 @router.get("/monitor/titles/{title_id}")
 def monitor_title_page(request: Request, title_id: str, page: PageDep, session: SessionDep,
-                       days: Annotated[float, Query(gt=0, le=366)] = 30.0) -> Response:
+                       days: Days = 30.0) -> Response:
     """A title's timelines, totals, alerts, quoted copy and news."""
     _require_reviewer(page)
     view = title_overview(session, title_id, days=days)
@@ -49,7 +52,7 @@ def monitor_title_page(request: Request, title_id: str, page: PageDep, session: 
 
 
 @router.get("/monitor/alerts/{alert_id}")
-def monitor_alert_page(request: Request, alert_id: int, page: PageDep,
+def monitor_alert_page(request: Request, alert_id: IdPath, page: PageDep,
                        session: SessionDep) -> Response:
     """One alert with everything it carries."""
     _require_reviewer(page)
