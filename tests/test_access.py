@@ -16,7 +16,14 @@ from sqlalchemy import Engine, select, text
 from clearance.errors import Forbidden, InputError, NotFound, Unauthenticated
 from clearance.review import access, audit
 from clearance.storage import session_scope
-from clearance.storage.review_models import REVIEW_TABLES, ApiToken, AuditEvent, Team, User
+from clearance.storage.review_models import (
+    REVIEW_TABLES,
+    ROLES,
+    ApiToken,
+    AuditEvent,
+    Team,
+    User,
+)
 
 PASSWORD = "Correct-horse-9"
 SECRET = "test-secret-key"
@@ -49,7 +56,9 @@ def _chain_ok(engine: Engine) -> None:
 # -- roles (no database) --------------------------------------------------------------------
 
 def test_role_rank_orders_the_roles() -> None:
-    assert access.ROLE_RANK == {"submitter": 0, "reviewer": 1, "senior_reviewer": 2, "admin": 3}
+    assert access.ROLE_RANK == {"submitter": 0, "reviewer": 1, "senior_reviewer": 2, "admin": 3,
+                                "legal": 0}
+    assert set(access.ROLE_RANK) == set(ROLES)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +66,10 @@ def test_role_rank_orders_the_roles() -> None:
     [("submitter", "reviewer", False), ("reviewer", "reviewer", True),
      ("reviewer", "senior_reviewer", False), ("senior_reviewer", "reviewer", True),
      ("admin", "senior_reviewer", True), ("senior_reviewer", "admin", False),
-     ("submitter", "submitter", True)],
+     ("submitter", "submitter", True),
+     # legal stands apart: only legal is legal, and legal is no reviewer
+     ("legal", "legal", True), ("admin", "legal", False), ("senior_reviewer", "legal", False),
+     ("submitter", "legal", False), ("legal", "reviewer", False), ("legal", "submitter", True)],
 )
 def test_require_role(role: str, needed: str, allowed: bool) -> None:
     actor = _actor(role)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import uvicorn
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 from clearance.cli.main import cli
@@ -43,6 +44,7 @@ def test_serve_runs_the_app_on_the_given_address(env: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "production")
     monkeypatch.setenv("CLEARANCE_SECRET_KEY", "a-real-secret-for-this-test-0123456789")
+    monkeypatch.setenv("CLEARANCE_QUARANTINE_KEY", Fernet.generate_key().decode())
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     result = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.2", "--port", "8765"])

@@ -43,3 +43,12 @@ def test_write_failure_is_a_storage_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot write blob"):
         LocalBlobStore(blocker).put(b"data")
+
+
+def test_remove(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    key = store.put(b"quarantined bytes")
+    assert store.remove(key) is True and not store.exists(key)
+    assert store.remove(key) is False  # nothing left to remove
+    with pytest.raises(InputError, match="not a SHA-256 key"):
+        store.remove("../../etc/passwd")

@@ -23,6 +23,7 @@ from clearance.storage.bank_models import BANK_TABLES
 from clearance.storage.job_models import JOB_TABLES
 from clearance.storage.models import AssetVersion, Base
 from clearance.storage.monitor_models import MONITOR_TABLES
+from clearance.storage.quarantine_models import QUARANTINE_TABLES
 from clearance.storage.rescreen_models import RESCREEN_TABLES
 from clearance.storage.review_models import REVIEW_TABLES, ReviewItem
 from clearance.storage.screening_models import SCREENING_TABLES, Screening
@@ -40,6 +41,7 @@ TABLES = {
     *SCREENING_TABLES,
     *JOB_TABLES,
     *BANK_TABLES,
+    *QUARANTINE_TABLES,
     *MONITOR_TABLES,
     *RESCREEN_TABLES,
 }

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -107,7 +108,8 @@ def test_login_sets_a_hardened_session_cookie_and_follows_next(app_client: TestC
 
 def test_session_cookie_is_secure_outside_development(template: UIWorld,
                                                       tmp_path: Path) -> None:
-    w = clone(template, tmp_path / "prod", environment="production")
+    w = clone(template, tmp_path / "prod", environment="production",
+              quarantine_key=Fernet.generate_key().decode())
     with TestClient(create_app(w.settings, engine=w.engine, webhook_worker=False),
                     base_url="https://testserver") as client:
         token = csrf_of(client.get("/login").text)

@@ -20,7 +20,8 @@ caller never has to catch a bare ``Exception``::
     ├── AccessError                     exit 7
     │   ├── Unauthenticated                      no or bad credentials (HTTP 401)
     │   ├── Forbidden                            known user, not allowed (HTTP 403)
-    │   └── TooManyAttempts                      too many failed logins or tokens (HTTP 429)
+    │   ├── TooManyAttempts                      too many failed logins or tokens (HTTP 429)
+    │   └── Withheld                             quarantined for the legal path (HTTP 451)
     ├── ReviewConflict                  exit 8   review state or rules refuse it (HTTP 409)
     └── ExpectationFailed               exit 1   the demo's expected outcome was not met
 
@@ -159,6 +160,11 @@ class TooManyAttempts(AccessError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Withheld(AccessError):
+    """Content that was quarantined as it was screened (a minor next to an exposed intimate
+    region): it is withheld from review and shown only to the legal role (HTTP 451)."""
 
 
 class ReviewConflict(ClearanceError):

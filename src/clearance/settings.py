@@ -106,6 +106,31 @@ def weak_secret_reason(value: str) -> str | None:
     return None
 
 
+#: How to make a quarantine key (a Fernet key: 32 random bytes, URL-safe base64).
+QUARANTINE_KEY_RECIPE: Final = ('python -c "from cryptography.fernet import Fernet; '
+                                'print(Fernet.generate_key().decode())"')
+
+
+def quarantine_key_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the key that encrypts quarantined content at rest, or ``None``:
+    it must be a Fernet key (32 bytes in URL-safe base64, 44 characters) that looks random (at
+    least 16 distinct bytes, no repeated pattern), and no placeholder."""
+    import base64
+    import binascii
+
+    if is_placeholder_secret(value):
+        return "it is a placeholder, not a key"
+    try:
+        raw = base64.urlsafe_b64decode(value.strip().encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return "it is not URL-safe base64"
+    if len(raw) != 32:
+        return f"it decodes to {len(raw)} bytes; a Fernet key is 32"
+    if len(set(raw)) < 16 or any(raw == raw[:p] * (32 // p) for p in (1, 2, 4, 8, 16)):
+        return "its bytes are not random (too few distinct values, or a repeated pattern)"
+    return None
+
+
 class Settings(BaseSettings):
     """Clearance configuration. See ``docs/settings.md``."""
 
@@ -126,6 +151,9 @@ class Settings(BaseSettings):
     semantic_margin: float = Field(default=0.02, ge=0.0, le=1.0)
     face_min_px: int = Field(default=40, ge=16, le=1000)
     secret_key: str | None = None
+    #: Encrypts quarantined content at rest (``clearance.quarantine``): a Fernet key. Required in
+    #: production; in development and test a key file is made in ``data_dir`` when it is unset.
+    quarantine_key: str | None = None
     #: Review service (``clearance serve``).
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
@@ -185,6 +213,23 @@ class Settings(BaseSettings):
         """Whether ``CLEARANCE_SECRET_KEY`` holds something other than a placeholder (see
         :func:`is_placeholder_secret`); a placeholder counts as no secret at all."""
         return not is_placeholder_secret(self.secret_key)
+
+    def require_quarantine_key(self) -> str | None:
+        """The quarantine key, checked (:func:`quarantine_key_problem`) in every environment;
+        ``None`` when it is unset outside production (the vault then keeps a key file of its
+        own in ``data_dir``). Unset in production, or unusable anywhere, is refused."""
+        value = (self.quarantine_key or "").strip()
+        if not value:
+            if self.environment == "production":
+                raise ConfigurationError(
+                    "CLEARANCE_QUARANTINE_KEY is not set: in production, quarantined content is "
+                    f"encrypted with a key of yours; generate one with {QUARANTINE_KEY_RECIPE}")
+            return None
+        problem = quarantine_key_problem(value)
+        if problem is not None:
+            raise ConfigurationError(f"CLEARANCE_QUARANTINE_KEY cannot be used: {problem}; "
+                                     f"generate one with {QUARANTINE_KEY_RECIPE}")
+        return value
 
     def require_secret(self, *, is_strict: bool | None = None) -> str:
         """The key that signs sessions.

@@ -62,6 +62,8 @@ def _register() -> None:
     cli.add_command(bank_cli.bank_group)
     from clearance.cli import rescreen as rescreen_cli
     cli.add_command(rescreen_cli.rescreen_command)
+    from clearance.cli import quarantine as quarantine_cli
+    cli.add_command(quarantine_cli.quarantine_group)
 
 
 _register()

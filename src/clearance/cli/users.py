@@ -68,8 +68,8 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=_ROLE, required=True, help="submitter, reviewer, senior_reviewer "
-              "or admin.")
+@click.option("--role", type=_ROLE, required=True, help="submitter, reviewer, senior_reviewer, "
+              "admin, or legal (the quarantine alone).")
 @click.option("--team", "team", metavar="TEAM", default=None,
               help="The team (created if new) whose items a submitter sees.")
 @click.option("--display-name", metavar="NAME", default=None, help="Shown in the UI.")
@@ -98,7 +98,7 @@ def create(username: str, role: str, team: str | None, display_name: str | None,
 @click.argument("role", type=_ROLE, metavar="ROLE")
 @handle_errors
 def set_role(username: str, role: str) -> None:
-    """Give USERNAME the ROLE (submitter, reviewer, senior_reviewer or admin)."""
+    """Give USERNAME the ROLE (submitter, reviewer, senior_reviewer, admin or legal)."""
     with database_session() as session:
         user = access.set_role(session, _by(), username, role)
         click.echo(f"{user.username} is now {user.role}")

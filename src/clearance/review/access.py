@@ -3,7 +3,10 @@
 * A **role** is one of :data:`~clearance.storage.review_models.ROLES`, ranked by
   :data:`ROLE_RANK` (submitter < reviewer < senior_reviewer < admin); each includes what the
   lower ones may do. :func:`require_role` is the one permission check and raises
-  :class:`~clearance.errors.Forbidden` naming the role that was needed.
+  :class:`~clearance.errors.Forbidden` naming the role that was needed. ``legal`` is outside
+  the ranking: it alone may ``require_role(actor, "legal")`` (the quarantine, the legal
+  reporting path), no other role includes it, and elsewhere it may do what a submitter without
+  a team may (next to nothing).
 * An :class:`Actor` is an authenticated user as the rest of the review code sees them: a frozen
   value that says how they came in (UI session, API token, command line) and the name they are
   recorded under in the audit log.
@@ -53,7 +56,10 @@ from clearance.storage.models import Asset
 from clearance.storage.review_models import ROLES, ApiToken, Team, User, UserSession
 
 #: Role -> power; a role may do everything a lower-ranked role may.
-ROLE_RANK: Final[dict[str, int]] = {role: rank for rank, role in enumerate(ROLES)}
+ROLE_RANK: Final[dict[str, int]] = {"submitter": 0, "reviewer": 1, "senior_reviewer": 2,
+                                     "admin": 3, "legal": 0}
+#: The role that alone sees quarantined content; no other role includes it.
+LEGAL: Final = "legal"
 #: The audit actor name for changes made outside any user's session (command line, demo).
 SYSTEM: Final = "system"
 #: The name of the UI session cookie.
@@ -96,7 +102,9 @@ class Actor:
 
     def at_least(self, role: str) -> bool:
         """Whether this actor's role is ``role`` or a more powerful one."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[_check_role(role)]
+        if _check_role(role) == LEGAL:
+            return self.role == LEGAL
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
     @property
     def is_senior(self) -> bool:

@@ -588,3 +588,44 @@ class AssetTeamSet(AuditEvent):
     subject_kind: ClassVar[str] = "asset"
     team_id: str | None
     previous: str | None
+
+
+# -- quarantine (the legal reporting path) -----------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class QuarantineHeld(AuditEvent):
+    """An item's version was quarantined: its findings put a minor next to an exposed intimate
+    region, so no reviewer sees it; only the legal role."""
+
+    name: ClassVar[str] = "quarantine.hold"
+    subject_kind: ClassVar[str] = "item"
+    version_id: int
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuarantineListed(AuditEvent):
+    """The legal role listed the quarantine."""
+
+    name: ClassVar[str] = "quarantine.list"
+    subject_kind: ClassVar[str] = "quarantine"
+    holds: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuarantineViewed(AuditEvent):
+    """The legal role opened a quarantined item's bytes."""
+
+    name: ClassVar[str] = "quarantine.view"
+    subject_kind: ClassVar[str] = "item"
+    version_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuarantineExported(AuditEvent):
+    """The legal role built a quarantined item's report package (with its bytes or not)."""
+
+    name: ClassVar[str] = "quarantine.export"
+    subject_kind: ClassVar[str] = "item"
+    version_id: int
+    with_bytes: bool

@@ -21,6 +21,7 @@ from clearance.catalog.views import age_on
 from clearance.review.access import Actor
 from clearance.storage.db import as_utc
 from clearance.storage.models import Asset, AssetVersion, Credit
+from clearance.storage.quarantine_models import QuarantineHold
 from clearance.storage.review_models import Review, ReviewItem, User
 
 
@@ -30,7 +31,10 @@ def _iso(at: dt.datetime | None) -> str | None:
     return as_utc(at).isoformat()
 
 
-def _can_see(actor: Actor, item: ReviewItem) -> bool:
+def _can_see(actor: Actor, item: ReviewItem, held: set[int] | frozenset[int] = frozenset()
+             ) -> bool:
+    if item.version_id in held:  # quarantined: nobody's in review
+        return False
     if actor.at_least("reviewer"):
         return True
     return item.submitted_by == actor.user_id or (
@@ -93,6 +97,8 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
             latest[other.id] = other.versions[-1]
     all_versions = [v.id for v in asset.versions] + [v.id for v in latest.values()]
     items = _items_by_version(session, all_versions)
+    held = set(session.scalars(select(QuarantineHold.version_id).where(
+        QuarantineHold.version_id.in_(all_versions))))
     is_reviewer = actor.at_least("reviewer")
     others = []
     for other in assets:
@@ -102,7 +108,7 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
             continue  # another team's asset, or one of no team: not a submitter's business
         newest = latest.get(other.id)
         other_item = items.get(newest.id) if newest is not None else None
-        shown = other_item is not None and _can_see(actor, other_item)
+        shown = other_item is not None and _can_see(actor, other_item, held)
         others.append({
             "asset_id": other.id, "kind": other.kind, "locale": other.locale,
             "channel": other.channel, "version_id": newest.id if newest else None,
@@ -114,10 +120,11 @@ def item_context(session: Session, actor: Actor, item: ReviewItem) -> dict[str, 
     history = []
     for v in asset.versions:
         v_item = items.get(v.id)
-        shown = v_item is not None and _can_see(actor, v_item)
+        shown = v_item is not None and _can_see(actor, v_item, held)
         # a version with no review item (imported) is known to the asset's own team
-        known = is_reviewer or shown or (v_item is None and actor.team_id is not None
-                                         and asset.team_id == actor.team_id)
+        known = v.id not in held and (
+            is_reviewer or shown or (v_item is None and actor.team_id is not None
+                                     and asset.team_id == actor.team_id))
         history.append({
             "version_id": v.id, "number": v.number,
             "sha256": v.content_sha256 if known else None,

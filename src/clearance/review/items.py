@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearance.errors import InputError, NotFound
+from clearance.quarantine.holds import held_versions, hold
 from clearance.review import audit
-from clearance.review.access import SYSTEM, Actor
+from clearance.review.access import LEGAL, SYSTEM, Actor
 from clearance.review.audit_events import RoundOpened
 from clearance.screening.records import ScreeningInputs, detectors_of, record_screening
 from clearance.screening.screener import ScreenResult
@@ -108,12 +109,17 @@ def submit(session: Session, actor: Actor | None, version: AssetVersion, screeni
       round is ``superseded`` (its claim dropped), and both are audited.
 
     Two transactions racing to open the same round cannot both succeed (``version_id, round`` is
-    unique): the loser gets the winner's item."""
+    unique): the loser gets the winner's item.
+
+    A screening whose findings put a minor next to an exposed intimate region quarantines the
+    version (:func:`clearance.quarantine.holds.hold`) in this same transaction: its items are
+    then shown to nobody in review."""
     if screening.version_id != version.id:
         raise InputError(f"screening {screening.id} is of version {screening.version_id}, "
                          f"not {version.id}")
     current = _latest_round(session, version.id)
     if current is not None and current.screening_decision == screening.decision:
+        hold(session, current, version, screening)
         return current, False
     fired, labels, risk, needs_two = _routing(screening)
     now = utcnow()
@@ -154,6 +160,7 @@ def submit(session: Session, actor: Actor | None, version: AssetVersion, screeni
             screening_id=screening.id, decision=decision, previous_item_id=current.id,
             previous_decision=current.screening_decision,
             previous_state=current.state), actor=who)
+    hold(session, item, version, screening)
     return item, True
 
 
@@ -170,15 +177,23 @@ def submit_result(session: Session, actor: Actor | None, version: AssetVersion,
 
 # -- visibility---------------------------------------------------------------------------
 
+def not_quarantined() -> ColumnElement[bool]:
+    """Items whose version is not quarantined: the only ones anybody sees in review."""
+    return ReviewItem.version_id.not_in(held_versions())
+
+
 def visible(actor: Actor) -> ColumnElement[bool]:
     """The items ``actor`` may see: all for reviewers and above; a submitter only their team's
-    (and their own submissions)."""
+    (and their own submissions); never a quarantined one (the legal role sees those through
+    :mod:`clearance.quarantine`, and nothing in review)."""
+    if actor.role == LEGAL:
+        return false()
     if actor.at_least("reviewer"):
-        return true()
+        return not_quarantined()
     conditions: list[ColumnElement[bool]] = [ReviewItem.submitted_by == actor.user_id]
     if actor.team_id is not None:
         conditions.append(ReviewItem.team_id == actor.team_id)
-    return or_(*conditions) if conditions else false()
+    return and_(or_(*conditions), not_quarantined())
 
 
 def get_item(session: Session, actor: Actor, item_id: int) -> ReviewItem:

@@ -53,6 +53,7 @@ from clearance.review.items import (
     RISK_BASE,
     awaiting_senior,
     get_item,
+    not_quarantined,
     submit,
     submit_result,
     utcnow,
@@ -149,7 +150,7 @@ def list_queue(session: Session, actor: Actor, flt: QueueFilter = QueueFilter(),
                ) -> list[ReviewItem]:
     """The queue in order (highest risk first, then oldest), for reviewers and above."""
     require_role(actor, "reviewer")
-    query = (select(ReviewItem).where(*_filtered(flt, now or utcnow()))
+    query = (select(ReviewItem).where(*_filtered(flt, now or utcnow()), not_quarantined())
              .options(*_QUEUE_LOADS)
              .order_by(*QUEUE_ORDER).limit(max(0, limit)).offset(max(0, offset)))
     return list(session.scalars(query))
@@ -162,7 +163,7 @@ def list_submitted(session: Session, actor: Actor, *, limit: int = 50, offset: i
     mine: ColumnElement[bool] = ReviewItem.submitted_by == actor.user_id
     if actor.team_id is not None:
         mine = or_(mine, ReviewItem.team_id == actor.team_id)
-    query = (select(ReviewItem).where(mine).options(*_SUBMITTED_LOADS)
+    query = (select(ReviewItem).where(mine, not_quarantined()).options(*_SUBMITTED_LOADS)
              .order_by(ReviewItem.created_at.desc(), ReviewItem.id.desc())
              .limit(max(0, limit)).offset(max(0, offset)))
     return list(session.scalars(query))

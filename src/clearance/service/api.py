@@ -18,6 +18,7 @@ from clearance.service import (
     api_jobs,
     api_monitor,
     api_policy,
+    api_quarantine,
     api_uploads,
     views,
 )
@@ -61,3 +62,4 @@ router.include_router(api_bank.router)
 router.include_router(api_monitor.router)
 router.include_router(api_admin.router)
 router.include_router(api_policy.router)
+router.include_router(api_quarantine.router)

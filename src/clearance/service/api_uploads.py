@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Annotated, Final, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from clearance.errors import ContentError, InputError, Problem
+from clearance.errors import ContentError, InputError, Problem, Withheld
+from clearance.quarantine import seal_all
+from clearance.quarantine.holds import held_versions
 from clearance.review import audit, queue
 from clearance.review.access import Actor
 from clearance.review.audit_events import JobStarted
@@ -35,6 +38,12 @@ from clearance.service.intake import AssetSpec, Content, Stored
 from clearance.service.jobs import StepInput, create_job, job_subject
 from clearance.service.models_public import ItemBatch, ItemDetail, JobAccepted
 from clearance.service.state import ScreenerIdentity, ServiceState
+from clearance.storage.review_models import ReviewItem
+
+#: The answer to an upload that was quarantined as it was screened.
+WITHHELD: Final[dict[int | str, dict[str, Any]]] = {451: {"description": (
+    "Withheld: screening found a minor next to an exposed intimate region; the content is "
+    "quarantined for the legal reporting path (problem+json)")}}
 
 router = APIRouter(tags=["items"])
 T = TypeVar("T")
@@ -111,9 +120,14 @@ async def submit_contents(request: Request, state: ServiceState, actor: Actor,
     # The bytes go to the (content-addressed) blob store before the transaction, so phase 1
     # only finds them there rather than writing megabytes while it holds a slot.
     await run_in_threadpool(lambda: [state.blobs.put(c.data) for c in contents])
-    async with transaction(request, state) as session:
-        stored = await run_in_threadpool(_store_all, session, state, actor, spec, contents,
-                                         identity)
+    try:
+        async with transaction(request, state) as session:
+            stored = await run_in_threadpool(_store_all, session, state, actor, spec, contents,
+                                             identity)
+    except Withheld:  # quarantined content again: its plain copy leaves the store again
+        if state.vault is not None:
+            await run_in_threadpool(seal_all, state.engine, state.blobs, state.vault)
+        raise
     outcomes: list[CampaignScreening | None] = []
     for done in stored:
         if done.plan is None:
@@ -123,8 +137,25 @@ async def submit_contents(request: Request, state: ServiceState, actor: Actor,
             intake.screen, state, done.plan, limiter=screening_limiter(request)))
     async with transaction(request, state) as session:
         routed = await run_in_threadpool(_route_all, session, actor, stored, outcomes)
-        body = await run_in_threadpool(answer, session, actor, [i for i, _ in routed])
+        ids = [i for i, _ in routed]
+        withheld = await run_in_threadpool(_withheld, session, ids)
+        if not withheld:
+            body = await run_in_threadpool(answer, session, actor, ids)
+    if withheld:
+        if state.vault is not None:  # sealed now, not at the next housekeeping round
+            await run_in_threadpool(seal_all, state.engine, state.blobs, state.vault)
+        raise Withheld(f"{len(withheld)} of {len(ids)} upload(s) withheld: screening found a "
+                       "minor next to an exposed intimate region, so the content is "
+                       "quarantined for the legal reporting path and shown to no reviewer")
     return body, [c for _, c in routed]
+
+
+def _withheld(session: Session, ids: Sequence[int]) -> list[int]:
+    """Which of these items are quarantined (:mod:`clearance.quarantine`)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(ReviewItem.id).where(
+        ReviewItem.id.in_(ids), ReviewItem.version_id.in_(held_versions()))))
 
 
 def _details(session: Session, actor: Actor, ids: Sequence[int]) -> list[ItemDetail]:
@@ -138,7 +169,7 @@ def _batch(session: Session, actor: Actor, ids: Sequence[int]) -> ItemBatch:
 
 @router.post("/titles/{title_id}/assets", status_code=201, responses={
     200: {"model": ItemDetail, "description": "The same content was already submitted for "
-                                              "this asset: its item."}})
+                                              "this asset: its item."}, **WITHHELD})
 async def upload_asset(request: Request, response: Response, title_id: str,
                        actor: EarlySubmitterDep, state: StateDep, kind: KindForm,
                        channel: ChannelForm = "default", locale: LocaleForm = "und",
@@ -210,7 +241,7 @@ def _accept_job(session: Session, actor: Actor, spec: AssetSpec,
 
 @router.post("/batches", status_code=201, responses={
     202: {"model": JobAccepted, "description": "More than four files: accepted as a "
-                                               "background job."}})
+                                               "background job."}, **WITHHELD})
 async def upload_batch(request: Request, response: Response, actor: EarlySubmitterDep,
                        state: StateDep,
                        title_id: Annotated[str, Form(min_length=1, max_length=64)],

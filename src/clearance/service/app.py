@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import __version__
 from clearance.errors import ConfigurationError
+from clearance.quarantine import Vault, seal_all
 from clearance.review import throttle
 from clearance.review.queue import expire_leases
 from clearance.review.webhooks import WebhookWorker
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     on first use). ``webhook_worker=False`` leaves webhook delivery to someone else."""
     settings = settings or get_settings()
     secret = settings.require_secret()
+    vault = Vault.from_settings(settings)  # refused in production without a quarantine key
     owns_engine = engine is None
     base_engine = engine if engine is not None else _engine_for(settings)
     # On SQLite every transaction of the service takes the write lock at BEGIN: requests, the
@@ -177,13 +179,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     state = ServiceState(settings=settings, engine=engine,
                          blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
-                         screener_factory=build_screener, bank=bank)
+                         screener_factory=build_screener, bank=bank,
+                         vault=vault)
     runner = state.jobs = JobRunner(engine, functools.partial(run_batch_step, state))
 
     def sweep_leases() -> None:
         with session_scope(engine) as session:
             expire_leases(session)
             throttle.purge(session)  # authentication events past their month
+        if state.vault is not None:  # holds made by the command line's screenings
+            seal_all(engine, state.blobs, state.vault)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -218,5 +218,7 @@ SubmitterDep = Annotated[Actor, Depends(require("submitter"))]
 ReviewerDep = Annotated[Actor, Depends(require("reviewer"))]
 SeniorDep = Annotated[Actor, Depends(require("senior_reviewer"))]
 AdminDep = Annotated[Actor, Depends(require("admin"))]
+#: The legal role, alone (:data:`clearance.review.access.LEGAL`): the quarantine's routes.
+LegalDep = Annotated[Actor, Depends(require("legal"))]
 #: A submitter authenticated by :func:`early_actor` (the route holds no transaction).
 EarlySubmitterDep = Annotated[Actor, Depends(require("submitter", early_actor))]

@@ -39,12 +39,20 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearance import quarantine
 from clearance.catalog.people import Outcome
 from clearance.catalog.write import add_asset_version, require_title, upsert_asset
 from clearance.content.images import load_picture
 from clearance.content.picture import Picture
 from clearance.content.text import make_copy
-from clearance.errors import ContentError, Forbidden, InputError, NotFound, ReviewConflict
+from clearance.errors import (
+    ContentError,
+    Forbidden,
+    InputError,
+    NotFound,
+    ReviewConflict,
+    Withheld,
+)
 from clearance.identifiers import check_identifier
 from clearance.review import access, items, queue
 from clearance.review.access import Actor
@@ -268,6 +276,10 @@ def store(session: Session, blobs: BlobStore, actor: Actor, spec: AssetSpec, con
         created_by=actor.audit_name, shoot_date=spec.shoot_date,
         depicted=_people(session, spec.depicts))
     session.flush()
+    if outcome is not Outcome.CREATED and quarantine.is_held(session, version.id):
+        raise Withheld(f"{content.name}: this content is quarantined for the legal reporting "
+                       "path (a minor next to an exposed intimate region) and is shown to no "
+                       "reviewer")
     if outcome is not Outcome.CREATED:
         for item_id in session.scalars(select(ReviewItem.id)
                                        .where(ReviewItem.version_id == version.id)):
@@ -311,15 +323,23 @@ def submit_now(state: ServiceState, actor: Actor, spec: AssetSpec, content: Cont
     job runner's way; request handlers run the phases themselves to wait for slots in the event
     loop). ``(item id, created)``."""
     identity = state.screener_identity()
-    with session_scope(state.engine) as session:
-        stored = store(session, state.blobs, actor, spec, content, identity)
+    try:
+        with session_scope(state.engine) as session:
+            stored = store(session, state.blobs, actor, spec, content, identity)
+    except Withheld:
+        if state.vault is not None:  # the bytes were put in the store again: out they go
+            quarantine.seal_all(state.engine, state.blobs, state.vault)
+        raise
     if stored.item_id is not None:
         return stored.item_id, False
     assert stored.plan is not None
     outcome = screen(state, stored.plan)
     with session_scope(state.engine) as session:
         item, created = route(session, actor, outcome, requested_by=requested_by)
-        return item.id, created
+        item_id, is_held = item.id, quarantine.is_held(session, item.version_id)
+    if is_held and state.vault is not None:
+        quarantine.seal_all(state.engine, state.blobs, state.vault)
+    return item_id, created
 
 
 # -- background batches --------------------------------------------------------------------

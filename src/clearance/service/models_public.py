@@ -182,6 +182,45 @@ class AssetPublic(_Public):
     team_id: str | None
 
 
+class QuarantineHoldPublic(_Public):
+    """A quarantined item: what held it, the file's hashes and size, when it was held and
+    sealed into the vault, and when its plain copy left the blob store."""
+
+    item_id: int | None
+    version_id: int
+    labels: list[str]
+    sha256: str
+    md5: str | None
+    sha1: str | None
+    size_bytes: int
+    content_type: str
+    held_at: UtcTime
+    sealed_at: UtcTime | None
+    plain_copy_removed_at: UtcTime | None
+
+
+class QuarantineList(_Public):
+    holds: list[QuarantineHoldPublic]
+
+
+class QuarantineReport(_Open):
+    """The report package for a legal channel (``clearance.quarantine.holds.report``):
+    ``format``, ``channels``, ``generated_at``/``generated_by``, ``incident`` (labels, rule,
+    detection time, policy, findings), ``file`` (hashes, size, type; ``base64`` only when
+    asked), ``upload`` (title, asset, version, uploader, team, times), ``custody`` (every audit
+    event of the item) and ``seen_by``."""
+
+    format: str
+    channels: list[str]
+    generated_at: str
+    generated_by: str
+    incident: dict[str, Any]
+    file: dict[str, Any]
+    upload: dict[str, Any]
+    custody: list[dict[str, Any]]
+    seen_by: list[str]
+
+
 class CommentPublic(_Public):
     """A comment; ``author`` is null when a submitter reads a reviewer's comment (reviewers'
     names are not shown to submitters)."""

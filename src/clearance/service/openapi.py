@@ -84,6 +84,9 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
             s: API_ERRORS[s] for s in HEALTH_ERRORS}
         for operation in operations.values():
             responses: dict[str, Any] = operation.setdefault("responses", {})
+            for key, answer in responses.items():  # a route's own errors are problems too
+                if key[:1] in ("4", "5"):
+                    answer["content"] = {PROBLEM_JSON: {"schema": dict(_PROBLEM_REF)}}
             for status, (description, headers) in statuses.items():
                 key = str(status)
                 if key in responses:

@@ -41,6 +41,7 @@ from clearance.errors import (
     StorageError,
     TooManyAttempts,
     Unauthenticated,
+    Withheld,
 )
 
 log = logging.getLogger("clearance.service")
@@ -65,6 +66,7 @@ PROBLEM_TYPES: Final[Mapping[int, tuple[str, str]]] = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-input", "Invalid input"),
     429: ("too-many-requests", "Too many attempts"),
+    451: ("withheld", "Unavailable for legal reasons"),
     500: ("internal-error", "Internal error"),
     503: ("unavailable", "Service unavailable"),
 }
@@ -83,6 +85,8 @@ def status_for(exc: ClearanceError) -> int:
         return 401
     if isinstance(exc, TooManyAttempts):
         return 429
+    if isinstance(exc, Withheld):
+        return 451
     if isinstance(exc, Forbidden | AccessError):
         return 403
     if isinstance(exc, ReviewConflict):

@@ -19,7 +19,7 @@ def _webhook_event(value: str) -> str:
     return value
 
 
-Role = Literal["submitter", "reviewer", "senior_reviewer", "admin"]
+Role = Literal["submitter", "reviewer", "senior_reviewer", "admin", "legal"]
 Outcome = Literal["approve", "reject", "request_changes"]
 
 

@@ -24,6 +24,7 @@ from clearance.storage import BlobStore
 
 if TYPE_CHECKING:
     from clearance.bank.index import BankIndex
+    from clearance.quarantine.vault import Vault
     from clearance.service.jobs import JobRunner
 
 
@@ -49,6 +50,8 @@ class ServiceState:
     #: The hash bank's index over this database (the screener's, and the bank routes'); ``None``
     #: when the ``bank`` extra is not installed.
     bank: BankIndex | None = None
+    #: Where quarantined content is sealed (``create_app``: ``Vault.from_settings``).
+    vault: Vault | None = None
     #: The time as the rate limits of logins and tokens see it (a test may move it on).
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     _screener: Screener | None = None

@@ -10,6 +10,7 @@ from clearance.storage import (  # noqa: F401  (register their tables with the m
     bank_models,
     job_models,
     monitor_models,
+    quarantine_models,
     rescreen_models,
     review_models,
     screening_models,

@@ -46,6 +46,11 @@ class BlobStore(Protocol):
         """Whether bytes are stored under ``sha256``."""
         ...
 
+    def remove(self, sha256: str) -> bool:
+        """Forget the bytes stored under ``sha256`` (quarantined content leaves the store);
+        whether there were any."""
+        ...
+
 
 def _check_key(sha256: str) -> str:
     if not _SHA256_RE.match(sha256):
@@ -102,3 +107,12 @@ class LocalBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
+
+    def remove(self, sha256: str) -> bool:
+        try:
+            self.path_for(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StorageError(f"cannot remove blob {sha256}: {exc.strerror or exc}") from exc
+        return True

@@ -53,8 +53,10 @@ from clearance.storage.models import AssetVersion, Base, _in, utcnow
 from clearance.storage.screening_models import Screening
 
 #: Roles in increasing power; each includes what the ones before it may do, except that a
-#: submitter's view is limited to their team.
-ROLES: Final = ("submitter", "reviewer", "senior_reviewer", "admin")
+#: submitter's view is limited to their team. ``legal`` stands apart: it alone sees quarantined
+#: content (the legal reporting path, :mod:`clearance.quarantine`), and nothing else a reviewer
+#: sees; it ranks as a submitter without a team.
+ROLES: Final = ("submitter", "reviewer", "senior_reviewer", "admin", "legal")
 #: queued: waiting for a (first or second) review; claimed: leased to one reviewer;
 #: passed: screening passed, never queued; approved / rejected / changes_requested: final;
 #: superseded: a later screening of the version decided differently and opened a new round.
