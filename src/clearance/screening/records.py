@@ -84,26 +84,45 @@ def find_screening(session: Session, version: AssetVersion, policy: str,
                           .order_by(Screening.id.desc()).limit(1))
 
 
+def _check_source(requested_by: str) -> None:
+    if requested_by not in SCREENING_SOURCES:
+        raise InputError(f"unknown screening source {requested_by!r}; one of "
+                         f"{', '.join(SCREENING_SOURCES)}")
+
+
+def _row(version: AssetVersion, result: ScreenResult, inputs: ScreeningInputs, key: str,
+         requested_by: str, actor: str | None) -> Screening:
+    decision = result.decision.to_dict(precise=True)
+    return Screening(
+        version_id=version.id, policy=result.decision.policy, detectors=dict(inputs.detectors),
+        findings=[f.to_dict(precise=True) for f in result.findings],
+        decision=result.decision.outcome, trace=decision["rules"],
+        context=dict(inputs.context),
+        input_key=key, requested_by=requested_by, actor=actor)
+
+
+def _announce(session: Session, version: AssetVersion, row: Screening,
+              result: ScreenResult) -> None:
+    """What follows a new screening: the shadow policy's decision, and the domain event."""
+    shadow.record(session, row, tuple(result.findings))  # a draft's would-be decision, if any
+    events.emit(session, events.VersionScreened(
+        version_id=version.id, asset_id=version.asset_id, title_id=version.asset.title_id,
+        at=as_utc(row.created_at), screening_id=row.id, decision=row.decision,
+        policy=row.policy, requested_by=row.requested_by))
+
+
 def record_screening(session: Session, version: AssetVersion, result: ScreenResult,
                      inputs: ScreeningInputs, *, requested_by: str,
                      actor: str | None = None) -> tuple[Screening, bool]:
     """Store ``result`` as a screening of ``version``; ``(screening, created)``. A screening with
     the same inputs already stored is returned instead (``created`` False)."""
-    if requested_by not in SCREENING_SOURCES:
-        raise InputError(f"unknown screening source {requested_by!r}; one of "
-                         f"{', '.join(SCREENING_SOURCES)}")
+    _check_source(requested_by)
     policy = result.decision.policy
     existing = find_screening(session, version, policy, inputs, result.findings)
     if existing is not None:
         return existing, False
-    decision = result.decision.to_dict(precise=True)
     key = input_key(version.content_sha256, policy, inputs, result.findings)
-    row = Screening(
-        version_id=version.id, policy=policy, detectors=dict(inputs.detectors),
-        findings=[f.to_dict(precise=True) for f in result.findings],
-        decision=result.decision.outcome, trace=decision["rules"],
-        context=dict(inputs.context),
-        input_key=key, requested_by=requested_by, actor=actor)
+    row = _row(version, result, inputs, key, requested_by, actor)
     try:
         with session.begin_nested():
             session.add(row)
@@ -113,12 +132,57 @@ def record_screening(session: Session, version: AssetVersion, result: ScreenResu
         if raced is None:
             raise
         return raced, False
-    shadow.record(session, row, tuple(result.findings))  # a draft's would-be decision, if any
-    events.emit(session, events.VersionScreened(
-        version_id=version.id, asset_id=version.asset_id, title_id=version.asset.title_id,
-        at=as_utc(row.created_at), screening_id=row.id, decision=row.decision, policy=policy,
-        requested_by=requested_by))
+    _announce(session, version, row, result)
     return row, True
+
+
+Recordable = tuple[AssetVersion, ScreenResult, ScreeningInputs]
+
+
+def find_screenings(session: Session, batch: Sequence[Recordable]) -> list[Screening | None]:
+    """The stored screening with exactly these inputs of each ``(version, result, inputs)``, if
+    there is one (a query per 500 versions)."""
+    keys = [input_key(v.content_sha256, r.decision.policy, i, r.findings) for v, r, i in batch]
+    found: dict[tuple[int, str], Screening] = {}
+    for start in range(0, len(batch), 500):
+        ids = [v.id for v, _, _ in batch[start:start + 500]]
+        for row in session.scalars(select(Screening).where(
+                Screening.version_id.in_(ids),
+                Screening.input_key.in_(keys[start:start + 500])).order_by(Screening.id)):
+            found[(row.version_id, row.input_key)] = row
+    return [found.get((v.id, k)) for (v, _, _), k in zip(batch, keys, strict=True)]
+
+
+def record_screenings(session: Session, batch: Sequence[Recordable], *, requested_by: str,
+                      actor: str | None = None) -> list[tuple[Screening, bool]]:
+    """:func:`record_screening` for many versions at once (a catalog-wide re-screen): one query
+    finds the stored ones, one flush adds the rest. If a concurrent transaction stored one of
+    them meanwhile, the batch is recorded one by one instead (same outcome)."""
+    _check_source(requested_by)
+    stored = find_screenings(session, batch)
+    out: list[tuple[Screening, bool]] = []
+    new: list[tuple[AssetVersion, Screening, ScreenResult]] = []
+    for (version, result, inputs), row in zip(batch, stored, strict=True):
+        if row is not None:
+            out.append((row, False))
+            continue
+        key = input_key(version.content_sha256, result.decision.policy, inputs,
+                        result.findings)
+        fresh = _row(version, result, inputs, key, requested_by, actor)
+        new.append((version, fresh, result))
+        out.append((fresh, True))
+    if not new:
+        return out
+    try:
+        with session.begin_nested():
+            session.add_all([row for _, row, _ in new])
+            session.flush()
+    except IntegrityError:
+        return [record_screening(session, v, r, i, requested_by=requested_by, actor=actor)
+                for v, r, i in batch]
+    for version, row, result in new:
+        _announce(session, version, row, result)
+    return out
 
 
 def findings_of(screening: Screening) -> tuple[Finding, ...]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from clearance.errors import InputError
 from clearance.findings import Finding
@@ -45,10 +45,11 @@ from clearance.review.items import submit
 from clearance.screening import cache
 from clearance.screening.engines import Engine as WorkEngine
 from clearance.screening.records import (
+    Recordable,
     ScreeningInputs,
     detectors_of,
-    find_screening,
-    record_screening,
+    find_screenings,
+    record_screenings,
 )
 from clearance.screening.rescreen_plan import TitlePlan, VersionPlan, plan_titles
 from clearance.screening.screener import Screener, ScreenResult
@@ -201,17 +202,19 @@ class _Recorder:
         self.write_batch = write_batch
         self.done = 0
         self.batch: list[_Pending] = []
+        self.waiting = 0
         self._team_ready = False
 
     def add(self, pending: _Pending) -> None:
         self.batch.append(pending)
-        if sum(len(p.plan.targets) for p in self.batch) >= self.write_batch:
+        self.waiting += len(pending.plan.targets)
+        if self.waiting >= self.write_batch:
             self.flush()
 
     def flush(self) -> None:
         if not self.batch:
             return
-        batch, self.batch = self.batch, []
+        batch, self.batch, self.waiting = self.batch, [], 0
         with session_scope(self.db) as session:
             if self.default_team is not None and not self._team_ready and not self.dry_run:
                 ensure_team(session, self.default_team)
@@ -222,7 +225,8 @@ class _Recorder:
                     v = p.plan.versions[vid]
                     for name, fs in by.items():
                         entries[v.slots[name]] = fs
-                self._title(session, p)
+            decided = [d for p in batch for d in self._title(p)]
+            self._record(session, decided)
             if not self.dry_run:
                 cache.store(session, entries)
             else:
@@ -242,8 +246,10 @@ class _Recorder:
         return tuple(f for name in v.slots for f in (fresh[name] if name in fresh
                                                      else v.cached[name]))
 
-    def _title(self, session: Session, p: _Pending) -> None:
+    def _title(self, p: _Pending) -> list[tuple[VersionPlan, ScreenResult, ScreeningInputs]]:
+        """Each selected version of a finished title, decided with the others in scope."""
         found = {vid: self._findings(p, v) for vid, v in p.plan.versions.items()}
+        out = []
         for vid in p.plan.targets:
             v = p.plan.versions[vid]
             findings = found[vid]
@@ -252,52 +258,65 @@ class _Recorder:
                 self.summary.errors.append(f"{p.plan.title_id} {v.name}: "
                                            f"{p.failed.get(vid, 'no findings')}")
                 continue
-            others = [o for o in p.plan.versions.values() if o.version_id != vid]
             context: dict[str, tuple[Finding, ...]] = {}
             in_scope: dict[str, int] = {}
-            for o in others:
+            for o in p.plan.versions.values():
                 fs = found[o.version_id]
-                if fs is not None:
+                if o.version_id != vid and fs is not None:
                     context[o.ref], in_scope[o.ref] = fs, o.version_id
             decision = evaluate(findings, self.screener.policy, context)
-            result = ScreenResult(v.name, v.kind, decision, findings)
-            inputs = ScreeningInputs(detectors_of(self.pairs, findings), in_scope)
-            self._record(session, v, result, inputs)
+            out.append((v, ScreenResult(v.name, v.kind, decision, findings),
+                        ScreeningInputs(detectors_of(self.pairs, findings), in_scope)))
+        return out
 
-    def _record(self, session: Session, v: VersionPlan, result: ScreenResult,
-                inputs: ScreeningInputs) -> None:
-        version = session.get(AssetVersion, v.version_id)
-        if version is None:
-            self.summary.failed += 1
-            self.summary.errors.append(f"{v.name}: gone from the catalog")
-            return
-        outcome = result.decision.outcome
-        current = session.scalar(select(ReviewItem).where(ReviewItem.version_id == version.id)
-                                 .order_by(ReviewItem.round.desc()).limit(1))
-        would_route = outcome != "pass" or current is not None
+    def _record(self, session: Session,
+                decided: Sequence[tuple[VersionPlan, ScreenResult, ScreeningInputs]]) -> None:
+        """Store the screenings (one query for the stored ones, one flush for the new) and route
+        them to review."""
+        ids = [v.version_id for v, _, _ in decided]
+        versions = {row.id: row for start in range(0, len(ids), 500)
+                    for row in session.scalars(
+                        select(AssetVersion).where(AssetVersion.id.in_(ids[start:start + 500]))
+                        .options(selectinload(AssetVersion.asset)))}
+        rounds: dict[int, ReviewItem] = {}
+        for start in range(0, len(ids), 500):
+            for item in session.scalars(select(ReviewItem).where(
+                    ReviewItem.version_id.in_(ids[start:start + 500])).order_by(
+                    ReviewItem.round)):
+                rounds[item.version_id] = item
+        batch: list[Recordable] = []
+        for v, result, inputs in decided:
+            version = versions.get(v.version_id)
+            if version is None:
+                self.summary.failed += 1
+                self.summary.errors.append(f"{v.name}: gone from the catalog")
+                continue
+            batch.append((version, result, inputs))
+        recorded: Sequence[tuple[Screening | None, bool]]
         if self.dry_run:
-            existing = find_screening(session, version, result.decision.policy, inputs,
-                                      result.findings)
-            self._count(existing is None, outcome)
-            if would_route and (current is None or current.screening_decision != outcome) \
-                    and outcome != "pass":
-                self.summary.queued += 1
-            return
-        screening, created = record_screening(session, version, result, inputs,
-                                              requested_by="rescreen", actor=self.actor)
-        self._count(created, outcome)
-        if would_route:
+            recorded = [(row, row is None) for row in find_screenings(session, batch)]
+        else:
+            recorded = record_screenings(session, batch, requested_by="rescreen",
+                                         actor=self.actor)
+        for (version, result, _), (screening, created) in zip(batch, recorded, strict=True):
+            outcome = result.decision.outcome
+            if created:
+                self.summary.screened += 1
+                self.summary.decisions[outcome] += 1
+            else:
+                self.summary.unchanged += 1
+            current = rounds.get(version.id)
+            if outcome == "pass" and current is None:
+                continue  # a pass is routed only onto a version already in review
+            if current is not None and current.screening_decision == outcome:
+                continue  # the current round decided the same: nothing new
+            if self.dry_run or screening is None:
+                self.summary.queued += outcome != "pass"
+                continue
             team = version.asset.team_id or self.default_team
             item, is_new = submit(session, None, version, screening, team_id=team)
             if is_new and item.state == "queued":
                 self.summary.queued += 1
-
-    def _count(self, created: bool, outcome: str) -> None:
-        if created:
-            self.summary.screened += 1
-            self.summary.decisions[outcome] += 1
-        else:
-            self.summary.unchanged += 1
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -331,6 +350,8 @@ def rescreen(db: Engine, screener: Screener, selection: Selection, *,
                          if v.version_id in p.targets)
     if on_plan is not None:
         on_plan(summary.selected, len(tasks))
+    if tasks and engine is None:
+        raise InputError(f"{len(tasks)} version(s) need detectors run and no engine was given")
     recorder = _Recorder(db, screener, summary, dry_run=dry_run, actor=actor,
                          default_team=default_team, progress=progress, total=summary.selected,
                          write_batch=write_batch)
@@ -344,9 +365,7 @@ def rescreen(db: Engine, screener: Screener, selection: Selection, *,
         else:
             recorder.add(entry)
     recorder.flush()
-    if tasks:
-        if engine is None:
-            raise InputError(f"{len(tasks)} version(s) need detectors run and no engine was given")
+    if tasks and engine is not None:
         with engine() as work:
             for result in work.run(tasks):
                 _arrived(pending, recorder, summary, result)

@@ -38,7 +38,7 @@ from clearance.storage.rescreen_models import ShadowDecision, ShadowPolicy
 from clearance.storage.review_models import ReviewItem
 from clearance.storage.screening_models import DECISIONS, Screening
 
-#: Where the session keeps the enabled shadow's parsed policy: ``(shadow id, policy)``.
+#: Where the session keeps the enabled shadow: ``(transaction, (shadow id, policy) or None)``.
 _INFO_KEY: Final = "clearance.shadow_policy"
 #: A person's final decision -> whether they let the item pass.
 _PERSON_PASSES: Final = {"approved": True, "rejected": False, "changes_requested": False}
@@ -52,6 +52,7 @@ def enable(session: Session, source: str, *, file: str, by: str) -> ShadowPolicy
     row = ShadowPolicy(policy=policy.ref, source=source, enabled_by=by, is_enabled=True)
     session.add(row)
     session.flush()
+    session.info.pop(_INFO_KEY, None)
     return row
 
 
@@ -63,6 +64,7 @@ def disable(session: Session, *, by: str) -> ShadowPolicy | None:
     session.execute(update(ShadowPolicy).where(ShadowPolicy.id == row.id)
                     .values(is_enabled=None, disabled_at=utcnow(), disabled_by=by))
     session.refresh(row)
+    session.info.pop(_INFO_KEY, None)
     return row
 
 
@@ -71,14 +73,19 @@ def current(session: Session) -> ShadowPolicy | None:
 
 
 def _active(session: Session) -> tuple[int, Policy] | None:
-    row = current(session)
-    if row is None:
-        return None
+    """The enabled shadow, looked up once per transaction (kept in the session's ``info`` with
+    the transaction it was read in) and parsed once per session."""
+    txn = session.get_transaction()
     held = session.info.get(_INFO_KEY)
-    if isinstance(held, tuple) and held[0] == row.id:
-        return held
-    parsed = (row.id, parse_policy_text(row.source, f"shadow policy {row.id}"))
-    session.info[_INFO_KEY] = parsed
+    if isinstance(held, tuple) and held[0] is txn:
+        return held[1]  # type: ignore[no-any-return]
+    row = current(session)
+    parsed: tuple[int, Policy] | None = None
+    if row is not None:
+        before = held[1] if isinstance(held, tuple) else None
+        parsed = before if before is not None and before[0] == row.id else (
+            row.id, parse_policy_text(row.source, f"shadow policy {row.id}"))
+    session.info[_INFO_KEY] = (txn, parsed)
     return parsed
 
 
