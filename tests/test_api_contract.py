@@ -10,7 +10,7 @@ strict and bounded (:mod:`clearance.service.schemas`, :mod:`clearance.service.pa
 no JSON Schema can state is listed in ``tests/data/schemathesis.toml`` with the reason.
 
 Bounded so the suite stays fast: ``CLEARANCE_CONTRACT_EXAMPLES`` examples per operation (default
-10) within ``CLEARANCE_CONTRACT_MAX_TIME`` seconds of fuzzing per backend (default 30), from a
+10) within ``CLEARANCE_CONTRACT_MAX_TIME`` seconds of fuzzing per backend (default 20), from a
 fixed seed (``CLEARANCE_CONTRACT_SEED``; ``random`` for a new one). ``docs/api.md`` says how to
 run a longer campaign. The token and user routes are left out (the config file says why;
 ``CLEARANCE_CONTRACT_EXCLUDE`` is the regular expression of paths left out).
@@ -43,7 +43,7 @@ SECRET = "contract-test-secret-0123456789abcdefghij"
 #: Routes the fuzzer does not call: its own admin token would be revoked or demoted by them.
 EXCLUDED = os.environ.get("CLEARANCE_CONTRACT_EXCLUDE", r"^/api/(users|tokens)")
 EXAMPLES = int(os.environ.get("CLEARANCE_CONTRACT_EXAMPLES", "10"))
-MAX_TIME = int(os.environ.get("CLEARANCE_CONTRACT_MAX_TIME", "30"))
+MAX_TIME = int(os.environ.get("CLEARANCE_CONTRACT_MAX_TIME", "20"))
 SEED = os.environ.get("CLEARANCE_CONTRACT_SEED", "20261210")
 
 
