@@ -8,9 +8,8 @@ import warnings
 from pathlib import Path
 
 from api_world import BENIGN, world
-from ui_world import build, csrf_of
-
 from clearance.service.app import create_app
+from ui_world import build, csrf_of
 
 with warnings.catch_warnings():  # starlette warns that it prefers httpx2 (not installed)
     warnings.simplefilter("ignore")
