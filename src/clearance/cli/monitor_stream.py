@@ -94,7 +94,7 @@ def consume(batch: int, until_idle: float | None, max_messages: int | None, aler
 
         async def after(report: ConsumeReport) -> None:
             if watcher is not None:
-                raised = await asyncio.to_thread(watcher.check)
+                raised = await asyncio.to_thread(watcher.check, report.latest)
                 for alert in raised:
                     err_console.print(f"alert {alert.id}: {alert.message}", markup=False)
             if time.monotonic() - last_expiry[0] > 3600:

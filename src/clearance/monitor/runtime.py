@@ -112,10 +112,11 @@ def delete_from_stream(settings: Settings, seq: int | None) -> bool:
 
 
 def evaluate_alerts(monitor: Monitor, rules: RuleSet, *, since: dt.datetime | None = None,
-                    titles: list[str] | None = None) -> list[MonitorAlert]:
+                    titles: list[str] | None = None, now: dt.datetime | None = None
+                    ) -> list[MonitorAlert]:
     """Run ``rules`` and raise what fired (one transaction: the alerts and their webhooks)."""
     with session_scope(monitor.engine) as session:
-        firings = alerts.evaluate(session, rules, since=since, titles=titles)
+        firings = alerts.evaluate(session, rules, since=since, titles=titles, now=now)
         return raise_alerts(session, firings)
 
 
@@ -128,13 +129,15 @@ class AlertWatcher:
         self.rules = alerts.load_rules(rules_file)
         self._bucket: dt.datetime | None = None
 
-    def check(self) -> list[MonitorAlert]:
-        with session_scope(self.monitor.engine) as session:
-            now = signals.latest_activity(session)
-        if now is None or now == self._bucket:
+    def check(self, latest: dt.datetime | None) -> list[MonitorAlert]:
+        """``latest``: the newest post time the consumer has stored (stream time)."""
+        if latest is None:
+            return []
+        now = signals.floor_to(latest, 300)   # the buckets before the open one are closed
+        if now == self._bucket:
             return []
         self._bucket = now
-        return evaluate_alerts(self.monitor, self.rules)
+        return evaluate_alerts(self.monitor, self.rules, now=now)
 
 
 def expire(monitor: Monitor) -> int:

@@ -183,6 +183,8 @@ class ConsumeReport:
     bad: int = 0
     last_seq: int = 0
     batches: int = 0
+    #: The newest post time seen: the stream's "now".
+    latest: dt.datetime | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"messages": self.messages, "stored": self.stored,
@@ -281,6 +283,8 @@ async def _handle(msgs: list[Any], pipeline: Pipeline, source: str,
         good.append(msg)
     last = max((m.metadata.sequence.stream for m in msgs), default=report.last_seq)
     if posts:
+        newest = max(p.created_at for p in posts)
+        report.latest = newest if report.latest is None else max(report.latest, newest)
         done = await asyncio.to_thread(pipeline.process, posts, seqs=seqs,
                                        checkpoint=(source, last, ""))
         report.stored += done.stored
