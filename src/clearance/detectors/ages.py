@@ -145,7 +145,7 @@ _APPROX_DE = r"(?:etwa|ungefähr|rund|fast|beinahe|knapp|kaum|noch\s+keine|noch\
 
 _EN_PERSON = (r"girl|girls|boy|boys|child|children|kid|kids|daughter|son|sister|brother|niece|"
               r"nephew|orphan|pupil|schoolgirl|schoolboy|twins|heroine|hero|youngster|tomboy|"
-              r"dancer|gymnast|skater|singer|model|woman|man")
+              r"dancer|gymnast|skater|singer|model|star|actor|actress|woman|man")
 _FR_PERSON = (r"âgée?s?|fille|filles|fillette|garçon|garçons|enfant|enfants|gamine?|gamins|môme|"
               r"gosse|écolière|écolier|élève|sœur|soeur|frère|fils|héroïne|héros|amie?|cousine?|"
               r"nièce|neveu|orpheline?|petite?|cadette?|benjamine?|adolescente?|ado|jumelles|"
@@ -194,6 +194,15 @@ _FORMS: tuple[_Form, ...] = tuple(
         (r"\b(?:(?P<early>early|mid-?|barely\s+(?:in\s+)?(?:her|his|their))\s*teens|"
          r"barely\s+a\s+teenager|(?P<notyet>not\s+yet\s+(?:a\s+)?(?:teen|teenager|in\s+(?:her|his|"
          r"their)\s+teens)))\b", re.I, "approx:teens", "en"),
+        (rf"\bgoing\s+on\s+(?P<num>{_EN_NUM})\b(?!\s+(?:years?|months?|days?|weeks?|hours?|"
+         r"minutes?|percent|%|times?|people|men|women|of)\b)", re.I, "approx:going_on", "en"),
+        (r"(?<![\w-])(?P<num>\d{1,2})\s?(?:yo|y\.o\.|y/o)(?!\w)", re.I, "exact", "en"),
+        (r"\b(?P<school>(?:still|barely|only\s+just|just)\s+(?:in|out\s+of)\s+(?:primary|elementary)"
+         r"|(?:in|at|starts?|starting|started|entering|finishing|leaving)\s+(?:middle|primary|"
+         r"elementary|secondary)|middle)[\s-]school\b(?![\s-]+(?:teachers?|principal|"
+         r"headteacher|reunion|sweethearts?|friends?\s+(?:now|turned)))"
+         r"|\b(?P<form>sixth[\s-]form)(?:er|ers)?\b|\bfreshman\s+(?:year\s+)?(?:in|at)\s+high\s+school\b",
+         re.I, "grade:phrase", "en"),
         (r"\b(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
          r"twelfth|1st|2nd|3rd|[4-9]th|1[0-2]th)[\s-]+grad(?:er|ers|e)\b", re.I, "grade:us", "en"),
         (r"\b(?:in|into|starts|starting|entering|finishing)\s+(?:the\s+)?(?P<ord>first|second|third|"
@@ -208,7 +217,10 @@ _FORMS: tuple[_Form, ...] = tuple(
          re.I, "grade:primary", "en"),
         # --- French -------------------------------------------------------------------------
         (rf"\b(?:{_FR_PERSON})(?:\s+[\w’'-]+){{0,2}}?\s+(?:de|d['’])\s*(?:(?P<approx>{_APPROX_FR})"
-         rf"\s+)?(?P<num>{_FR_NUM})\s+ans\b", re.I, "exact", "fr"),
+         rf"\s+)?(?P<num>{_FR_NUM})(?:\s+(?:ou|à)\s+(?P<num_hi>{_FR_NUM}))?\s+ans\b", re.I, "exact",
+         "fr"),
+        (r"\b(?:entre|entrée|entrer|rentre)\s+(?:au|en)\s+(?P<school>collège|sixième|6e)\b", re.I,
+         "grade:phrase", "fr"),
         (rf"(?:(?<!y )\b(?:elle|il|qui)\s+(?:a|avait|aura|vient\s+d['’]avoir|va\s+avoir|fête|"
          r"fêtera)|\b[A-ZÀ-Þ][\w’'-]+\s+a|(?:^|[.,;:—]\s*)(?i:à)|\b(?i:ses|leurs)|"
          r"d['’]avoir|\bà\s+(?:l['’]âge\s+de|peine|tout\s+juste|seulement|même\s+pas))"
@@ -230,6 +242,10 @@ _FORMS: tuple[_Form, ...] = tuple(
         (rf"\b(?:acaba\s+de\s+cumplir|a\s+punto\s+de\s+cumplir|(?P<notyet>todavía\s+no|aún\s+no)\s+"
          rf"(?:ha\s+)?cumpl\w+|cumple|cumplió)\s+(?P<num>{_ES_NUM})\b", re.I, "exact", "es"),
         (rf"\b(?P<approx>{_APPROX_ES})\s+(?P<num>{_ES_NUM})\s+años\b", re.I, "exact", "es"),
+        (rf"\ba\s+sus\s+(?:(?P<approx>{_APPROX_ES})\s+)?(?P<num>{_ES_NUM})\s+años\b", re.I, "exact",
+         "es"),
+        (r"\b(?:chic[oa]s?|alumn[oa]s?|estudiantes?)\s+de\s+(?P<school>instituto)\b", re.I,
+         "grade:phrase", "es"),
         (r"\b(?P<ord>primero|primer|segundo|tercero|tercer|cuarto|quinto|sexto|[1-6]\.?º)\s+de\s+"
          r"(?P<sys>primaria|(?:la\s+)?ESO|bachillerato|secundaria)\b"
          r"|\b(?:alumn[oa]s?|estudiantes?|escolar(?:es)?|colegial[a]?|niñ[oa]s?|clase)"
@@ -251,6 +267,8 @@ _FORMS: tuple[_Form, ...] = tuple(
          "exact", "de"),
         (rf"\b(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahre\s+alt\b", re.I, "exact",
          "de"),
+        (rf"\b(?:in\s+dem|als|bevor|wenn)\s+(?:sie|er)\s+(?P<num>{_DE_NUM})\s+wird\b", re.I,
+         "exact", "de"),
         (rf"\b(?:gerade|eben|soeben)\s+(?P<num>{_DE_NUM})\s+geworden\b|\b(?P<notyet>noch\s+keine)\s+"
          rf"(?P<num2>{_DE_NUM})\b", re.I, "exact", "de"),
         (r"\b(?P<ord>Erst|Zweit|Dritt|Viert|Fünft|Sechst|Siebt|Acht|Neunt|Zehnt)kläss?ler(?:in|"
@@ -291,6 +309,11 @@ def _reading(m: re.Match[str], kind: str) -> AgeReading | None:
         band = (13, 15) if early.startswith("early") else (14, 16) if early.startswith("mid") \
             else (13, 14)
         return AgeReading(m.start(), m.end(), None, band, "approximate")
+    if kind == "approx:going_on":
+        n = parse_number(g.get("num") or "")
+        if n is None or not 1 < n < ADULT_AGE:
+            return None
+        return AgeReading(m.start(), m.end(), None, (n - 1, n - 1), "approximate")
     if kind == "approx:dizaine":
         band = {"dizaine": (8, 12), "douzaine": (11, 13), "quinzaine": (14, 16)}[
             g["dizaine"].lower()]
@@ -327,6 +350,19 @@ def _grade(m: re.Match[str], system: str, g: dict[str, str | None]) -> AgeReadin
     if system == "uk":
         n = int(g.get("num") or g.get("num2") or 0)
         return at(n + 4) if n else None
+    if system == "phrase":
+        text = m.group(0).lower()
+        if "sixth" in text:
+            return AgeReading(m.start(), m.end(), None, (16, 17), "school_year")
+        if "freshman" in text:
+            return at(14)
+        if "middle" in text:
+            return AgeReading(m.start(), m.end(), None, (11, 14), "school_year")
+        if "secondary" in text or "instituto" in text:
+            return AgeReading(m.start(), m.end(), None, (13, 17), "school_year")
+        if "collège" in text or "sixième" in text or "6e" in text:
+            return at(11)
+        return AgeReading(m.start(), m.end(), None, (6, 11), "school_year")
     if system == "primary":
         text = m.group(0).lower()
         if text.startswith("kindergart"):
