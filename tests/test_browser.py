@@ -162,6 +162,7 @@ def test_review_flow_in_chromium(server: tuple[str, UIWorld]) -> None:
         page.keyboard.press("a")
         assert page.locator("input[value=approve]").is_checked()
         page.keyboard.type("Drawn lighthouse, no person.")
+        page.uncheck("#then-next")  # stay on the item (test_browser_queue goes on to the next)
         page.click("text=Submit review")
         page.wait_for_selector("#awaiting-senior")
         assert page.locator("#decision-form").count() == 0
@@ -175,6 +176,7 @@ def test_review_flow_in_chromium(server: tuple[str, UIWorld]) -> None:
         page.wait_for_selector("#decision-form")
         page.check("input[value=approve]")
         page.fill("#comment", "Cleared for release.")
+        page.uncheck("#then-next")
         page.click("text=Submit review")
         page.wait_for_selector("#final-decision")
         assert "approved" in page.locator("#final-decision").inner_text()

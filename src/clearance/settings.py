@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, gt=0, lt=65536)
     session_max_age: int = Field(default=8 * 3600, gt=0)
     review_lease_seconds: int = Field(default=15 * 60, gt=0)
+    #: Service-level targets: hours an item may wait for its decision, by screening decision
+    #: (:mod:`clearance.review.service_levels`). A JSON object in the environment.
+    review_target_hours: dict[str, float] = Field(
+        default_factory=lambda: {"block": 4.0, "review": 24.0})
     max_upload_bytes: int = Field(default=DEFAULT_MAX_IMAGE_BYTES, gt=0)
     webhook_max_attempts: int = Field(default=6, gt=0)
     webhook_backoff_seconds: float = Field(default=2.0, gt=0)
@@ -187,6 +191,18 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, v: str | None) -> str | None:
         return v.strip() or None if v is not None else None
+
+    @field_validator("review_target_hours")
+    @classmethod
+    def _check_targets(cls, v: dict[str, float]) -> dict[str, float]:
+        for decision, hours in v.items():
+            if decision not in ("block", "review"):
+                raise ValueError(f"a target is set per screening decision ('block', "
+                                 f"'review'), not {decision!r}")
+            if not math.isfinite(hours) or hours <= 0:
+                raise ValueError(f"the target for {decision!r} must be a positive number of "
+                                 f"hours, not {hours!r}")
+        return v
 
     @field_validator("outbound_allow")
     @classmethod

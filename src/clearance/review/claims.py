@@ -22,6 +22,7 @@ from clearance.errors import InputError, NotFound, ReviewConflict
 from clearance.review import audit
 from clearance.review.access import SYSTEM, Actor, require_role
 from clearance.review.audit import Subject
+from clearance.review.filters import QueueFilter, conditions
 from clearance.review.items import (
     OPEN_STATES,
     QUEUE_ORDER,
@@ -89,9 +90,11 @@ def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease:
     return getattr(result, "rowcount", 0) == 1
 
 
-def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequence[int]
-                    ) -> int | None:
+def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequence[int],
+                    flt: QueueFilter | None = None) -> int | None:
     query = select(ReviewItem.id).where(_claimable(now), *_eligible(actor))
+    if flt is not None:
+        query = query.where(*conditions(flt, now, states=False))
     if skip:
         query = query.where(ReviewItem.id.not_in(skip))
     query = query.order_by(*QUEUE_ORDER).limit(1)
@@ -106,13 +109,14 @@ def _held_by_someone(item: ReviewItem, now: dt.datetime) -> bool:
 
 
 def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_seconds: int,
-          now: dt.datetime | None = None) -> ReviewItem:
+          now: dt.datetime | None = None, flt: QueueFilter | None = None) -> ReviewItem:
     """Lease an item to ``actor`` (reviewer or above) for ``lease_seconds``.
 
-    ``item_id=None`` takes the next eligible item in queue order (:class:`NotFound` when there
-    is none). A named item that is held by someone else, final, the actor's own submission,
-    awaiting a senior second review (for a non-senior) or first-reviewed by the actor in this
-    round is refused with :class:`ReviewConflict`."""
+    ``item_id=None`` takes the next eligible item in queue order, among those ``flt`` keeps
+    when given (:class:`NotFound` when there is none). A named item that is held by someone
+    else, final, the actor's own submission, awaiting a senior second review (for a
+    non-senior) or first-reviewed by the actor in this round is refused with
+    :class:`ReviewConflict`."""
     require_role(actor, "reviewer")
     if lease_seconds <= 0:
         raise InputError("lease_seconds must be positive")
@@ -121,7 +125,7 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
     if item_id is None:
         tried: list[int] = []
         for _ in range(_CLAIM_ATTEMPTS):
-            candidate = _next_candidate(session, actor, now, tried)
+            candidate = _next_candidate(session, actor, now, tried, flt)
             if candidate is None:
                 break
             previous = session.get(ReviewItem, candidate)

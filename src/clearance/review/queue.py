@@ -33,17 +33,15 @@ comments, reveals) and :mod:`~clearance.review.context` (cast ages, other assets
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, String, cast, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
-from clearance.errors import InputError
 from clearance.review.access import Actor, require_role
 from clearance.review.claims import claim, expire_leases, release
 from clearance.review.decisions import add_comment, decide, record_reveal
+from clearance.review.filters import QueueFilter, conditions
 from clearance.review.items import (
     FINAL_STATE,
     FINAL_STATE_OUTCOME,
@@ -59,8 +57,8 @@ from clearance.review.items import (
     utcnow,
     visible,
 )
-from clearance.storage.models import Asset, AssetVersion
-from clearance.storage.review_models import ITEM_STATES, Comment, ReviewItem
+from clearance.storage.models import AssetVersion
+from clearance.storage.review_models import Comment, ReviewItem
 from clearance.storage.screening_models import Screening
 
 __all__ = [
@@ -87,44 +85,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class QueueFilter:
-    """Queue filters. ``state``: ``open`` (queued and claimed), ``all``, or one item state."""
-
-    rule: str | None = None
-    title_id: str | None = None
-    locale: str | None = None
-    older_than_hours: float | None = None
-    state: str = "open"
-
-
-def _filtered(flt: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if flt.state == "open":
-        where.append(ReviewItem.state.in_(OPEN_STATES))
-    elif flt.state in ITEM_STATES:
-        where.append(ReviewItem.state == flt.state)
-    elif flt.state != "all":
-        raise InputError(f"unknown state filter {flt.state!r} "
-                         f"(open, all, {', '.join(ITEM_STATES)})")
-    if flt.rule:
-        # ``rules`` is a JSON list of strings; match one element exactly, quotes included.
-        needle = json.dumps(flt.rule).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(cast(ReviewItem.rules, String).like(f"%{needle}%", escape="\\"))
-    if flt.title_id or flt.locale:
-        versions = select(AssetVersion.id).join(Asset, Asset.id == AssetVersion.asset_id)
-        if flt.title_id:
-            versions = versions.where(Asset.title_id == flt.title_id)
-        if flt.locale:
-            versions = versions.where(Asset.locale == flt.locale)
-        where.append(ReviewItem.version_id.in_(versions))
-    if flt.older_than_hours is not None:
-        if flt.older_than_hours < 0:
-            raise InputError("older_than_hours must not be negative")
-        where.append(ReviewItem.created_at < now - dt.timedelta(hours=flt.older_than_hours))
-    return where
-
-
 #: What a listing shows of each item, loaded in a few queries for the whole page instead of a
 #: few per item (bench/bench_load.py counted 120 statements for a 50-item page without them).
 #: A queue page needs the asset, the screening's policy and the reviews (for "awaiting a
@@ -145,12 +105,13 @@ _SUBMITTED_LOADS: Final = (
 )
 
 
-def list_queue(session: Session, actor: Actor, flt: QueueFilter = QueueFilter(), *,
+def list_queue(session: Session, actor: Actor, flt: QueueFilter | None = None, *,
                limit: int = 50, offset: int = 0, now: dt.datetime | None = None
                ) -> list[ReviewItem]:
     """The queue in order (highest risk first, then oldest), for reviewers and above."""
     require_role(actor, "reviewer")
-    query = (select(ReviewItem).where(*_filtered(flt, now or utcnow()), not_quarantined())
+    query = (select(ReviewItem)
+             .where(*conditions(flt or QueueFilter(), now or utcnow()), not_quarantined())
              .options(*_QUEUE_LOADS)
              .order_by(*QUEUE_ORDER).limit(max(0, limit)).offset(max(0, offset)))
     return list(session.scalars(query))

@@ -13,19 +13,22 @@ Authentication, CSRF and error pages are in :mod:`clearance.service.ui_base`.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearance.errors import Forbidden, Unauthenticated
 from clearance.review import access, audit, queue, throttle
 from clearance.review.context import comment_author
+from clearance.service import queue_views
 from clearance.service.deps import SessionDep, StateDep, client_address
-from clearance.service.params import MAX_ID, Flag, Offset, parse_hours
+from clearance.service.params import MAX_ID, Flag, IdQuery, Offset
 from clearance.service.ui_bank import router as bank_router
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
@@ -160,31 +163,63 @@ def _row(item: ReviewItem, names: dict[int, str]) -> dict[str, Any]:
 
 
 @router.get("/queue")
-def queue_page(request: Request, page: PageDep, session: SessionDep,
+def queue_page(request: Request, page: PageDep, session: SessionDep, state: StateDep,
                rule: str | None = None, title: str | None = None,
-               locale: str | None = None, older: str | None = None, state: str = "open",
+               locale: str | None = None, older: str | None = None, state_: Annotated[
+                   str, Query(alias="state")] = "open",
+               overdue: str | None = None, after: IdQuery = 0,
                offset: Offset = 0) -> Response:
-    """The queue, highest risk first, with filters and claim-next."""
-    flt = queue.QueueFilter(rule=rule or None, title_id=title or None, locale=locale or None,
-                            older_than_hours=parse_hours(older, "older"), state=state or "open")
+    """The queue, highest risk first, with filters (the rule filter offers the live policy's
+    rule names), each row's age against its service-level target, and claim-next."""
+    filters = queue_views.filter_values(request.query_params)
+    flt = queue_views.queue_filter(filters, state.settings)
     items = queue.list_queue(session, page.actor, flt, limit=QUEUE_PAGE + 1, offset=offset)
     has_more = len(items) > QUEUE_PAGE
     items = items[:QUEUE_PAGE]
     names = _usernames(session, {i.claimed_by for i in items if i.claimed_by is not None})
     rows = [_row(i, names) for i in items]
-    filters = dict(query_params(request, "rule", "title", "locale", "older", "state"))
+    now = dt.datetime.now(dt.UTC)
+    for row in rows:
+        row["level"] = queue_views.row_level(row["item"], state.settings, now)
     return render(request, "queue.html", page, rows=rows, filters=filters,
                   states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,
+                  choices=queue_views.rule_choices(state), after=after,
+                  targets=state.settings.review_target_hours,
                   next_query=urlencode({**filters, "offset": offset + QUEUE_PAGE}),
                   prev_query=urlencode({**filters, "offset": max(0, offset - QUEUE_PAGE)}))
 
 
+def queue_form(rule: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "",
+               locale: Annotated[str, Form()] = "", older: Annotated[str, Form()] = "",
+               state: Annotated[str, Form()] = "", overdue: Annotated[str, Form()] = "",
+               q: Annotated[str, Form()] = "") -> dict[str, str]:
+    """The queue's filters a form posts: as fields (the queue page's *Claim next*) or carried
+    as one query string (``q``, the item page's)."""
+    values = queue_views.parse_carried(q)
+    values.update(queue_views.filter_values({"rule": rule, "title": title, "locale": locale,
+                                             "older": older, "state": state,
+                                             "overdue": overdue}))
+    return values
+
+
+QueueFormDep = Annotated[dict[str, str], Depends(queue_form)]
+
+
 @router.post("/queue/claim-next")
-def claim_next(page: PageDep, session: SessionDep, state: StateDep) -> Response:
-    """Claim the next item this reviewer may take, and open it."""
+def claim_next(page: PageDep, session: SessionDep, state: StateDep,
+               values: QueueFormDep) -> Response:
+    """Claim the next item this reviewer may take among the queue's current filters (the form
+    posts them), and open it carrying the filters, so a decision can go on to the next one."""
+    flt = queue_views.queue_filter(values, state.settings)
     item = queue.claim(session, page.actor, None,
-                       lease_seconds=state.settings.review_lease_seconds)
-    return redirect(f"/items/{item.id}")
+                       lease_seconds=state.settings.review_lease_seconds, flt=flt)
+    return redirect(item_url(item.id, values))
+
+
+def item_url(item_id: int, values: Mapping[str, str]) -> str:
+    """The item page, carrying the queue's filters (``?q=``) when there are any."""
+    q = queue_views.carried(values)
+    return f"/items/{item_id}" + (f"?{urlencode({'q': q})}" if q else "")
 
 
 # -- the submitter's items -----------------------------------------------------------------

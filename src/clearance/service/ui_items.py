@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse
 
 from clearance.errors import Forbidden, NotFound
 from clearance.review import queue
-from clearance.service import bank_views, reveals, ui_view
+from clearance.service import bank_views, queue_views, reveals, ui_view
 from clearance.service.deps import SessionDep, StateDep
 from clearance.service.params import IdPath
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render, safe_next
@@ -83,7 +83,7 @@ def _picture_view(session: SessionDep, state: StateDep, page: Page, item: Review
 
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: IdPath, page: PageDep, session: SessionDep,
-              state: StateDep, reveal: str | None = None) -> Response:
+              state: StateDep, reveal: str | None = None, q: str | None = None) -> Response:
     """Everything a reviewer needs to decide one item, on one page."""
     now = dt.datetime.now(dt.UTC)
     item = queue.get_item(session, page.actor, item_id)
@@ -126,6 +126,7 @@ def item_page(request: Request, item_id: IdPath, page: PageDep, session: Session
         holds_claim=holds_claim(item, page, now), can_claim=_claimable(item, page, now),
         claimed_by=claimed_by if not holds_claim(item, page, now) else None,
         awaiting=awaiting, first_review=reviews[-1] if awaiting and reviews else None,
+        queue_query=queue_views.carried(queue_views.parse_carried(q)),
     )
 
 
@@ -156,9 +157,11 @@ def item_content(item_id: IdPath, page: PageDep, session: SessionDep, state: Sta
 
 
 @router.post("/items/{item_id}/claim")
-def claim(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep) -> Response:
+def claim(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
+          q: Annotated[str, Form()] = "") -> Response:
     queue.claim(session, page.actor, item_id, lease_seconds=state.settings.review_lease_seconds)
-    return redirect(f"/items/{item_id}")
+    carried = queue_views.carried(queue_views.parse_carried(q))
+    return redirect(f"/items/{item_id}" + (f"?{urlencode({'q': carried})}" if carried else ""))
 
 
 @router.post("/items/{item_id}/release")
@@ -185,13 +188,32 @@ def reveal(request: Request, item_id: IdPath, page: PageDep, session: SessionDep
 
 
 @router.post("/items/{item_id}/decision")
-def decide(item_id: IdPath, page: PageDep, session: SessionDep,
+def decide(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
            outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-           comment: Annotated[str, Form()] = "") -> Response:
-    """One review; final, or the first of a two-person round (the queue's rules decide)."""
+           comment: Annotated[str, Form()] = "", then: Annotated[str, Form()] = "",
+           q: Annotated[str, Form()] = "") -> Response:
+    """One review; final, or the first of a two-person round (the queue's rules decide). With
+    ``then=next`` the next item of the queue the reviewer came from (its filters carried as
+    ``q``) is claimed and opened; with none left, the queue says so."""
     queue.decide(session, page.actor, item_id, outcome, reason=reason.strip(),
                  comment=comment.strip())
-    return redirect(f"/items/{item_id}")
+    if then != "next":
+        return redirect(f"/items/{item_id}")
+    return redirect(next_item(session, state, page, item_id, q))
+
+
+def next_item(session: SessionDep, state: StateDep, page: Page, done: int, q: str) -> str:
+    """Claim the next item of the carried queue filters; its page, or the queue saying that
+    nothing is left (``after``: the item just done)."""
+    values = queue_views.parse_carried(q)
+    try:
+        item = queue.claim(session, page.actor, None,
+                           lease_seconds=state.settings.review_lease_seconds,
+                           flt=queue_views.queue_filter(values, state.settings))
+    except NotFound:
+        return "/queue?" + urlencode({**values, "after": done})
+    carried = queue_views.carried(values)
+    return f"/items/{item.id}" + (f"?{urlencode({'q': carried})}" if carried else "")
 
 
 @router.post("/items/{item_id}/comments")

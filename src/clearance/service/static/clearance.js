@@ -117,7 +117,24 @@
     if (field) { field.focus(); }
   }
 
+  /* Ctrl+Enter (Cmd+Enter) submits the form being typed in when it takes it (the decision
+     form, the bulk decision), or else the page's one such form: also from inside a field. */
+  function ctrlEnter(e) {
+    var form = e.target && e.target.closest ? e.target.closest("form[data-ctrl-enter]") : null;
+    if (!form) {
+      var forms = document.querySelectorAll("form[data-ctrl-enter]");
+      form = forms.length === 1 ? forms[0] : null;
+    }
+    if (!form) { return false; }
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    return true;
+  }
+
   document.addEventListener("keydown", function (e) {
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === "Enter") {
+      if (ctrlEnter(e)) { e.preventDefault(); }
+      return;
+    }
     if (e.ctrlKey || e.metaKey || e.altKey) { return; }
     if (e.key === "Escape") { toggleHelp(false); if (typing(e.target)) { e.target.blur(); } return; }
     if (typing(e.target)) { return; }
