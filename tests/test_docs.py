@@ -9,7 +9,7 @@ import pytest
 
 from clearance.cli.main import cli
 from clearance.findings import Label
-from clearance.policy.model import AttrRange, Condition, Policy, Rule
+from clearance.policy.model import AttrRange, Condition, Policy, Rule, TwoPerson
 from clearance.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -50,7 +50,7 @@ def test_every_label_is_documented(label: str) -> None:
 
 @pytest.mark.parametrize(
     "field",
-    sorted({f.alias or n for m in (Policy, Rule, Condition, AttrRange)
+    sorted({f.alias or n for m in (Policy, Rule, Condition, AttrRange, TwoPerson)
             for n, f in m.model_fields.items()}),
 )
 def test_every_policy_field_is_documented(field: str) -> None:

@@ -7,7 +7,9 @@ Pydantic checks the shape of a policy; this checks its words, against the
 * every ``where`` attribute is one that some finding of those labels carries;
 * every listed value has the attribute's type (``age: ["11"]`` is the string "11", which never
   equals the number 11) and, for attributes with a closed set of values, is one of them;
-* a ``{min, max}`` range is only used on a number.
+* a ``{min, max}`` range is only used on a number;
+* ``two_person`` names rules of this policy that queue something (review or block) and labels
+  (or ``prefix*`` patterns) that findings carry.
 
 In a child-safety policy a rule that silently never fires is the worst failure there is, and
 each of these mistakes makes one. The checks walk the YAML tree as written (not the validated
@@ -195,4 +197,41 @@ def _check_range(key: str, label: str, attr: Attr, bounds: Mapping[str, Any], so
             problems.append(Problem(f"{key!r} of {label} is a number, got {_show(value)} as its "
                                     f"{end}", source, _Where(bounds, "").line_of_value(end),
                                     hint=f"write {value.strip()} without quotes"))
+    return problems
+
+
+def check_two_person(data: Any, source: str, vocabulary: Vocabulary) -> list[Problem]:
+    """The problems of the policy's ``two_person`` setting: every rule it names is a review or
+    block rule of this policy, every label a label (a ``prefix*`` pattern matches one)."""
+    setting = data.get("two_person") if isinstance(data, Mapping) else None
+    if not isinstance(setting, Mapping):
+        return []
+    rules = data.get("rules")
+    outcomes = {r.get("name"): r.get("outcome") for r in rules if isinstance(r, Mapping)} \
+        if isinstance(rules, list) else {}
+    problems: list[Problem] = []
+    names, labels = setting.get("rules"), setting.get("labels")
+    for j, name in enumerate(names if isinstance(names, list) else []):
+        if not isinstance(name, str):
+            continue
+        line = _Where(names, "").line_of_item(j)
+        where = f"two_person.rules[{j}]"
+        if name not in outcomes:
+            close = _close(name, [n for n in outcomes if isinstance(n, str)])
+            problems.append(Problem(f"two_person names {name!r}, which is not a rule of this "
+                                    "policy", source, line, field=where,
+                                    hint=f"did you mean {close!r}?" if close else
+                                    "list rule names from 'rules'"))
+        elif outcomes[name] == "pass":
+            problems.append(Problem(f"two_person names {name!r}, a pass rule: nothing it "
+                                    "decides is queued", source, line, field=where,
+                                    hint="name review or block rules"))
+    for j, label in enumerate(labels if isinstance(labels, list) else []):
+        if isinstance(label, str) and not vocabulary.matching(label):
+            close = None if label.endswith("*") else _close(label, vocabulary.labels)
+            problems.append(Problem(f"two_person label {label!r} matches no finding label",
+                                    source, _Where(labels, "").line_of_item(j),
+                                    field=f"two_person.labels[{j}]",
+                                    hint=f"did you mean {close!r}?" if close else
+                                    "see docs/labels.md"))
     return problems

@@ -8,6 +8,11 @@ witness) when its child has none. A rule fires when it has a witness; the decisi
 severe outcome among fired rules (``pass`` when none fires), and the trace keeps every fired rule
 with the findings of its first witnesses, so a reviewer sees exactly why. A rule whose ``unless``
 names a rule that already fired is skipped (rules are evaluated in file order).
+
+A fired rule's reason names the findings of its first three witnesses, a poster's words as the
+words read (``text.ocr "SUMMER"``, not the box), and says how many other findings also satisfy
+it (``+2 more``). Each fired rule also says whether it needs two people (the policy's
+``two_person``): the review queue's two-person rule reads it from the stored trace.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ from clearance.findings import Fact, Finding, TextSpan
 from clearance.policy.model import (
     NEAR_DISTANCE,
     OUTCOME_RANK,
+    TWO_PERSON_LABELS,
     AttrRange,
     Condition,
     Outcome,
     Policy,
     Rule,
+    label_matches,
 )
 
 #: Where a finding came from: ``"this"`` for the screened asset, else the other asset's reference.
@@ -40,22 +47,44 @@ class Sourced:
     finding: Finding
 
 
+def needs_two_by_default(outcome: str, labels: Sequence[str]) -> bool:
+    """The two-person rule of a fired rule recorded without one (a trace stored before policies
+    said, or a decision made outside a policy): the default policy setting's answer."""
+    return OUTCOME_RANK.get(outcome, 0) > 0 and any(
+        label_matches(p, label) for label in labels for p in TWO_PERSON_LABELS)
+
+
 @dataclass(frozen=True, slots=True)
 class FiredRule:
     rule: str
     description: str
     outcome: Outcome
     findings: tuple[Sourced, ...]
+    #: How many other findings also satisfied the rule (in witnesses past the first three).
+    more: int = 0
+    #: Whether the policy's ``two_person`` setting asks two people to decide it; ``None`` when
+    #: no policy said (see :meth:`needs_two`).
+    two_person: bool | None = None
+
+    @property
+    def needs_two(self) -> bool:
+        """Whether this rule, having fired, needs two people."""
+        if self.two_person is not None:
+            return self.two_person
+        return needs_two_by_default(self.outcome, [s.finding.label for s in self.findings])
 
     def reason(self) -> str:
         parts = []
         for s in self.findings:
             f = s.finding
             ev = f.evidence
+            words = f.attr("text")
             if isinstance(ev, TextSpan):
                 what = f'"{ev.text}"'
             elif isinstance(ev, Fact):
                 what = f"{ev.name} {ev.value}"
+            elif isinstance(words, str) and words.strip():
+                what = f'"{words.strip()}"'  # a poster's words: cite them, not their box
             else:
                 what = f"box {ev.x},{ev.y} {ev.width}×{ev.height}"
             age = f.attr("age")
@@ -65,6 +94,8 @@ class FiredRule:
             where = "" if s.source == THIS_ASSET else f" in {s.source}"
             parts.append(f"{f.label} {what}{detail}{where}")
         evidence = "; ".join(parts) if parts else "no finding"
+        if self.more:
+            evidence += f"; +{self.more} more"
         return f"{self.outcome.upper()} by rule '{self.rule}': {self.description} — {evidence}"
 
 
@@ -79,6 +110,11 @@ class Decision:
         return [r.reason() for r in self.fired]
 
     @property
+    def needs_two(self) -> bool:
+        """Whether two people must decide it (any fired rule that needs two)."""
+        return any(r.needs_two for r in self.fired)
+
+    @property
     def rule_names(self) -> list[str]:
         """The names of the rules that fired, most severe first."""
         return [r.rule for r in self.fired]
@@ -89,12 +125,7 @@ class Decision:
         return {
             "decision": self.outcome,
             "policy": self.policy,
-            "rules": [
-                {"rule": r.rule, "outcome": r.outcome, "description": r.description,
-                 "findings": [{"source": s.source, **s.finding.to_dict(precise=precise)}
-                              for s in r.findings]}
-                for r in self.fired
-            ],
+            "rules": [_rule_dict(r, precise) for r in self.fired],
         }
 
     @classmethod
@@ -113,13 +144,27 @@ class Decision:
                 findings = tuple(
                     Sourced(str(f.get("source", THIS_ASSET)), Finding.from_dict(f))
                     for f in rule.get("findings") or [])
+                two = rule.get("two_person")
                 fired.append(FiredRule(str(rule["rule"]), str(rule.get("description", "")),
-                                       rule["outcome"], findings))
+                                       rule["outcome"], findings, more=int(rule.get("more") or 0),
+                                       two_person=two if isinstance(two, bool) else None))
             return cls(outcome, str(data["policy"]), tuple(fired))
         except KeyError as exc:
             raise InputError(f"a decision needs {exc.args[0]!r}") from None
         except (TypeError, AttributeError) as exc:
             raise InputError(f"not a decision: {exc}") from None
+
+
+def _rule_dict(r: FiredRule, precise: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rule": r.rule, "outcome": r.outcome, "description": r.description,
+        "findings": [{"source": s.source, **s.finding.to_dict(precise=precise)}
+                     for s in r.findings]}
+    if r.more:
+        out["more"] = r.more
+    if r.two_person is not None:
+        out["two_person"] = r.two_person
+    return out
 
 
 Witness = tuple[Sourced, ...]
@@ -140,8 +185,7 @@ def _attr_ok(f: Finding, where: Mapping[str, list[str | int | float | bool] | At
     return True
 
 
-def _label_ok(pattern: str, label: str) -> bool:
-    return label.startswith(pattern[:-1]) if pattern.endswith("*") else label == pattern
+_label_ok = label_matches
 
 
 def _is_near(w: Witness, distance: int | None) -> bool:
@@ -187,7 +231,10 @@ def _witnesses(c: Condition, pool: Mapping[str, Sequence[Sourced]],
     return []  # pragma: no cover - the model guarantees one kind
 
 
-def fire(rule: Rule, pool: Mapping[str, Sequence[Sourced]]) -> FiredRule | None:
+def fire(rule: Rule, pool: Mapping[str, Sequence[Sourced]],
+         policy: Policy | None = None) -> FiredRule | None:
+    """The rule fired, with the findings of its first three witnesses (and how many more
+    findings satisfy it), or ``None``; ``policy`` says whether it needs two people."""
     ws = _witnesses(rule.when, pool, NEAR_DISTANCE[rule.near])
     if not ws:
         return None
@@ -196,7 +243,11 @@ def fire(rule: Rule, pool: Mapping[str, Sequence[Sourced]]) -> FiredRule | None:
         for s in w:
             if s not in seen:
                 seen.append(s)
-    return FiredRule(rule.name, rule.description, rule.outcome, tuple(seen))
+    rest = {s for w in ws[3:] for s in w if s not in seen}
+    two = None if policy is None else policy.two_person.applies(
+        rule.name, rule.outcome, [s.finding.label for s in seen])
+    return FiredRule(rule.name, rule.description, rule.outcome, tuple(seen), more=len(rest),
+                     two_person=two)
 
 
 def evaluate(findings: Sequence[Finding], policy: Policy,
@@ -211,7 +262,7 @@ def evaluate(findings: Sequence[Finding], policy: Policy,
     for rule in policy.rules:
         if names.intersection(rule.unless):
             continue
-        hit = fire(rule, pool)
+        hit = fire(rule, pool, policy)
         if hit is not None:
             fired.append(hit)
             names.add(rule.name)

@@ -31,7 +31,7 @@ from clearance.content.documents import structure_problem
 from clearance.content.reading import read_limited
 from clearance.detectors.vocabulary import Vocabulary, builtin_vocabulary
 from clearance.errors import ContentError, PolicyError, Problem
-from clearance.policy.checks import check_conditions
+from clearance.policy.checks import check_conditions, check_two_person
 from clearance.policy.model import Policy
 
 DEFAULT_POLICY_NAME = "default.yaml"
@@ -133,7 +133,9 @@ def parse_policy_text(text: str, source: str, vocabulary: Vocabulary | None = No
                         f"'unless' names {other!r}, which is not an earlier rule", source,
                         _line_of(data, ("rules", i, "unless", j)), field=f"rules[{i}].unless[{j}]",
                         hint="list rules defined above this one"))
-    problems.extend(check_conditions(data, source, vocabulary or builtin_vocabulary()))
+    words = vocabulary or builtin_vocabulary()
+    problems.extend(check_conditions(data, source, words))
+    problems.extend(check_two_person(data, source, words))
     if problems or policy is None:
         problems.sort(key=lambda p: p.line or 0)
         n = len(problems)

@@ -13,6 +13,11 @@ condition. A condition is exactly one of::
 of every asset of the same title (this one included); ``scope: other_assets`` at the title's other
 assets only. The full reference is ``docs/policy.md``.
 
+``two_person`` (a :class:`TwoPerson`) says which queued decisions need two people (a reviewer,
+then a senior): those a review or block rule made because of a finding with one of its
+``labels`` (default ``minor.*``), or because one of its ``rules`` fired. A minor merely mentioned
+in copy that passes, or that is queued for another reason, needs one person.
+
 The model checks the document's shape. Whether its labels, attributes and values are ones
 findings actually carry is checked against the detectors' declarations by
 :mod:`clearance.policy.checks`, which :func:`~clearance.policy.loader.parse_policy_text` runs.
@@ -20,6 +25,7 @@ findings actually carry is checked against the detectors' declarations by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -91,6 +97,35 @@ class Rule(BaseModel):
     when: Condition
 
 
+#: The label patterns whose findings, when a review or block rule fired on them, need two people
+#: unless a policy says otherwise: what the policy queues *because of* a minor.
+TWO_PERSON_LABELS: tuple[str, ...] = ("minor.*",)
+
+
+def label_matches(pattern: str, label: str) -> bool:
+    """``minor.*`` matches every label starting ``minor.``; any other pattern only itself."""
+    return label.startswith(pattern[:-1]) if pattern.endswith("*") else label == pattern
+
+
+class TwoPerson(BaseModel):
+    """Which queued decisions need two people: a fired review or block rule named in ``rules``,
+    or one that fired on a finding whose label matches one of ``labels``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=lambda: list(TWO_PERSON_LABELS))
+
+    def applies(self, rule: str, outcome: Outcome, labels: Iterable[str]) -> bool:
+        """Whether a rule that fired with ``outcome`` on findings with ``labels`` needs two
+        people (a passing rule never does: nothing is queued for it)."""
+        if OUTCOME_RANK[outcome] == 0:
+            return False
+        if rule in self.rules:
+            return True
+        return any(label_matches(p, label) for label in labels for p in self.labels)
+
+
 class Policy(BaseModel):
     """A versioned policy document."""
 
@@ -100,6 +135,7 @@ class Policy(BaseModel):
     version: str = Field(min_length=1)
     description: str = ""
     rules: list[Rule] = Field(min_length=1)
+    two_person: TwoPerson = Field(default_factory=TwoPerson)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -74,7 +74,7 @@ def refuse_ineligible(item: ReviewItem, actor: Actor) -> None:
                                  "by a different person")
         if not actor.is_senior:
             raise ReviewConflict(f"item {item.id} is awaiting a senior second review "
-                                 "(two-person rule for minor.* findings)")
+                                 "(the two-person rule: the policy asks two people to decide it)")
 
 
 def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease: dt.timedelta

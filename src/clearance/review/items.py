@@ -6,13 +6,15 @@ round an item is in. The shared ground of :mod:`clearance.review.claims` and
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearance.errors import InputError, NotFound
+from clearance.policy.engine import needs_two_by_default
 from clearance.quarantine.holds import held_versions, hold
 from clearance.review import audit
 from clearance.review.access import LEGAL, SYSTEM, Actor
@@ -36,7 +38,7 @@ FINAL_STATE: Final[dict[str, str]] = {
 FINAL_STATE_OUTCOME: Final[dict[str, str]] = {v: k for k, v in FINAL_STATE.items()}
 #: Queue order: highest risk first, then oldest, then lowest id (a total order).
 QUEUE_ORDER: Final = (ReviewItem.risk.desc(), ReviewItem.created_at.asc(), ReviewItem.id.asc())
-#: Label prefix that triggers the two-person rule.
+#: The label prefix of the default two-person trigger (the policy's ``two_person.labels``).
 MINOR_PREFIX: Final = "minor."
 
 
@@ -88,13 +90,31 @@ def _latest_round(session: Session, version_id: int) -> ReviewItem | None:
                           .order_by(ReviewItem.round.desc()).limit(1))
 
 
+def _needs_two(rule: Mapping[str, Any]) -> bool:
+    """Whether one fired rule of a stored trace needs two people: as the deciding policy's
+    ``two_person`` setting said, or (a trace stored without it) the default setting's answer."""
+    said = rule.get("two_person")
+    if isinstance(said, bool):
+        return said
+    labels = [str(f.get("label", "")) for f in rule.get("findings") or []
+              if isinstance(f, Mapping)]
+    return needs_two_by_default(str(rule.get("outcome", "")), labels)
+
+
 def _routing(screening: Screening) -> tuple[list[str], list[str], float, bool]:
     """What the queue sorts and filters by: fired rule names (from the trace, as data), labels
-    found, risk and whether the two-person rule applies."""
+    found, risk and whether the two-person rule applies (a fired rule the policy's
+    ``two_person`` names: by default one that reviews or blocks because of a minor, never a
+    minor merely mentioned)."""
     labels = sorted({str(f["label"]) for f in screening.findings if f.get("label")})
     fired = [str(r["rule"]) for r in screening.trace if r.get("rule")]
     top = max((float(f.get("score") or 0.0) for f in screening.findings), default=0.0)
-    needs_two = any(label.startswith(MINOR_PREFIX) for label in labels)
+    deciding = [r for r in screening.trace
+                if isinstance(r, Mapping) and r.get("outcome") in ("review", "block")]
+    if deciding:
+        needs_two = any(_needs_two(r) for r in deciding)
+    else:  # a decision no rule made (constructed, a vendor's): the default over every finding
+        needs_two = needs_two_by_default(screening.decision, labels)
     return fired, labels, RISK_BASE[screening.decision] + top, needs_two
 
 
