@@ -204,3 +204,41 @@ def test_service_level_targets_are_checked(targets: dict[str, float]) -> None:
 
     with pytest.raises(ConfigurationError, match="target"):
         get_settings(review_target_hours=targets)
+
+
+def test_bulk_decision_from_the_queue_page(client: TestClient, world: UIWorld) -> None:
+    plain = [add_copy_item(world, "fr", f"Un été au phare, {n}.") for n in range(3)]
+    token = login(client, "rev")
+    page = client.get("/queue").text
+    boxes = {int(i) for i in re.findall(r'name="item" value="(\d+)" form="bulk-form"', page)}
+    assert boxes == {*plain, world.image_item, world.text_item}
+    resp = client.post("/queue/bulk-decision", data={
+        "csrf": token, "item": [str(plain[0]), str(plain[1]), str(world.image_item)],
+        "outcome": "reject", "reason": "off-brief", "q": "locale=fr"})
+    assert resp.status_code == 200, resp.text
+    results = dict(re.findall(r'data-item="(\d+)" data-result="(\w+)"', resp.text))
+    assert results == {str(plain[0]): "decided", str(plain[1]): "decided",
+                       str(world.image_item): "first_review"}
+    assert 'href="/queue?locale=fr"' in resp.text
+    with Session(world.engine) as s:
+        assert [s.get_one(ReviewItem, i).state for i in plain] == ["rejected", "rejected",
+                                                                   "queued"]
+    # the image item now awaits a senior: no box for anyone; the senior decides it on its page
+    token = login(client, "senior")
+    page = client.get("/queue").text
+    assert f'name="item" value="{world.image_item}"' not in page
+    resp = client.post("/queue/bulk-decision", data={
+        "csrf": token, "item": [str(world.image_item)], "outcome": "reject"})
+    assert 'data-result="skipped"' in resp.text and "second review" in resp.text
+    # CSRF, role and input checks
+    assert client.post("/queue/bulk-decision", data={
+        "item": [str(plain[2])], "outcome": "reject"}).status_code == 403
+    assert client.post("/queue/bulk-decision", data={
+        "csrf": token, "item": ["x"], "outcome": "reject"}).status_code == 422
+    assert client.post("/queue/bulk-decision", data={
+        "csrf": token, "outcome": "reject"}).status_code == 422
+    token = login(client, "sub")
+    assert client.post("/queue/bulk-decision", data={
+        "csrf": token, "item": [str(plain[2])], "outcome": "reject"}).status_code == 403
+    with Session(world.engine) as s:
+        assert s.get_one(ReviewItem, plain[2]).state == "queued"

@@ -629,3 +629,20 @@ class QuarantineExported(AuditEvent):
     subject_kind: ClassVar[str] = "item"
     version_id: int
     with_bytes: bool
+
+
+# -- the queue at volume -----------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class BulkDecided(AuditEvent):
+    """A reviewer decided several items at once from the queue. Each item's own ``claim``,
+    ``review`` and ``decision`` events come first; this one says which were decided (final),
+    which got the first review of a two-person round, and which were skipped."""
+
+    name: ClassVar[str] = "queue.bulk"
+    subject_kind: ClassVar[str] = "user"
+    outcome: str
+    reason: str
+    decided: tuple[int, ...]
+    first_reviews: tuple[int, ...]
+    skipped: tuple[int, ...]

@@ -73,13 +73,16 @@ def _confirm_claim(session: Session, actor: Actor, item_id: int, now: dt.datetim
 
 
 def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason: str = "",
-           comment: str = "", now: dt.datetime | None = None) -> ReviewItem:
+           comment: str = "", now: dt.datetime | None = None,
+           second_review_allowed: bool = True) -> ReviewItem:
     """Record ``actor``'s review of a claimed item and, when the rules allow, the final decision.
 
     Refused (:class:`ReviewConflict`) unless the actor holds a live claim on it; never one's own
     submission; approving a screening ``block`` needs a senior and a written reason; on a
     two-person item the second review must be a senior's and by someone else. ``request_changes``
-    needs a comment (:class:`InputError`)."""
+    needs a comment (:class:`InputError`). ``second_review_allowed=False`` (a bulk decision)
+    refuses the second review of a two-person round, read under the item's lock, so a bulk
+    decision never completes an item that needs two people."""
     require_role(actor, "reviewer")
     if outcome not in OUTCOMES:
         raise InputError(f"unknown outcome {outcome!r} (one of {', '.join(OUTCOMES)})")
@@ -94,6 +97,9 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     if item.lease_expires_at is None or as_utc(item.lease_expires_at) <= now:
         raise ReviewConflict(f"your lease on item {item_id} expired; claim it again")
     refuse_ineligible(item, actor)
+    if not second_review_allowed and open_review(item) is not None:
+        raise ReviewConflict(f"item {item_id} awaits the second review of the two-person rule: "
+                             "give it on the item's own page, not in bulk")
     is_override = outcome == "approve" and item.screening_decision == "block"
     if is_override:
         if not actor.is_senior:

@@ -39,6 +39,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from clearance.review.access import Actor, require_role
+from clearance.review.bulk import BulkOutcome, bulk_decide
 from clearance.review.claims import claim, expire_leases, release
 from clearance.review.decisions import add_comment, decide, record_reveal
 from clearance.review.filters import QueueFilter, conditions
@@ -67,9 +68,11 @@ __all__ = [
     "MINOR_PREFIX",
     "OPEN_STATES",
     "RISK_BASE",
+    "BulkOutcome",
     "QueueFilter",
     "add_comment",
     "awaiting_senior",
+    "bulk_decide",
     "claim",
     "decide",
     "expire_leases",

@@ -19,6 +19,7 @@ from clearance.service import (
     api_monitor,
     api_policy,
     api_quarantine,
+    api_queue,
     api_uploads,
     views,
 )
@@ -56,6 +57,7 @@ def set_preferences(body: PreferencesIn, actor: SubmitterDep, session: SessionDe
 router.include_router(me_router)
 router.include_router(api_uploads.router)
 router.include_router(api_items.router)
+router.include_router(api_queue.router)
 router.include_router(api_jobs.router)
 router.include_router(api_catalog.router)
 router.include_router(api_bank.router)

@@ -17,10 +17,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from clearance.findings import Label
 from clearance.review import service_levels
+from clearance.review.access import Actor
 from clearance.review.filters import QueueFilter
+from clearance.review.items import awaiting_senior
 from clearance.service.params import parse_hours
 from clearance.service.state import ServiceState
 from clearance.settings import Settings
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import ReviewItem
 
 #: The queue page's filter fields, as named in its query string.
@@ -91,3 +94,18 @@ def row_level(item: ReviewItem, settings: Settings, now: dt.datetime) -> RowLeve
     is_open = item.state in ("queued", "claimed")
     return RowLevel(service_levels.span(lvl.age), lvl.label if is_open else "",
                     lvl.status if is_open else "ok")
+
+
+def bulk_selectable(item: ReviewItem, actor: Actor, now: dt.datetime) -> bool:
+    """Whether ``item``'s row offers a bulk-decision checkbox to ``actor``: queued, or claimed by
+    them (or with a lapsed lease), not their own submission, and not awaiting the second review
+    of the two-person rule (given on the item's page only)."""
+    if item.submitted_by is not None and item.submitted_by == actor.user_id:
+        return False
+    if awaiting_senior(item):
+        return False
+    if item.state == "queued":
+        return True
+    lease = as_utc(item.lease_expires_at) if item.lease_expires_at else None
+    return item.state == "claimed" and (item.claimed_by == actor.user_id
+                                        or (lease is not None and lease <= now))

@@ -28,7 +28,7 @@ from clearance.review import access, audit, queue, throttle
 from clearance.review.context import comment_author
 from clearance.service import queue_views
 from clearance.service.deps import SessionDep, StateDep, client_address
-from clearance.service.params import MAX_ID, Flag, IdQuery, Offset
+from clearance.service.params import MAX_ID, Flag, IdQuery, Offset, parse_id
 from clearance.service.ui_bank import router as bank_router
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
@@ -181,9 +181,11 @@ def queue_page(request: Request, page: PageDep, session: SessionDep, state: Stat
     now = dt.datetime.now(dt.UTC)
     for row in rows:
         row["level"] = queue_views.row_level(row["item"], state.settings, now)
+        row["bulk"] = queue_views.bulk_selectable(row["item"], page.actor, now)
     return render(request, "queue.html", page, rows=rows, filters=filters,
                   states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,
                   choices=queue_views.rule_choices(state), after=after,
+                  carried=queue_views.carried(filters),
                   targets=state.settings.review_target_hours,
                   next_query=urlencode({**filters, "offset": offset + QUEUE_PAGE}),
                   prev_query=urlencode({**filters, "offset": max(0, offset - QUEUE_PAGE)}))
@@ -214,6 +216,23 @@ def claim_next(page: PageDep, session: SessionDep, state: StateDep,
     item = queue.claim(session, page.actor, None,
                        lease_seconds=state.settings.review_lease_seconds, flt=flt)
     return redirect(item_url(item.id, values))
+
+
+@router.post("/queue/bulk-decision")
+def bulk_decision(request: Request, page: PageDep, session: SessionDep, state: StateDep,
+                  values: QueueFormDep, item: Annotated[list[str], Form()] = [],  # noqa: B006
+                  outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+                  comment: Annotated[str, Form()] = "") -> Response:
+    """Decide the selected rows with one outcome (:func:`clearance.review.bulk.bulk_decide`:
+    item by item under the usual rules, a two-person item's first review only) and show what
+    happened to each."""
+    ids = [parse_id(text, "item") for text in item]
+    results = queue.bulk_decide(session, page.actor, ids, outcome, reason=reason,
+                                comment=comment,
+                                lease_seconds=state.settings.review_lease_seconds)
+    carried = queue_views.carried(values)
+    return render(request, "bulk.html", page, results=results, outcome=outcome,
+                  back="/queue" + (f"?{carried}" if carried else ""))
 
 
 def item_url(item_id: int, values: Mapping[str, str]) -> str:

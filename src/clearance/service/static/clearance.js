@@ -29,6 +29,23 @@
     row.addEventListener("dblclick", function () { window.location = row.dataset.href; });
   });
 
+  /* ---- bulk decision: x (or a click) ticks the selected row; the header box ticks them all ---- */
+  function toggleRow() {
+    var box = current >= 0 ? rows[current].querySelector("input[name=item]") : null;
+    if (!box) { return false; }
+    box.checked = !box.checked;
+    return true;
+  }
+  var pickAll = document.getElementById("pick-all");
+  if (pickAll) {
+    pickAll.hidden = false;
+    pickAll.addEventListener("change", function () {
+      document.querySelectorAll("input[name=item][form=bulk-form]").forEach(function (box) {
+        box.checked = pickAll.checked;
+      });
+    });
+  }
+
   /* ---- Reveal: POST (the server records it in the audit log and grants the original), then
      show that one picture from the granted URL in place of the server-blurred one ---- */
   document.querySelectorAll("form.js-reveal").forEach(function (form) {
@@ -153,7 +170,9 @@
         break;
       case "r": submit("form.js-reveal"); break;
       case "a": pickOutcome("approve"); break;
-      case "x": pickOutcome("reject"); break;
+      case "x":
+        if (!toggleRow()) { pickOutcome("reject"); }
+        break;
       case "e": pickOutcome("request_changes"); break;
       default: return;
     }

@@ -1,0 +1,84 @@
+"""The queue at volume in a real browser (Chromium through Playwright against a real uvicorn, as
+tests/test_browser.py): the rule filter is a select, rows are ticked with j/x and decided in bulk
+with Ctrl+Enter, and on an item page Ctrl+Enter records the decision and opens the next item.
+
+Skipped when ``/usr/bin/chromium`` is absent, except under CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from clearance.storage.review_models import ReviewItem
+from test_browser import CHROMIUM, _need_browser, server
+from test_ui_queue import add_copy_item
+from ui_world import PASSWORD, UIWorld
+
+__all__ = ["server"]  # the fixture, used by name
+
+
+def test_queue_bulk_and_next_item_in_chromium(server: tuple[str, UIWorld]) -> None:
+    sync_playwright = _need_browser()
+    base, world = server
+    plain = [add_copy_item(world, "fr", f"Un été au phare, {n}.") for n in range(4)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/login")
+        page.fill("#username", "rev")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/queue")
+
+        # The rule filter is a list of the live policy's rules and the labels, not free text.
+        assert page.locator("#f-rule").evaluate("e => e.tagName") == "SELECT"
+        page.select_option("#f-rule", "minor.apparent")
+        page.click(".filters button[type=submit]")
+        page.wait_for_url("**rule=minor.apparent**")
+        assert page.locator("table[data-nav] tbody tr").count() == 1
+        page.goto(f"{base}/queue?locale=fr")
+
+        # j/x tick the first two rows; Ctrl+Enter in the reason field decides them in bulk.
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+        ticked = page.locator("input[name=item]:checked")
+        assert ticked.count() == 2
+        first_two = [int(v) for v in ticked.evaluate_all("bs => bs.map(b => b.value)")]
+        page.select_option("#bulk-outcome", "reject")
+        page.fill("#bulk-reason", "Off-brief for the French market.")
+        page.focus("#bulk-reason")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_selector("#bulk-results")
+        results = page.locator("#bulk-results tbody tr").evaluate_all(
+            "rs => rs.map(r => [Number(r.dataset.item), r.dataset.result])")
+        assert sorted(results) == sorted([[i, "decided"] for i in first_two])
+        page.click("#back-to-queue")
+        page.wait_for_url("**/queue?locale=fr")
+        assert page.locator("table[data-nav] tbody tr").count() == 2
+
+        # Claim next (c) among the filters, pick reject (x), Ctrl+Enter: the next item opens.
+        page.keyboard.press("c")
+        page.wait_for_url(re.compile(r".*/items/\d+\?q=locale%3Dfr$"))
+        current = int(page.url.split("/items/")[1].split("?")[0])
+        page.keyboard.press("x")
+        assert page.locator("input[value=reject]").is_checked()
+        page.keyboard.type("Duplicate of the approved tagline.")
+        assert page.locator("#then-next").is_checked()
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(lambda url: f"/items/{current}?" not in url and "/items/" in url)
+        following = int(page.url.split("/items/")[1].split("?")[0])
+        assert following != current and following in plain
+        assert page.locator("#decision-form").count() == 1  # claimed, ready to decide
+        browser.close()
+        assert not errors, errors
+    with Session(world.engine) as s:
+        assert s.get_one(ReviewItem, current).state == "rejected"
+        assert s.get_one(ReviewItem, following).state == "claimed"
+        assert {s.get_one(ReviewItem, i).state for i in first_two} == {"rejected"}
