@@ -1,19 +1,22 @@
-"""API routes for working the queue at volume: bulk decisions.
+"""API routes for working the queue at volume: bulk decisions and the team's metrics.
 
 The rules are :mod:`clearance.review.bulk`'s (each item claimed and decided under the usual
-rules, a two-person item's first review only); a handler parses, calls, and shapes the answer.
+rules, a two-person item's first review only) and :mod:`clearance.review.metrics`'s; a handler
+parses, calls, and shapes the answer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from clearance.review import queue
+from clearance.review import metrics, queue
 from clearance.review.bulk import MAX_BULK
-from clearance.service.deps import ReviewerDep, SessionDep, StateDep
+from clearance.service.deps import ReviewerDep, SeniorDep, SessionDep, StateDep
+from clearance.service.models_public import UtcTime
 from clearance.service.params import BodyId
 from clearance.service.schemas import Outcome
 
@@ -62,3 +65,90 @@ def bulk_decision(body: BulkDecisionIn, actor: ReviewerDep, session: SessionDep,
     return BulkDecisionPublic(results=[
         BulkItemPublic(item_id=r.item_id, result=r.result, state=r.state, detail=r.detail)
         for r in results])
+
+
+# -- metrics ---------------------------------------------------------------------------------
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DurationsPublic(_Out):
+    """Durations in hours (``null`` with none to summarise)."""
+
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+    mean_hours: float | None
+
+
+class DayCountPublic(_Out):
+    day: str
+    decisions: int
+    by_outcome: dict[str, int]
+
+
+class QueueAgePublic(_Out):
+    open: int
+    claimed: int
+    awaiting_senior: int
+    oldest_hours: float | None
+    median_hours: float | None
+    due_soon: int
+    overdue: int
+    #: ``[label, items]`` per age bucket, youngest first.
+    buckets: list[tuple[str, int]]
+
+
+class AgreementPublic(_Out):
+    rounds: int
+    agreed: int
+    differed: int
+    agreement_rate: float | None
+
+
+class OverridePublic(_Out):
+    item_id: int
+    decided_at: UtcTime
+    reviewers: list[str]
+    reasons: list[str]
+
+
+class ReviewerStatsPublic(_Out):
+    username: str
+    reviews: int
+    first_reviews: int
+    second_reviews: int
+    differed_as_second: int
+    overrides: int
+
+
+class MetricsPublic(_Out):
+    """Throughput, time to decision, queue age, reviewer agreement and overrides."""
+
+    since: UtcTime
+    until: UtcTime
+    days: float
+    decisions: int
+    by_outcome: dict[str, int]
+    reviews: int
+    per_day: list[DayCountPublic]
+    time_to_decision: DurationsPublic
+    time_by_screening: dict[str, DurationsPublic]
+    queue: QueueAgePublic
+    agreement: AgreementPublic
+    overrides: list[OverridePublic]
+    reviewers: list[ReviewerStatsPublic]
+
+
+@router.get("/metrics", tags=["metrics"])
+def get_metrics(actor: SeniorDep, session: SessionDep, state: StateDep,
+                days: Annotated[float, Query(gt=0, le=metrics.MAX_DAYS,
+                                             allow_inf_nan=False)] = 7.0) -> MetricsPublic:
+    """The review team's metrics over the last ``days`` days (senior reviewers and admins): the
+    numbers of the ``/metrics`` page."""
+    report = metrics.compute(session, actor, days=days,
+                             targets=state.settings.review_target_hours)
+    data = dataclasses.asdict(report)
+    data["agreement"]["agreement_rate"] = report.agreement.agreement_rate
+    return MetricsPublic.model_validate(data)

@@ -45,6 +45,7 @@ from clearance.service.ui_base import (
     state_of,
 )
 from clearance.service.ui_items import router as items_router
+from clearance.service.ui_metrics import router as metrics_router
 from clearance.service.ui_monitor import router as monitor_router
 from clearance.service.ui_policy import router as policy_router
 from clearance.storage.models import ASSET_KINDS
@@ -55,6 +56,7 @@ router.include_router(items_router)
 router.include_router(bank_router)
 router.include_router(policy_router)
 router.include_router(monitor_router)
+router.include_router(metrics_router)
 
 QUEUE_PAGE = 50
 AUDIT_PAGE = 100
