@@ -20,6 +20,7 @@ from clearance.storage import (
     upgrade,
 )
 from clearance.storage.bank_models import BANK_TABLES
+from clearance.storage.incident_models import INCIDENT_TABLES
 from clearance.storage.job_models import JOB_TABLES
 from clearance.storage.models import AssetVersion, Base
 from clearance.storage.monitor_models import MONITOR_TABLES
@@ -44,6 +45,7 @@ TABLES = {
     *QUARANTINE_TABLES,
     *MONITOR_TABLES,
     *RESCREEN_TABLES,
+    *INCIDENT_TABLES,
 }
 
 

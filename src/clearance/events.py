@@ -158,6 +158,35 @@ class AlertRaised(DomainEvent):
     signal: str
     onset: dt.datetime
     at: dt.datetime
+    #: The rule asks for an incident (``open_incident``): one is opened, or the alert is linked
+    #: to the title's open one (:mod:`clearance.incidents.subscribers`).
+    opens_incident: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOpened(DomainEvent):
+    """Incident ``incident_id`` about title ``title_id`` was opened (``reopened``: a closed one
+    was opened again) at ``at``, ``opened_from`` an alert rule, a person or by hand."""
+
+    name: ClassVar[str] = "incident.opened"
+    incident_id: int
+    title_id: str | None
+    opened_from: str
+    at: dt.datetime
+    reopened: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentClosed(DomainEvent):
+    """Incident ``incident_id`` about title ``title_id`` was closed at ``at`` by ``by``, for
+    ``reason``."""
+
+    name: ClassVar[str] = "incident.closed"
+    incident_id: int
+    title_id: str | None
+    by: str
+    reason: str
+    at: dt.datetime
 
 
 E = TypeVar("E", bound=DomainEvent)
@@ -176,12 +205,14 @@ class EventBus:
         self._after_commit: list[tuple[type[DomainEvent], AfterCommitHandler]] = []
         if builtins:
             from clearance.bank.subscribers import subscribe_bank
+            from clearance.incidents.subscribers import subscribe_incidents
             from clearance.monitor.subscribers import subscribe_monitor
             from clearance.review import webhooks  # imported late: review imports this module
 
             webhooks.subscribe_outbox(self)
             subscribe_bank(self)  # rejected/withdrawn versions enter the hash bank
             subscribe_monitor(self)  # an alert is announced by an 'alert' webhook
+            subscribe_incidents(self)  # an alert rule opens incidents; 'incident' webhooks
 
     def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Call ``handler(event)`` after each commit that emitted an ``event_type`` (or a

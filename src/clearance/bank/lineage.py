@@ -219,52 +219,72 @@ def plan(engine: Engine, blobs: BlobStore, version_ref: str) -> Lineage:
         return lineage(session, version, blobs=blobs)
 
 
+def check_expected(found: Lineage, expect: Sequence[int] | None) -> list[int]:
+    """The planned version ids; :class:`ReviewConflict` when ``expect`` (the ids a person
+    confirmed) differs from them: the plan changed since it was shown."""
+    ids = [found.version_id, *(r.version_id for r in found.related)]
+    if expect is not None and sorted(expect) != sorted(ids):
+        raise ReviewConflict("the near-copies changed since they were listed: list them again "
+                             "and confirm")
+    return ids
+
+
+def apply_withdrawal(session: Session, blobs: BlobStore, found: Lineage, *, by: str,
+                     reason: str, now: dt.datetime | None = None
+                     ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Withdraw the planned versions (``found``: :func:`plan`) in ``session``'s transaction —
+    each through :func:`clearance.catalog.publication.withdraw` — and record one
+    ``withdraw.everywhere`` audit event; ``(withdrawn now, withdrawn before)``. The caller owns
+    the transaction: if anything fails before it commits, nothing is withdrawn (an incident's
+    action records itself in the same transaction)."""
+    from clearance.bank.subscribers import WITHDRAW_SOURCE_KEY
+    from clearance.catalog.publication import resolve_version
+
+    banks.use_blobs(session, blobs)
+    session.info[WITHDRAW_SOURCE_KEY] = "withdraw_everywhere"
+    done: list[int] = []
+    already_done: list[int] = []
+    for vid in check_expected(found, None):
+        version = session.get(AssetVersion, vid)
+        if version is None:  # pragma: no cover
+            raise NotFound(f"version {vid} is gone")
+        if was_withdrawn(session, vid) is not None:
+            already_done.append(vid)
+            continue
+        text = reason if vid == found.version_id else \
+            f"{reason} (near-copy of {found.label})"
+        withdraw(session, version, by=by, reason=text, now=now)
+        done.append(vid)
+    target = resolve_version(session, str(found.version_id))
+    audit.record(session, WithdrawnEverywhere(
+        subject=audit.Subject("version", str(target.id)), reason=reason.strip(),
+        withdrawn=tuple(done), already_withdrawn=tuple(already_done),
+        replacements={str(r.version_id): r.replacement_id for r in found.related
+                      if r.replacement_id is not None}
+        | ({str(found.version_id): found.replacement_id}
+           if found.replacement_id is not None else {})), actor=by)
+    return tuple(done), tuple(already_done)
+
+
 def withdraw_everywhere(engine: Engine, blobs: BlobStore, version_ref: str, *, by: str,
                         reason: str, is_dry_run: bool = False,
                         now: dt.datetime | None = None,
                         expect: Sequence[int] | None = None) -> WithdrawResult:
     """Withdraw the version and every variant and near-copy, in one transaction. ``expect``
     (the version ids a person confirmed) refuses to go on if the plan changed since."""
-    from clearance.bank.subscribers import WITHDRAW_SOURCE_KEY
-    from clearance.catalog.publication import resolve_version
-
     if not is_dry_run and not reason.strip():
         raise InputError("withdraw everywhere needs a reason")
     found = plan(engine, blobs, version_ref)
-    ids = [found.version_id, *(r.version_id for r in found.related)]
-    if expect is not None and sorted(expect) != sorted(ids):
-        raise ReviewConflict("the near-copies changed since they were listed: list them again "
-                             "and confirm")
+    ids = check_expected(found, expect)
     if is_dry_run:
         already = tuple(r.version_id for r in found.related if r.is_withdrawn)
         todo = tuple(i for i in ids if i not in already
                      and not (i == found.version_id and found.is_withdrawn))
         return WithdrawResult(found, todo, already + ((found.version_id,)
                                                       if found.is_withdrawn else ()), True)
-    done: list[int] = []
-    already_done: list[int] = []
     with session_scope(engine) as session:
-        banks.use_blobs(session, blobs)
-        session.info[WITHDRAW_SOURCE_KEY] = "withdraw_everywhere"
-        for vid in ids:
-            version = session.get(AssetVersion, vid)
-            if version is None:  # pragma: no cover
-                raise NotFound(f"version {vid} is gone")
-            if was_withdrawn(session, vid) is not None:
-                already_done.append(vid)
-                continue
-            text = reason if vid == found.version_id else \
-                f"{reason} (near-copy of {found.label})"
-            withdraw(session, version, by=by, reason=text, now=now)
-            done.append(vid)
-        target = resolve_version(session, str(found.version_id))
-        audit.record(session, WithdrawnEverywhere(
-            subject=audit.Subject("version", str(target.id)), reason=reason.strip(),
-            withdrawn=tuple(done), already_withdrawn=tuple(already_done),
-            replacements={str(r.version_id): r.replacement_id for r in found.related
-                          if r.replacement_id is not None}
-            | ({str(found.version_id): found.replacement_id}
-               if found.replacement_id is not None else {})), actor=by)
+        done, already_done = apply_withdrawal(session, blobs, found, by=by, reason=reason,
+                                              now=now)
     with session_scope(engine) as session:
         banks.use_blobs(session, blobs)
         version = session.get_one(AssetVersion, found.version_id)

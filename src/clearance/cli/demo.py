@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from clearance.bank.index import BankIndex
+    from clearance.demo.replay import ReplayRun
 
 STYLE = {"pass": "green", "review": "yellow", "block": "bold red"}
 
@@ -79,8 +81,17 @@ def _print(run: DemoRun, console: Console) -> None:
 @click.option("--host", default=None, help="With --serve: address (default CLEARANCE_HOST).")
 @click.option("--port", type=int, default=None,
               help="With --serve: port (default CLEARANCE_PORT, 8000).")
+@click.option("--replay", is_flag=True,
+              help="Replay the case after release instead: a synthetic stream of posts, a "
+                   "petition and news through the monitor, the alert, the incident tied to the "
+                   "live versions, withdraw everywhere, the replacements, the statement and "
+                   "the measured effect of each; writes incident-N.html.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True,
+              help="With --replay: the timeline (table) or one JSON summary on stdout.")
 @handle_errors
-def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | None) -> None:
+def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | None,
+         replay: bool, fmt: str) -> None:
     """Run the Cuties / Mignonnes case end to end on the configured database.
 
     Imports the demo catalog (idempotent: run it as often as you like), lists the known minors in
@@ -92,8 +103,17 @@ def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | Non
 
     With --serve, the items then wait in the review queue and the review service starts; it
     prints how to log in as each role.
+
+    With --replay, the case after release (docs/incidents.md): the first alert must come before
+    the petition passes 100,000 signatures, the incident must be tied to key_art v1 and
+    synopsis v1, every variant of the key art must be withdrawn, each action's effect measured
+    and the theme shift named; exits 1 otherwise. --format json prints one object with
+    alert_at, petition_100k_at, incident, withdrawn, actions and theme_shift.
     """
     settings = get_settings()
+    if replay:
+        _replay(settings, report_dir or settings.data_dir, fmt, serve, host, port)
+        return
     console = Console(highlight=False)
     console.print(f"Clearance demo — database {settings.resolved_database_url}")
     # the hash bank's index reads the banks through an engine of its own, closed at the end
@@ -110,6 +130,83 @@ def demo(report_dir: Path | None, serve: bool, host: str | None, port: int | Non
         check(run)
         if serve:
             _serve(settings, screener, run, console, host, port)
+
+
+def _replay(settings: Settings, report_dir: Path, fmt: str, serve: bool, host: str | None,
+            port: int | None) -> None:
+    from clearance.demo.replay import check as check_replay
+    from clearance.demo.replay import run_replay
+
+    console = Console(highlight=False, stderr=fmt == "json")
+    console.print(f"Clearance demo --replay — database {settings.resolved_database_url}")
+    # August 2020: nothing was banked yet, so the replay's screenings consult no bank
+    screener = Screener.from_settings(settings)
+    run = run_replay(settings, screener, report_dir)
+    if fmt == "json":
+        click.echo(json.dumps(run.summary(), ensure_ascii=False, indent=2))
+    else:
+        print_replay(run, console)
+    check_replay(run)
+    if serve:
+        _serve_replay(settings, screener, run, console, host, port)
+
+
+def print_replay(run: ReplayRun, console: Console) -> None:
+    """The replay's timeline, effects, shift, learning and checks."""
+    view = run.incident
+    console.rule(f"[bold]Incident {view.get('id')}: {escape(str(view.get('name')))}")
+    events = [(e["at"], escape(e["summary"])) for e in view.get("timeline", [])]
+    if run.petition_100k_at is not None:
+        lead = run.lead_time
+        events.append((run.petition_100k_at.isoformat(),
+                       "[bold]the petition passed 100,000 signatures[/]"
+                       + (f" — the first alert came {lead.total_seconds() / 3600:.1f} hours "
+                          "earlier" if lead is not None else "")))
+    for at, text in sorted(events):
+        console.print(f"{at[:16].replace('T', ' ')}  {text}", highlight=False)
+    console.rule("[bold]Effects (12-hour windows before and after)")
+    for a in view.get("actions", []):
+        console.print(f"[bold]{a['kind'].replace('_', ' ')}[/] at {a['at'][:16]}: "
+                      f"{escape(a['effect_summary'] or 'not measured')}", highlight=False)
+    shift = (run.theme_shift or {}).get("shift")
+    console.print(f"[bold]Theme shift:[/] {escape(shift['summary']) if shift else 'none'}",
+                  highlight=False)
+    console.print(f"[bold]Learning:[/] {escape(str(run.learning.get('summary', '')))}",
+                  highlight=False)
+    draft = run.learning.get("draft")
+    if draft:
+        w = draft["whatif"]
+        console.print(f"  draft {escape(draft['policy'])}: {w['changed_others']} other "
+                      f"item(s) of {w['evaluated']} would change", highlight=False)
+    console.rule()
+    for step in run.steps:
+        mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
+        console.print(f"{mark} {escape(step.name)}: {escape(step.detail)}", highlight=False)
+    console.print(f"Report: {run.report}")
+
+
+def _serve_replay(settings: Settings, screener: Screener, run: ReplayRun, console: Console,
+                  host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from clearance.cli.serve import check_bind
+    from clearance.demo.serve import seed_users
+    from clearance.service.app import create_app
+
+    host = host or settings.host
+    port = port or settings.port
+    check_bind(settings, host)
+    logins = seed_users(settings)
+    url = f"http://{host}:{port}/incidents/{run.incident.get('id')}"
+    console.rule("[bold]Review service")
+    console.print(f"Open {url} and log in as:")
+    for login in logins:
+        console.print(f"  {login.role:<16} [bold]{login.username:<10}[/] password "
+                      f"[bold]{login.password}[/]", highlight=False)
+    console.print("[dim]These passwords are new on every run and shown only here. Ctrl+C "
+                  "stops the service.[/]")
+    uvicorn.run(create_app(settings, screener=screener), host=host, port=port,
+                log_level="warning")
 
 
 def _bank_index(settings: Settings, engine: Engine) -> BankIndex | None:

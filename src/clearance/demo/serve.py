@@ -74,13 +74,25 @@ def _ensure_users(session: Session) -> list[DemoLogin]:
     return logins
 
 
-def seed_review(settings: Settings, run: DemoRun) -> SeededQueue:
-    """Users for every role and the demo's screened versions as review items (idempotent: a
-    version already submitted keeps its item; passwords are new on every call)."""
+def seed_users(settings: Settings) -> list[DemoLogin]:
+    """One user per role with a new printed password (development only), for the replay."""
+    _require_development(settings)
+    with ready_engine(settings.resolved_database_url) as engine, \
+            session_scope(engine) as session:
+        return _ensure_users(session)
+
+
+def _require_development(settings: Settings) -> None:
     if settings.environment != "development":
         raise ConfigurationError(
             "clearance demo --serve creates demo users with printed passwords and runs only in "
             f"the development environment (CLEARANCE_ENVIRONMENT is {settings.environment!r})")
+
+
+def seed_review(settings: Settings, run: DemoRun) -> SeededQueue:
+    """Users for every role and the demo's screened versions as review items (idempotent: a
+    version already submitted keeps its item; passwords are new on every call)."""
+    _require_development(settings)
     with ready_engine(settings.resolved_database_url) as engine, \
             session_scope(engine) as session:
         logins = _ensure_users(session)

@@ -76,8 +76,10 @@ def live_versions(session: Session, title_id: str, at: dt.datetime) -> list[dict
     return out
 
 
-def raise_alerts(session: Session, firings: Sequence[Firing]) -> list[MonitorAlert]:
-    """Store ``firings`` as alerts with their context, announcing each (see the module)."""
+def raise_alerts(session: Session, firings: Sequence[Firing], *,
+                 at: dt.datetime | None = None) -> list[MonitorAlert]:
+    """Store ``firings`` as alerts with their context, announcing each (see the module).
+    ``at``: when they are raised (default the wall clock; a replayed stream passes its time)."""
     raised = []
     for f in firings:
         series = signals.title_series(session, f.title_id, step=300, start=f.onset,
@@ -95,12 +97,13 @@ def raise_alerts(session: Session, firings: Sequence[Firing]) -> list[MonitorAle
             message=f"{name or f.title_id}: {f.rule.name} — {f.detail}"[:1000],
             themes=themes, languages=langs, top_posts=top,
             live_versions=live_versions(session, f.title_id, f.onset), dedup_key=f.key,
-            created_at=dt.datetime.now(dt.UTC))
+            created_at=at or dt.datetime.now(dt.UTC))
         session.add(alert)
         session.flush()
         events.emit(session, events.AlertRaised(alert_id=alert.id, rule=alert.rule,
                                                 title_id=f.title_id, signal=alert.signal,
-                                                onset=f.onset, at=alert.created_at))
+                                                onset=f.onset, at=alert.created_at,
+                                                opens_incident=f.rule.open_incident))
         raised.append(alert)
     return raised
 

@@ -70,6 +70,9 @@ class Rule(BaseModel):
     min_per_hour: Annotated[float, Field(gt=0)] = 1000.0
     threshold: Annotated[int, Field(gt=0)] = 100_000
     within_hours: Annotated[int, Field(gt=0, le=168)] = 72
+    #: Raising this rule's alert opens an incident (or links the alert to the title's open
+    #: one): :mod:`clearance.incidents.subscribers`.
+    open_incident: bool = False
 
     def watches(self, title_id: str) -> bool:
         return self.titles == "*" or title_id in self.titles

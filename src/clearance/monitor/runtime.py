@@ -112,12 +112,13 @@ def delete_from_stream(settings: Settings, seq: int | None) -> bool:
 
 
 def evaluate_alerts(monitor: Monitor, rules: RuleSet, *, since: dt.datetime | None = None,
-                    titles: list[str] | None = None, now: dt.datetime | None = None
-                    ) -> list[MonitorAlert]:
-    """Run ``rules`` and raise what fired (one transaction: the alerts and their webhooks)."""
+                    titles: list[str] | None = None, now: dt.datetime | None = None,
+                    raised_at: dt.datetime | None = None) -> list[MonitorAlert]:
+    """Run ``rules`` and raise what fired (one transaction: the alerts, their webhooks and the
+    incidents their rules open). ``raised_at``: the alerts' time (default the wall clock)."""
     with session_scope(monitor.engine) as session:
         firings = alerts.evaluate(session, rules, since=since, titles=titles, now=now)
-        return raise_alerts(session, firings)
+        return raise_alerts(session, firings, at=raised_at)
 
 
 class AlertWatcher:

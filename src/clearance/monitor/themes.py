@@ -52,7 +52,9 @@ def _bodies(terms: Sequence[str]) -> list[str]:
     return parts
 
 
-def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
+def term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    """One regular expression matching any of ``terms`` (lexicon syntax: folded, ``*`` for any
+    ending, spaces for any whitespace) at word boundaries of folded text."""
     return re.compile(r"(?<!\w)(?:" + "|".join(_bodies(terms)) + r")(?!\w)")
 
 
@@ -77,7 +79,7 @@ class ThemeLexicon:
         self.version = version
         self.themes = tuple(themes)
         # one pass that says whether any theme could match: most posts match none
-        self._any = _pattern(every_term) if every_term else None
+        self._any = term_pattern(every_term) if every_term else None
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> ThemeLexicon:
@@ -91,8 +93,8 @@ class ThemeLexicon:
                 terms = entry.get("terms") or []
                 every_term += [*terms, *(entry.get("together") or [[]])[0]]
                 themes.append(_Theme(name, str(entry.get("description", "")),
-                                     _pattern(terms) if terms else None,
-                                     tuple(_pattern(group) for group in
+                                     term_pattern(terms) if terms else None,
+                                     tuple(term_pattern(group) for group in
                                            entry.get("together") or [])))
         except (OSError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigurationError(f"the theme lexicon {path} is unusable: {exc!r}") from exc

@@ -646,3 +646,78 @@ class BulkDecided(AuditEvent):
     decided: tuple[int, ...]
     first_reviews: tuple[int, ...]
     skipped: tuple[int, ...]
+
+
+# -- incidents ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOpened(AuditEvent):
+    """An incident was opened: by an alert rule on its own (``alert``, actor ``system``), by a
+    person from an alert (``person``) or by hand (``hand``), about ``title_id``, with the asset
+    versions live at the onset linked."""
+
+    name: ClassVar[str] = "incident.open"
+    subject_kind: ClassVar[str] = "incident"
+    title_id: str | None
+    incident_name: str
+    opened_from: str
+    alert_id: int | None
+    owner: str | None
+    onset: str
+    versions: tuple[int, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"title_id": self.title_id, "name": self.incident_name,
+                "opened_from": self.opened_from, "alert_id": self.alert_id,
+                "owner": self.owner, "onset": self.onset, "versions": list(self.versions)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentStateChanged(AuditEvent):
+    """An incident moved from one state to another (open, responding, monitoring, closed);
+    stored as ``{"from": old, "to": new, "reason": ...}``."""
+
+    name: ClassVar[str] = "incident.state"
+    subject_kind: ClassVar[str] = "incident"
+    old: str
+    new: str
+    reason: str
+
+    def data(self) -> dict[str, Any]:
+        return {"from": self.old, "to": self.new, "reason": self.reason}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOwnerChanged(AuditEvent):
+    """An incident was given to someone (or taken from its owner); ``{"from", "to"}``."""
+
+    name: ClassVar[str] = "incident.owner"
+    subject_kind: ClassVar[str] = "incident"
+    old: str | None
+    new: str | None
+
+    def data(self) -> dict[str, Any]:
+        return {"from": self.old, "to": self.new}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentLinked(AuditEvent):
+    """An alert, an asset version or a petition was linked to an incident."""
+
+    name: ClassVar[str] = "incident.link"
+    subject_kind: ClassVar[str] = "incident"
+    what: Literal["alert", "version", "petition"]
+    ref: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentActionRecorded(AuditEvent):
+    """A response action was taken on an incident and recorded on its timeline (withdraw
+    everywhere, replace, statement, copy rewritten, rating or placement changed, escalation)."""
+
+    name: ClassVar[str] = "incident.action"
+    subject_kind: ClassVar[str] = "incident"
+    action_id: int
+    kind: str
+    at: str
+    summary: str

@@ -59,7 +59,7 @@ from clearance.storage.review_models import WebhookDelivery, WebhookSubscription
 log = logging.getLogger(__name__)
 
 #: Event types a subscription may ask for.
-WEBHOOK_EVENTS: Final = ("decision", "withdrawal", "alert")
+WEBHOOK_EVENTS: Final = ("decision", "withdrawal", "alert", "incident")
 #: Header names (docs/webhooks.md lists them).
 HEADER_EVENT: Final = "X-Clearance-Event"
 HEADER_DELIVERY: Final = "X-Clearance-Delivery"

@@ -125,19 +125,26 @@ class CampaignScreening:
 
 
 def live_versions(session: Session, title_id: str) -> dict[int, AssetVersion]:
-    """Each asset of the title (by asset id) at its live version, else its newest one."""
+    """Each asset of the title (by asset id) at its live version, else its newest one that was
+    not withdrawn (a withdrawn version is out of the campaign for good; an asset whose every
+    version was withdrawn has none)."""
     assets = session.scalars(select(Asset).where(Asset.title_id == title_id)
                              .options(selectinload(Asset.versions))).all()
-    live = {p.asset_id: p.version_id for p in session.scalars(
-        select(Publication).join(Asset, Asset.id == Publication.asset_id)
-        .where(Asset.title_id == title_id, Publication.live_until.is_(None)))}
+    pubs = session.scalars(select(Publication).join(Asset, Asset.id == Publication.asset_id)
+                           .where(Asset.title_id == title_id,
+                                  Publication.live_until.is_(None)
+                                  | (Publication.end_reason == "withdrawn"))).all()
+    live = {p.asset_id: p.version_id for p in pubs if p.live_until is None}
+    withdrawn = {p.version_id for p in pubs if p.end_reason == "withdrawn"}
     out: dict[int, AssetVersion] = {}
     for asset in assets:
-        if not asset.versions:
-            continue
         by_id = {v.id: v for v in asset.versions}
         chosen = by_id.get(live.get(asset.id, -1))
-        out[asset.id] = chosen or max(asset.versions, key=lambda v: v.number)
+        kept = [v for v in asset.versions if v.id not in withdrawn]
+        if chosen is None and kept:
+            chosen = max(kept, key=lambda v: v.number)
+        if chosen is not None:
+            out[asset.id] = chosen
     return out
 
 
