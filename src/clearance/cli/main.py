@@ -64,6 +64,8 @@ def _register() -> None:
     cli.add_command(rescreen_cli.rescreen_command)
     from clearance.cli import quarantine as quarantine_cli
     cli.add_command(quarantine_cli.quarantine_group)
+    from clearance.cli import incident as incident_cli
+    cli.add_command(incident_cli.incident_group)
 
 
 _register()
