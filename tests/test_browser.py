@@ -134,8 +134,19 @@ def test_review_flow_in_chromium(server: tuple[str, UIWorld]) -> None:
         img.evaluate("e => e.decode()")
         filt = img.evaluate("e => getComputedStyle(e).filter")
         assert "blur" in filt and "grayscale" in filt
-        labels = page.locator(f"#frame-{item} .box span").all_inner_texts()
+        labels = page.locator(f"#frame-{item} .tag").all_inner_texts()
         assert "minor.apparent 0.71" in labels and len(labels) == 3
+        tags = [t.bounding_box() for t in page.locator(f"#frame-{item} .tag").all()]
+        frame_box = page.locator(f"#frame-{item}").bounding_box()
+        assert frame_box is not None and all(t is not None for t in tags)
+        for n, t in enumerate(tags):  # inside the image, and apart from each other
+            assert t is not None and t["x"] >= frame_box["x"] - 1
+            assert t["x"] + t["width"] <= frame_box["x"] + frame_box["width"] + 1
+            for u in tags[n + 1:]:
+                assert u is not None and (t["x"] + t["width"] <= u["x"] + 1
+                                          or u["x"] + u["width"] <= t["x"] + 1
+                                          or t["y"] + t["height"] <= u["y"] + 1
+                                          or u["y"] + u["height"] <= t["y"] + 1)
         box = page.locator(f"#frame-{item} .box").first.bounding_box()
         frame = page.locator(f"#frame-{item}").bounding_box()
         assert box is not None and frame is not None

@@ -28,8 +28,10 @@ def test_environment_is_read_when_settings_are_built(monkeypatch: pytest.MonkeyP
 
 def test_invalid_setting_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLEARANCE_SEMANTIC", "sometimes")
-    with pytest.raises(ConfigurationError, match="semantic"):
+    with pytest.raises(ConfigurationError, match="CLEARANCE_SEMANTIC") as err:
         get_settings()
+    assert "CLEARANCE_SEMANTIC: should be 'auto', 'always' or 'off' (got 'sometimes')" in \
+        err.value.rendered()
 
 
 @pytest.mark.parametrize("secret", [None, "change-me"])

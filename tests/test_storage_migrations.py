@@ -78,7 +78,8 @@ def test_sqlite_file_folder_is_created_and_foreign_keys_are_on(tmp_path: Path) -
 
 
 def test_bad_database_url_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigurationError, match="invalid database URL"):
+    with pytest.raises(ConfigurationError,
+                       match="CLEARANCE_DATABASE_URL is not a usable database URL"):
         make_engine("not a url")
     with pytest.raises(ConfigurationError, match="no database driver"):
         make_engine("nosuchdb://x/y")

@@ -8,14 +8,16 @@ test checks that.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from clearance.errors import ConfigurationError
+from clearance.errors import ConfigurationError, Problem
 
 #: The largest text (in bytes, UTF-8) that screening accepts by default.
 DEFAULT_MAX_TEXT_BYTES = 1_000_000
@@ -275,9 +277,56 @@ class Settings(BaseSettings):
         return secret
 
 
+#: Settings whose values are never repeated in an error (a key, or a URL with a password).
+_UNSHOWN: Final = ("secret", "key", "password", "token", "database_url")
+
+
+def _setting_problem(error: Mapping[str, Any]) -> Problem:
+    """One validation error as ``CLEARANCE_PORT: should be a whole number (got 'abc')``: the
+    setting named as it is set, pydantic's message in plain words, the value unless secret."""
+    loc = [str(p) for p in error.get("loc", ()) if not isinstance(p, int)]
+    name = loc[0] if loc else ""
+    field = f"CLEARANCE_{name.upper()}" if name else "settings"
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    message = message.replace("Input should be", "should be")
+    plain = _PLAIN.get(str(error.get("type")))
+    if plain is not None:
+        message = plain.format(**(error.get("ctx") or {}))
+    value = error.get("input")
+    shown = "" if any(word in name for word in _UNSHOWN) or isinstance(value, dict) \
+        else f" (got {str(value)[:60]!r})"
+    return Problem(f"{message[:1].lower()}{message[1:]}{shown}", field=field)
+
+
+#: pydantic's messages for the common mistakes, in the words of a settings file.
+_PLAIN: Final[dict[str, str]] = {
+    "int_parsing": "should be a whole number",
+    "float_parsing": "should be a number",
+    "bool_parsing": "should be true or false",
+    "greater_than": "should be more than {gt}",
+    "greater_than_equal": "should be at least {ge}",
+    "less_than": "should be less than {lt}",
+    "less_than_equal": "should be at most {le}",
+}
+
+
 def get_settings(**overrides: object) -> Settings:
-    """Build settings from the environment, with explicit overrides on top."""
+    """Build settings from the environment, with explicit overrides on top. A bad value is a
+    :class:`ConfigurationError` naming each setting (``CLEARANCE_PORT: should be a whole
+    number (got 'abc')``), never pydantic's own text with its links."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = [_setting_problem(e) for e in exc.errors()]
+        names = ", ".join(dict.fromkeys(p.field or "" for p in problems))
+        raise ConfigurationError(f"invalid settings: {names} (environment or .env; see "
+                                 "docs/settings.md)", problems=problems) from None
+    except SettingsError as exc:  # a value pydantic-settings cannot even parse (bad JSON)
+        found = re.search(r'field "(\w+)"', str(exc))
+        field = f"CLEARANCE_{found.group(1).upper()}" if found else "settings"
+        raise ConfigurationError(
+            f"invalid settings: {field} (environment or .env; see docs/settings.md)",
+            problems=[Problem("cannot be read: a list or mapping is written as JSON",
+                              field=field)]) from None
     except ValueError as exc:
         raise ConfigurationError(f"invalid settings: {exc}") from exc

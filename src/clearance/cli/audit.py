@@ -13,7 +13,13 @@ from pathlib import Path
 
 import click
 
-from clearance.cli.common import EXIT_FAIL_ON, database_session, err_console, handle_errors
+from clearance.cli.common import (
+    EXIT_FAIL_ON,
+    database_session,
+    err_console,
+    handle_errors,
+    note,
+)
 from clearance.errors import InputError
 from clearance.review import audit
 
@@ -53,4 +59,4 @@ def export(since: int, output: Path | None) -> None:
                     count = audit.export_jsonl(session, out, since=since)
             except OSError as exc:
                 raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    err_console.print(f"exported {count} events", markup=False)
+    note(f"exported {count} events")

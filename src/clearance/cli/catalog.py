@@ -33,7 +33,14 @@ from clearance.catalog import (
 )
 from clearance.catalog.importer import ImportReport
 from clearance.catalog.views import ADULT_AGE, AssetPublic, TitlePublic, age_on
-from clearance.cli.common import err_console, handle_errors, stdout_console
+from clearance.cli.common import (
+    err_console,
+    format_option,
+    handle_errors,
+    is_quiet,
+    print_json,
+    stdout_console,
+)
 from clearance.errors import ImportProblem, InputError
 from clearance.settings import Settings, get_settings
 from clearance.storage import (
@@ -156,7 +163,7 @@ def _import_one(engine: Engine, blobs: LocalBlobStore, path: Path, created_by: s
             MofNCompleteColumn(),
             console=err_console,
             transient=True,
-            disable=not err_console.is_terminal,
+            disable=is_quiet() or not err_console.is_terminal,
         ) as progress,
         session_scope(engine) as session,
     ):
@@ -265,12 +272,18 @@ def _show_table(title: TitlePublic, assets: list[AssetPublic], when: dt.date) ->
 @click.option(
     "--offset", default=0, show_default=True, type=click.IntRange(min=0), help="How many to skip."
 )
+@format_option
 @handle_errors
-def titles(limit: int, offset: int) -> None:
+def titles(limit: int, offset: int, fmt: str) -> None:
     """List titles in the catalog (id, title, type, rating, year)."""
     with _database(get_settings()) as engine, session_scope(engine) as session:
         rows = list_titles(session, limit=limit, offset=offset)
         total = count_titles(session)
+    if fmt == "json":
+        print_json({"total": total, "offset": offset, "limit": limit, "titles": [
+            {"id": r.id, "title": r.original_title, "type": r.type, "rating": r.rating,
+             "year": r.release_year} for r in rows]})
+        return
     table = Table()
     for column in ("id", "title", "type", "rating", "year"):
         table.add_column(column)

@@ -27,17 +27,34 @@ import click
 from rich.markup import escape
 
 from clearance import __version__
-from clearance.cli.common import EXIT_INTERNAL, err_console
+from clearance.cli.common import (
+    EXIT_INTERNAL,
+    announce_database,
+    err_console,
+    verbosity_options,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="clearance")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Clearance: clear film and series marketing for child-safety and brand risk.
 
     Screens copy (synopses, taglines, titles) into findings, applies a versioned policy to decide
     pass / review / block with readable reasons, and keeps the catalog those decisions refer to.
+    Every command takes -q/--quiet and -v/--verbose.
     """
+    announce_database(ctx)
+
+
+def _with_verbosity(command: click.Command) -> None:
+    """Give ``command`` (and, for a group, every command under it) -q/--quiet and -v/--verbose."""
+    if not any(p.name in ("quiet", "verbose") for p in command.params):
+        command.params.extend(verbosity_options())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_verbosity(sub)
 
 
 def _register() -> None:
@@ -66,6 +83,7 @@ def _register() -> None:
     cli.add_command(quarantine_cli.quarantine_group)
     from clearance.cli import incident as incident_cli
     cli.add_command(incident_cli.incident_group)
+    _with_verbosity(cli)
 
 
 _register()

@@ -19,7 +19,7 @@ import click
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from clearance.cli.common import cli_actor, err_console, handle_errors
+from clearance.cli.common import cli_actor, err_console, handle_errors, is_quiet
 from clearance.errors import InputError
 from clearance.monitor.series import Series, read_series
 from clearance.monitor.spikes import DEFAULT_SETTINGS, SpikeSeries, detect
@@ -155,7 +155,7 @@ def _ingest_posts(monitor: Any, path: Path, batch: int) -> Any:
     with Progress(TextColumn(f"ingesting {escape(path.name)}"), SpinnerColumn(),
                   TextColumn("{task.fields[stored]} stored, {task.fields[dup]} already there"),
                   console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as progress:
+                  disable=is_quiet() or not err_console.is_terminal) as progress:
         task = progress.add_task("ingest", total=None, stored=0, dup=0)
 
         def advance(report: Any) -> None:

@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from clearance.cli.common import err_console, handle_errors
+from clearance.cli.common import err_console, handle_errors, is_quiet
 from clearance.errors import InputError
 from clearance.settings import get_settings
 
@@ -41,7 +41,7 @@ def replay(file: Path, speed: float, fmt: str) -> None:
     settings = get_settings()
     with Progress(TextColumn(f"replaying {escape(file.name)}"), BarColumn(),
                   MofNCompleteColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as progress:
+                  disable=is_quiet() or not err_console.is_terminal) as progress:
         task = progress.add_task("replay", total=None)
         report = asyncio.run(run_replay(
             settings, file, speed=speed,

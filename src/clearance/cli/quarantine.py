@@ -20,7 +20,13 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from clearance import quarantine
-from clearance.cli.common import database_session, err_console, handle_errors
+from clearance.cli.common import (
+    database_session,
+    err_console,
+    format_option,
+    handle_errors,
+    print_json,
+)
 from clearance.errors import InputError
 from clearance.quarantine.vault import Vault
 from clearance.review import access
@@ -49,11 +55,20 @@ def quarantine_group() -> None:
 
 @quarantine_group.command("list")
 @_AS
+@format_option
 @handle_errors
-def list_holds(as_user: str) -> None:
+def list_holds(as_user: str, fmt: str) -> None:
     """Every quarantined item: what held it, its hashes, when (audited)."""
     with database_session() as session:
         rows = quarantine.holds(session, _legal(session, as_user))
+        if fmt == "json":
+            print_json({"holds": [
+                {"item_id": row.item_id, "version_id": row.version_id,
+                 "labels": list(row.labels), "sha256": row.sha256,
+                 "held_at": as_utc(row.held_at).isoformat(),
+                 "sealed_at": as_utc(row.sealed_at).isoformat() if row.sealed_at else None}
+                for row in rows]})
+            return
         table = Table("item", "version", "labels", "sha256", "held", "sealed")
         for row in rows:
             table.add_row(str(row.item_id), str(row.version_id), escape(", ".join(row.labels)),

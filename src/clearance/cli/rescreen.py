@@ -22,7 +22,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from clearance.cli.common import cli_actor, err_console, handle_errors, stdout_console
+from clearance.cli.common import (
+    cli_actor,
+    err_console,
+    handle_errors,
+    is_quiet,
+    note,
+    stdout_console,
+)
 from clearance.detectors.bank import BankLookup
 from clearance.errors import InputError
 from clearance.policy.loader import load_policy
@@ -59,23 +66,26 @@ class _Report:
     seconds otherwise."""
 
     def __init__(self) -> None:
+        self.quiet = is_quiet()
         self.is_tty = err_console.is_terminal
         self.bar = Progress(TextColumn("rescreen"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                            console=err_console, transient=True, disable=not self.is_tty)
+                            console=err_console, transient=True,
+                            disable=self.quiet or not self.is_tty)
         self.task = self.bar.add_task("rescreen", total=None)
         self.started = time.monotonic()
         self.logged = self.started
 
     def planned(self, selected: int, to_run: int) -> None:
         self.bar.update(self.task, total=selected)
-        err_console.print(f"rescreen: {selected} live version(s) selected, {to_run} to run "
-                          f"detectors on, {selected - to_run} from the findings cache")
+        note(f"rescreen: {selected} live version(s) selected, {to_run} to run detectors on, "
+             f"{selected - to_run} from the findings cache")
 
     def advance(self, done: int, total: int) -> None:
         self.bar.update(self.task, completed=done, total=total)
         now = time.monotonic()
-        if not self.is_tty and (now - self.logged >= _LOG_EVERY_S or done == total):
+        if not self.is_tty and not self.quiet and (now - self.logged >= _LOG_EVERY_S
+                                                   or done == total):
             self.logged = now
             rate = done / max(now - self.started, 1e-9)
             eta = (total - done) / rate if rate > 0 else 0.0

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,16 +15,27 @@ from typing import TextIO
 import click
 from rich.markup import escape
 from rich.progress import (
+    BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
-from clearance.cli.common import EXIT_FAIL_ON, cli_actor, err_console, handle_errors
+from clearance.cli.common import (
+    EXIT_FAIL_ON,
+    cli_actor,
+    err_console,
+    handle_errors,
+    is_quiet,
+    note,
+)
 from clearance.cli.output import render_table
 from clearance.cli.screen_inputs import (
+    INPUT_FORMATS,
     ScreenInputs,
     load_title,
     record_catalog_screenings,
@@ -36,10 +48,17 @@ from clearance.screening import Screener, ScreenResult
 from clearance.settings import get_settings
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("screening"), SpinnerColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True,
-                    disable=not sys.stderr.isatty())
+def _progress(total: int | None) -> Progress:
+    """The progress line on a terminal: done of total, a bar and the time left where the total
+    is known (a CSV's records, a folder's files), else a spinner and the count."""
+    columns: list[ProgressColumn | str] = [TextColumn("screening")]
+    if total is None:
+        columns += [SpinnerColumn(), TextColumn("{task.completed} item(s)")]
+    else:
+        columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=err_console, transient=True,
+                    disable=is_quiet() or not sys.stderr.isatty())
 
 
 def _keep_for_report(result: ScreenResult, fmt: str) -> ScreenResult:
@@ -69,21 +88,23 @@ def check_output(output: Path) -> None:
         raise InputError(f"cannot write {output}: permission denied")
 
 
-def write_output(output: Path, results: Sequence[ScreenResult], fmt: str) -> None:
+def write_output(output: Path, results: Sequence[ScreenResult], fmt: str,
+                 titles: dict[str, str] | None = None) -> None:
     """Write the results to ``output``; a failure (disk full, permission) is an InputError."""
     try:
         with output.open("w", encoding="utf-8") as fh:
-            _emit(results, fmt, fh)
+            _emit(results, fmt, fh, titles)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
-def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
+def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO,
+          titles: dict[str, str] | None = None) -> None:
     if fmt == "jsonl":
         for r in results:
             out.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     elif fmt == "html":
-        out.write(render_html(results))
+        out.write(render_html(results, titles=titles))
     elif fmt == "json":
         payload = [r.to_dict() for r in results]
         out.write(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False,
@@ -106,9 +127,10 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
                    "--title, aged on --shoot-date from the catalog's date of birth.")
 @click.option("--shoot-date", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="When the images were made, for --depicts ages (default: today).")
-@click.option("--vendor-findings", type=click.Path(path_type=Path, dir_okay=False),
-              help="A saved AWS Rekognition, Google Vision or Hive response for the one image "
-                   "screened (docs/vendors.md).")
+@click.option("--vendor-findings", type=click.Path(path_type=Path),
+              help="Saved AWS Rekognition, Google Vision or Hive responses (docs/vendors.md): a "
+                   "file for the one image screened, or a folder holding each image's response "
+                   "as NAME.json or STEM.json (poster.jpg.json or poster.json).")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="Policy file (default: the built-in policy, or CLEARANCE_POLICY_FILE).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "html"]),
@@ -116,6 +138,10 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
               help="Output format; html is a self-contained report with blurred images.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write results to this file instead of stdout.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True,
+              help="How - (standard input) is read: auto is a CSV when its first line is a "
+                   "header naming --column, else one text; text; csv.")
 @click.option("--column", default="description", show_default=True,
               help="CSV column holding the copy.")
 @click.option("--rating-column", default="rating", show_default=True,
@@ -133,16 +159,22 @@ def _emit(results: Sequence[ScreenResult], fmt: str, out: TextIO) -> None:
 def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
            title_id: str | None, depicts: tuple[str, ...], shoot_date: dt.datetime | None,
            vendor_findings: Path | None, policy_file: Path | None, fmt: str,
-           output: Path | None, column: str, rating_column: str, id_column: str,
-           semantic: str | None, fail_on: str, allow_special_files: bool) -> None:
+           output: Path | None, input_format: str, column: str, rating_column: str,
+           id_column: str, semantic: str | None, fail_on: str,
+           allow_special_files: bool) -> None:
     """Screen copy and images; print one decision per item with its findings and reasons.
 
     PATHS may be images or folders of images (JPEG, PNG, WebP, GIF, ...), .txt files (each
-    screened whole), - for standard input, or .csv files (each row's --column screened; the
-    Netflix catalog layout works as is). Bad rows and unreadable images are reported and
-    skipped; the rest are screened. Nothing is written, except that with --title an input whose
-    content is one of the title's catalog versions has its screening recorded. Exit codes: 0
-    done, 1 --fail-on reached, 3 some input was unusable, 4 invalid policy, 5 unknown --title.
+    screened whole), .csv files (each row's --column screened; the Netflix catalog layout works
+    as is), or - for standard input: a CSV when its first line is a header naming --column
+    (cat rows.csv | clearance screen -), else one text (--input-format decides otherwise). Bad
+    rows and unreadable images are reported and skipped; the rest are screened. Nothing is
+    written, except that with --title an input whose content is one of the title's catalog
+    versions has its screening recorded.
+
+    Exit codes: 0 done, 1 --fail-on reached, 2 usage error, 3 some input was unusable (the rest
+    was screened), 4 invalid policy, 5 unknown --title or a database error, 6 a detector's
+    model is unavailable.
     """
     if not paths and not texts:
         raise click.UsageError("give --text TEXT or at least one PATH (see --help)")
@@ -162,7 +194,10 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     screener = Screener.from_settings(settings, policy=policy, bank=bank)
     inputs = ScreenInputs(screener, settings, rating=rating, vendor_file=vendor_findings,
                           column=column, rating_column=rating_column or None,
-                          id_column=id_column or None, allow_special=allow_special_files)
+                          id_column=id_column or None, allow_special=allow_special_files,
+                          input_format=input_format)
+    note(f"policy {policy.ref}; detectors "
+         + ", ".join(f"{d.name}@{d.version}" for d in screener.detectors), verbose=True)
     title = load_title(settings, title_id) if title_id is not None else None
     if title is not None:
         inputs.use_title(title)
@@ -170,31 +205,38 @@ def screen(paths: tuple[Path, ...], texts: tuple[str, ...], rating: str | None,
     inputs.depicted = resolve_depicted(depicts, title, when)
 
     results: list[ScreenResult] = []
-    with _progress() as prog:
-        task = prog.add_task("screen", total=None)
+    started = time.monotonic()
+    total = inputs.count(texts, paths) if sys.stderr.isatty() and not is_quiet() else None
+    with _progress(total) as prog:
+        task = prog.add_task("screen", total=total)
         for items, others, extra in inputs.batches(texts, paths):
             for r in screener.screen_many(items, others, extra):
                 results.append(_keep_for_report(r, fmt))
-            prog.advance(task, len(items))
+            # skipped rows and files count toward the total too
+            prog.update(task, completed=len(results) + len(inputs.problems))
+    seconds = time.monotonic() - started
+    note(f"screened {len(results)} item(s) in {seconds:.1f} s", verbose=True)
+    if vendor_findings is not None and vendor_findings.is_dir():
+        note(f"vendor responses: {inputs.vendor_used} image(s) had one in {vendor_findings}, "
+             f"{inputs.unmatched_images} had none", verbose=not inputs.unmatched_images)
 
     problems = inputs.problems
     if title is not None:
         recorded = record_catalog_screenings(settings, screener, title, results,
                                              actor=cli_actor())
         if recorded:
-            err_console.print(f"recorded {recorded} screening(s) of catalog versions of "
-                              f"{escape(title.title_id)}")
+            note(f"recorded {recorded} screening(s) of catalog versions of {title.title_id}")
     if output is not None:
-        write_output(output, results, fmt)
+        write_output(output, results, fmt, inputs.titles)
     elif results:
-        _emit(results, fmt, sys.stdout)
+        _emit(results, fmt, sys.stdout, inputs.titles)
     for p in problems:
         err_console.print(f"[yellow]skipped:[/] {escape(p.rendered())}", markup=True,
                           highlight=False)
     if problems:
         if not results:
             raise InputError(f"nothing could be screened ({len(problems)} problem(s))")
-        err_console.print(f"{len(results)} item(s) screened, {len(problems)} skipped")
+        note(f"{len(results)} item(s) screened, {len(problems)} skipped")
         sys.exit(InputError.exit_code)
     rank = {"pass": 0, "review": 1, "block": 2, "never": 3}
     if any(rank[r.decision.outcome] >= rank[fail_on] for r in results):

@@ -53,8 +53,11 @@ def check_bind(settings: Settings, host: str) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (about one per core). Background batch jobs are stored "
                    "in the database: any worker reports them, exactly one runs each.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="One line per request: method, path (never the query), status, ms.")
 @handle_errors
-def serve(host: str | None, port: int | None, log_level: str, workers: int) -> None:
+def serve(host: str | None, port: int | None, log_level: str, workers: int,
+          access_log: bool) -> None:
     """Run the review service: the JSON API under /api, the review UI, /healthz.
 
     Outside development (CLEARANCE_ENVIRONMENT) it refuses to start without a real
@@ -68,6 +71,7 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int) -> N
     import uvicorn
 
     from clearance.service import create_app
+    from clearance.service.request_log import log_config
 
     overrides: dict[str, object] = {}
     if host is not None:
@@ -89,9 +93,11 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int) -> N
         # each worker builds its app from the same environment (create_app() reads it)
         run_workers("clearance.service.app:create_app", host=settings.host,
                     port=settings.port, workers=workers, log_level=log_level,
-                    proxy_headers=True, server_header=False)
+                    proxy_headers=True, server_header=False, access_log=False,
+                    log_config=log_config(log_level, access_log=access_log))
         return
     app = create_app(settings)
     err_console.print(where)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
-                proxy_headers=True, server_header=False)
+                proxy_headers=True, server_header=False, access_log=False,
+                log_config=log_config(log_level, access_log=access_log))

@@ -17,7 +17,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from clearance.cli.common import database_session, err_console, handle_errors
+from clearance.cli.common import (
+    database_session,
+    err_console,
+    format_option,
+    handle_errors,
+    print_json,
+)
 from clearance.errors import InputError
 from clearance.review import access
 from clearance.storage.db import as_utc
@@ -42,6 +48,10 @@ def _read_password(from_stdin: bool) -> str:
     value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True,
                               err=True)
     return value
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -171,27 +181,45 @@ def revoke_token(token_id: int) -> None:
 
 @users.command("tokens")
 @click.argument("username", required=False)
+@format_option
 @handle_errors
-def tokens(username: str | None) -> None:
+def tokens(username: str | None, fmt: str) -> None:
     """List API tokens (all, or USERNAME's): id, owner, name, prefix, dates. No secrets."""
     table = Table("id", "user", "name", "prefix", "created", "expires", "last used", "revoked")
+    found: list[dict[str, object]] = []
     with database_session() as session:
         for row in access.list_tokens(session, username):
+            found.append({"id": row.id, "user": row.user.username, "name": row.name,
+                          "prefix": row.prefix, "created_at": _iso(row.created_at),
+                          "expires_at": _iso(row.expires_at),
+                          "last_used_at": _iso(row.last_used_at),
+                          "revoked_at": _iso(row.revoked_at)})
             table.add_row(str(row.id), escape(row.user.username), escape(row.name),
                           escape(row.prefix) + "…", _when(row.created_at),
                           _when(row.expires_at), _when(row.last_used_at), _when(row.revoked_at))
+    if fmt == "json":
+        print_json({"tokens": found})
+        return
     _stdout().print(table)
 
 
 @users.command("list")
+@format_option
 @handle_errors
-def list_() -> None:
+def list_(fmt: str) -> None:
     """List users: username, display name, role, team, active, password, live tokens."""
     table = Table("username", "display name", "role", "team", "active", "password", "tokens")
+    found: list[dict[str, object]] = []
     with database_session() as session:
         for user in access.list_users(session):
+            live = access.count_active_tokens(session, user.id)
+            found.append({"username": user.username, "display_name": user.display_name,
+                          "role": user.role, "team": user.team_id, "active": user.active,
+                          "has_password": user.password_hash is not None, "tokens": live})
             table.add_row(escape(user.username), escape(user.display_name), user.role,
                           escape(user.team_id or "-"), "yes" if user.active else "no",
-                          "yes" if user.password_hash else "no",
-                          str(access.count_active_tokens(session, user.id)))
+                          "yes" if user.password_hash else "no", str(live))
+    if fmt == "json":
+        print_json({"users": found})
+        return
     _stdout().print(table)

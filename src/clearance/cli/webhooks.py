@@ -11,9 +11,16 @@ import click
 from rich.table import Table
 
 from clearance.cli.catalog import _stdout
-from clearance.cli.common import database_session, err_console, handle_errors
+from clearance.cli.common import (
+    database_session,
+    err_console,
+    format_option,
+    handle_errors,
+    print_json,
+)
 from clearance.review import webhooks as hooks
 from clearance.settings import get_settings
+from clearance.storage.db import as_utc
 from clearance.storage.review_models import DELIVERY_STATES
 
 #: The audit actor for changes made from the shell (the API records the admin user instead).
@@ -49,14 +56,20 @@ def add(url: str, secret: str | None, events: tuple[str, ...]) -> None:
 
 
 @webhooks_group.command("list")
+@format_option
 @handle_errors
-def list_() -> None:
+def list_(fmt: str) -> None:
     """Active subscriptions (without their secrets)."""
     with database_session() as session:
         subs = hooks.list_subscriptions(session)
         table = Table("id", "url", "events", "created")
+        found = [{"id": sub.id, "url": sub.url, "events": list(sub.events),
+                  "created_at": as_utc(sub.created_at).isoformat()} for sub in subs]
         for sub in subs:
             table.add_row(str(sub.id), sub.url, ",".join(sub.events), f"{sub.created_at:%Y-%m-%d}")
+    if fmt == "json":
+        print_json({"subscriptions": found})
+        return
     if not subs:
         click.echo("no webhook subscriptions")
         return
@@ -77,11 +90,18 @@ def remove(sub_id: int) -> None:
 @click.option("--status", type=click.Choice(DELIVERY_STATES), default=None,
               help="Only deliveries in this state.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@format_option
 @handle_errors
-def deliveries(status: str | None, limit: int) -> None:
+def deliveries(status: str | None, limit: int, fmt: str) -> None:
     """The delivery log, newest first: attempts, last status code or error."""
     with database_session() as session:
         rows = hooks.list_deliveries(session, status=status, limit=limit)
+        found = [{"id": d.id, "subscription_id": d.subscription_id, "event": d.event_type,
+                  "status": d.status, "attempts": d.attempts,
+                  "last_status_code": d.last_status_code, "last_error": d.last_error,
+                  "next_attempt_at": as_utc(d.next_attempt_at).isoformat()
+                  if d.status == "pending" and d.next_attempt_at is not None else None}
+                 for d in rows]
         table = Table("id", "webhook", "event", "status", "attempts", "last code", "last error",
                       "next attempt")
         for d in rows:
@@ -90,6 +110,9 @@ def deliveries(status: str | None, limit: int) -> None:
                           else str(d.last_status_code), (d.last_error or "")[:60],
                           f"{d.next_attempt_at:%Y-%m-%d %H:%M:%S}" if d.status == "pending"
                           else "")
+    if fmt == "json":
+        print_json({"deliveries": found})
+        return
     if not rows:
         click.echo("no deliveries")
         return

@@ -159,8 +159,38 @@ def read_rows(path: Path, required: Sequence[str], problems: list[Problem], *,
     reads what it can: a record holding bytes that are not UTF-8 is reported and skipped. A
     device or FIFO is refused unless ``allow_special`` (see :mod:`clearance.content.reading`).
     """
-    name = str(path)
     raw = read_limited(path, None, allow_special=allow_special, how_to_allow=SCREEN_HINT)
+    return rows_of(raw, str(path), required, problems)
+
+
+def count_records(path: Path) -> int | None:
+    """How many records ``path`` holds after its header (for a progress total), or ``None`` when
+    it cannot be counted cheaply (not a regular file, unreadable)."""
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as fh:
+            text = fh.read().decode("utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+    return count_text_records(text)
+
+
+def count_text_records(text: str) -> int:
+    """The records after the header of CSV ``text`` (a quoted line break stays in its record)."""
+    lines = physical_lines(text.removeprefix("\ufeff"))
+    n, quoted = 0, False
+    for line in lines:
+        if not quoted and line.strip():
+            n += 1
+        quoted ^= line.count('"') % 2 == 1
+    return max(0, n - 1)
+
+
+def rows_of(raw: bytes, name: str, required: Sequence[str], problems: list[Problem],
+            ) -> Iterator[CsvRow]:
+    """The good rows of CSV bytes read from ``name`` (a file, or standard input); every bad row
+    is added to ``problems``."""
     text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = physical_lines(text)
     if lines and _SURROGATE.search(lines[0]):

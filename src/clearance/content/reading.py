@@ -45,9 +45,12 @@ def _too_large(name: str, limit: int, setting: str | None, size: int | None = No
     return ContentError(f"{name}: {what}; the limit is {limit:,} bytes{hint}")
 
 
-def _read_stream(stream: BinaryIO, name: str, limit: int | None, setting: str | None) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
+def _read_stream(stream: BinaryIO, name: str, limit: int | None, setting: str | None,
+                 start: bytes = b"") -> bytes:
+    chunks: list[bytes] = [start]
+    total = len(start)
+    if limit is not None and total > limit:
+        raise _too_large(name, limit, setting)
     while True:
         want = _CHUNK if limit is None else min(_CHUNK, limit + 1 - total)
         chunk = stream.read(want)
@@ -61,6 +64,18 @@ def _read_stream(stream: BinaryIO, name: str, limit: int | None, setting: str | 
 
 def is_stdin(path: str | os.PathLike[str]) -> bool:
     return os.fspath(path) == STDIN
+
+
+def stdin_first_line(most: int) -> bytes:
+    """The first line of standard input (at most ``most`` bytes of it), for deciding how to read
+    the rest (``clearance screen -``: a CSV header, or copy): pass it to :func:`read_stdin`."""
+    return sys.stdin.buffer.readline(most)
+
+
+def read_stdin(limit: int | None, *, start: bytes = b"", setting: str | None = None) -> bytes:
+    """Standard input, ``start`` (what :func:`stdin_first_line` read) included, at most ``limit``
+    bytes in all (``None``: no limit, as for a CSV file of any size)."""
+    return _read_stream(sys.stdin.buffer, "standard input", limit, setting, start)
 
 
 def read_limited(path: str | os.PathLike[str], limit: int | None, *,

@@ -45,6 +45,7 @@ from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
 from clearance.service.models_public import Health
 from clearance.service.openapi import install as install_openapi
 from clearance.service.problems import install as install_problems
+from clearance.service.request_log import RequestLog
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
 from clearance.storage import LocalBlobStore, ensure_schema, make_engine, session_scope
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_problems(app)
     app.add_middleware(BodyLimit, cap_for=body_caps(settings))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)  # outermost: times and logs every request, refused ones too
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> Health:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from clearance.errors import Forbidden, Unauthenticated
 from clearance.review import access, audit, queue, throttle
 from clearance.review.context import comment_author
-from clearance.service import queue_views
+from clearance.service import queue_views, ui_view
 from clearance.service.deps import SessionDep, StateDep, client_address
 from clearance.service.params import MAX_ID, Flag, IdQuery, Offset, parse_id
 from clearance.service.ui_bank import router as bank_router
@@ -183,6 +183,7 @@ def queue_page(request: Request, page: PageDep, session: SessionDep, state: Stat
     now = dt.datetime.now(dt.UTC)
     for row in rows:
         row["level"] = queue_views.row_level(row["item"], state.settings, now)
+        row["preview"] = ui_view.row_preview(state.blobs, row["item"].version)
         row["bulk"] = queue_views.bulk_selectable(row["item"], page.actor, now)
     return render(request, "queue.html", page, rows=rows, filters=filters,
                   states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,

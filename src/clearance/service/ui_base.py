@@ -20,7 +20,9 @@ the same session and CSRF checks:
   The login form, which comes before any session, uses a double-submit cookie instead
   (:data:`LOGIN_CSRF_COOKIE`).
 * **Errors.** :class:`UIRoute` renders Clearance errors as an HTML page with the right status
-  (404, 403, 409, 422) and a way back.
+  (404, 403, 409, 422, 503) shown, a sentence saying what it means, the error itself, and the
+  way on: back, and the viewer's own navigation when the request had a session
+  (:func:`page_viewer` leaves the viewer on ``request.state``).
 """
 
 from __future__ import annotations
@@ -124,8 +126,10 @@ def page_viewer(request: Request, session: SessionDep, state: StateDep,
     user = session.get(User, actor.user_id)
     if user is None:  # pragma: no cover - session_actor checked it
         raise LoginRequired()
-    return Page(actor=actor, csrf=request.state.csrf, display_name=user.display_name,
+    page = Page(actor=actor, csrf=request.state.csrf, display_name=user.display_name,
                 blur_images=user.blur_images)
+    request.state.page = page  # an error page shows the viewer's navigation too
+    return page
 
 
 def optional_viewer(request: Request, session: SessionDep, state: StateDep) -> Page | None:
@@ -214,22 +218,44 @@ _STATUS: Final[tuple[tuple[type[Exception], int, str], ...]] = (
 )
 
 
+#: What each status means, in one sentence a reviewer can act on (the error says the rest).
+ERROR_SENTENCES: Final[dict[int, str]] = {
+    401: "You are not logged in, or your session ended: log in again.",
+    403: "Your role does not allow this; nothing was changed.",
+    404: "There is nothing at this address, or it is not yours to see.",
+    409: "The item's state or the review rules do not allow this right now; nothing was "
+         "changed.",
+    422: "Part of what was sent cannot be used; nothing was changed.",
+    503: "The service cannot do this at the moment; nothing was changed. Try again shortly.",
+    500: "Something went wrong on the server; nothing was changed.",
+}
+
+
 def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+def back_link(request: Request) -> str:
+    """Where *Back* goes: the referring page on this site, else home."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc:
+        return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return "/"
+
+
 def error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    """The HTML (or, for the page's own fetch calls, problem+json) answer to a refused action."""
+    """The HTML (or, for the page's own fetch calls, problem+json) answer to a refused action:
+    the status, a sentence saying what it means, the error, and navigation (back, and the
+    viewer's pages when the request had a session)."""
     if _wants_json(request):
         return JSONResponse({"type": "about:blank", "title": title, "status": status,
                              "detail": detail}, status_code=status,
                             media_type="application/problem+json")
-    referer = urlsplit(request.headers.get("referer", ""))
-    back = "/"
-    if referer.netloc == request.url.netloc:
-        back = safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
-    return render(request, "error.html", None, status_code=status, title=title,
-                  detail=detail, back=back)
+    viewer = getattr(request.state, "page", None)
+    return render(request, "error.html", viewer if isinstance(viewer, Page) else None,
+                  status_code=status, title=title, status=status,
+                  sentence=ERROR_SENTENCES.get(status, ERROR_SENTENCES[500]), detail=detail,
+                  back=back_link(request))
 
 
 def login_redirect(request: Request, message: str) -> Response:

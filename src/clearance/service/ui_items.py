@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
-from clearance.errors import Forbidden, NotFound
+from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
 from clearance.review import queue
 from clearance.service import bank_views, queue_views, reveals, ui_view
 from clearance.service.deps import SessionDep, StateDep
@@ -39,6 +39,8 @@ from clearance.storage.db import as_utc
 from clearance.storage.review_models import ReviewItem, User
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
+#: The longest side of a queue row's thumbnail (px).
+THUMB_SIDE = 96
 
 
 def holds_claim(item: ReviewItem, page: Page, now: dt.datetime | None = None) -> bool:
@@ -85,6 +87,15 @@ def _picture_view(session: SessionDep, state: StateDep, page: Page, item: Review
 def item_page(request: Request, item_id: IdPath, page: PageDep, session: SessionDep,
               state: StateDep, reveal: str | None = None, q: str | None = None) -> Response:
     """Everything a reviewer needs to decide one item, on one page."""
+    return _item_view(request, item_id, page, session, state, reveal=reveal, q=q)
+
+
+def _item_view(request: Request, item_id: int, page: Page, session: SessionDep,
+               state: StateDep, *, reveal: str | None = None, q: str | None = None,
+               status_code: int = 200, refused: str | None = None,
+               typed: dict[str, str] | None = None) -> Response:
+    """The item page; after a refused decision, with why (``refused``) and what the reviewer
+    had typed and picked (``typed``) still in the form."""
     now = dt.datetime.now(dt.UTC)
     item = queue.get_item(session, page.actor, item_id)
     ctx = queue.item_context(session, page.actor, item_id)
@@ -115,7 +126,8 @@ def item_page(request: Request, item_id: IdPath, page: PageDep, session: Session
     unblurred, content_url = (_picture_view(session, state, page, item, reveal)
                               if is_image or is_video else (True, f"/items/{item.id}/content"))
     return render(
-        request, "item.html", page, item=item, ctx=ctx, is_image=is_image, is_video=is_video,
+        request, "item.html", page, status_code=status_code, refused=refused, typed=typed,
+        item=item, ctx=ctx, is_image=is_image, is_video=is_video,
         image_size=image_size, segments=segments, banked=banked, near_copies=near,
         can_withdraw=page.is_senior and (is_image or is_video),
         overlays=ui_view.overlays(item.findings, image_size),
@@ -156,6 +168,18 @@ def item_content(item_id: IdPath, page: PageDep, session: SessionDep, state: Sta
         "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
+@router.get("/items/{item_id}/thumb")
+def item_thumb(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep) -> Response:
+    """The queue row's thumbnail of an image item: small, blurred and greyscale, whatever the
+    viewer's preference (the queue is scanned, not looked at); never the original."""
+    version = queue.get_item(session, page.actor, item_id).version
+    if not _is_image(version.content_type):
+        raise NotFound(f"item {item_id} is not an image")
+    data = reveals.blurred_rendition(state.blobs.get(version.content_sha256), side=THUMB_SIDE)
+    return Response(data, media_type="image/jpeg", headers={
+        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
 @router.post("/items/{item_id}/claim")
 def claim(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
           q: Annotated[str, Form()] = "") -> Response:
@@ -188,15 +212,32 @@ def reveal(request: Request, item_id: IdPath, page: PageDep, session: SessionDep
 
 
 @router.post("/items/{item_id}/decision")
-def decide(item_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
+def decide(request: Request, item_id: IdPath, page: PageDep, session: SessionDep,
+           state: StateDep,
            outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            comment: Annotated[str, Form()] = "", then: Annotated[str, Form()] = "",
            q: Annotated[str, Form()] = "") -> Response:
     """One review; final, or the first of a two-person round (the queue's rules decide). With
     ``then=next`` the next item of the queue the reviewer came from (its filters carried as
-    ``q``) is claimed and opened; with none left, the queue says so."""
-    queue.decide(session, page.actor, item_id, outcome, reason=reason.strip(),
-                 comment=comment.strip())
+    ``q``) is claimed and opened; with none left, the queue says so.
+
+    A review the rules refuse (an override by a reviewer, a reason or comment missing, the claim
+    lost) changes nothing (its savepoint is rolled back) and answers with the item page again,
+    its status (403, 409, 422) and why, and the outcome, reason and comment as typed, so a
+    written reason is never lost to an error page."""
+    try:
+        with session.begin_nested():
+            queue.decide(session, page.actor, item_id, outcome, reason=reason.strip(),
+                         comment=comment.strip())
+    except (Forbidden, ReviewConflict, InputError) as exc:
+        if "application/json" in request.headers.get("accept", ""):
+            raise
+        status = 403 if isinstance(exc, Forbidden) else \
+            409 if isinstance(exc, ReviewConflict) else 422
+        return _item_view(request, item_id, page, session, state, q=q or None,
+                          status_code=status, refused=exc.message,
+                          typed={"outcome": outcome, "reason": reason, "comment": comment,
+                                 "then": then})
     if then != "next":
         return redirect(f"/items/{item_id}")
     return redirect(next_item(session, state, page, item_id, q))

@@ -16,6 +16,11 @@ from typing import Any, Final
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from clearance.errors import NotFound
+from clearance.overlay import Rect, Tag, layout
+from clearance.storage.blobs import BlobStore
+from clearance.storage.models import AssetVersion
+
 #: Formats every browser shows as they are; anything else (TIFF) is converted to PNG to display.
 BROWSER_FORMATS: Final = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png",
                           "WEBP": "image/webp", "GIF": "image/gif", "BMP": "image/bmp",
@@ -23,11 +28,14 @@ BROWSER_FORMATS: Final = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "ima
 #: EXIF orientations that swap width and height (rotations by 90 or 270 degrees).
 _SWAPPING_ORIENTATIONS: Final = {5, 6, 7, 8}
 _EXIF_ORIENTATION: Final = 0x0112
+#: How much of a version's copy a queue row shows.
+EXCERPT_CHARS: Final = 120
 
 
 @dataclass(frozen=True, slots=True)
 class Overlay:
-    """One finding's box over the image, in percent of the image's size."""
+    """One finding's box over the image, in percent of the image's size, and the label it
+    carries (:mod:`clearance.overlay` places it; ``None`` when it shares an earlier box's)."""
 
     label: str
     score: float
@@ -35,8 +43,7 @@ class Overlay:
     top: float
     width: float
     height: float
-    #: Label drawn under the box instead of over it (its corner is near an earlier box's label).
-    label_below: bool = False
+    tag: Tag | None = None
 
     @property
     def style(self) -> str:
@@ -100,18 +107,19 @@ def overlays(findings: Sequence[Mapping[str, Any]], size: tuple[int, int] | None
     if size is None:
         return []
     width, height = max(size[0], 1), max(size[1], 1)
-    out: list[Overlay] = []
+    found: list[tuple[str, float, Rect]] = []
     for f in findings:
         box = _box(f)
         if box is None:
             continue
-        left, top = 100 * float(box["x"]) / width, 100 * float(box["y"]) / height
-        crowded = any(not o.label_below and abs(o.left - left) < 15 and abs(o.top - top) < 6
-                      for o in out)
-        out.append(Overlay(label=str(f.get("label", "")), score=float(f.get("score", 0.0)),
-                           left=left, top=top, width=100 * float(box["width"]) / width,
-                           height=100 * float(box["height"]) / height, label_below=crowded))
-    return out
+        found.append((str(f.get("label", "")), float(f.get("score", 0.0)), Rect(
+            100 * float(box["x"]) / width, 100 * float(box["y"]) / height,
+            100 * float(box["width"]) / width, 100 * float(box["height"]) / height)))
+    placed = layout([(rect, f"{label} {score:.2f}") for label, score, rect in found],
+                    aspect=height / width)
+    return [Overlay(label=label, score=score, left=rect.left, top=rect.top, width=rect.width,
+                    height=rect.height, tag=p.tag)
+            for (label, score, rect), p in zip(found, placed, strict=True)]
 
 
 def segments(text: str, findings: Sequence[Mapping[str, Any]]) -> list[Segment]:
@@ -166,6 +174,35 @@ def finding_rows(findings: Sequence[Mapping[str, Any]]) -> list[FindingRow]:
                        detector=f"{f.get('detector', '')} {f.get('detector_version', '')}".strip())
             for f in findings]
     return sorted(rows, key=lambda r: (-r.score, r.label))
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Copy's opening words on one line, cut at ``limit`` characters with an ellipsis."""
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[:limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class RowPreview:
+    """What a queue row shows of its version, so two versions of one asset are told apart at a
+    glance: a blurred thumbnail of a picture (``/items/{id}/thumb``), or the copy's opening
+    words."""
+
+    thumb: bool = False
+    excerpt: str | None = None
+
+
+def row_preview(blobs: BlobStore, version: AssetVersion) -> RowPreview:
+    ctype = version.content_type.lower()
+    if ctype.startswith("image/"):
+        return RowPreview(thumb=True)
+    if ctype.startswith("video/"):
+        return RowPreview()
+    try:
+        data = blobs.get(version.content_sha256)
+    except NotFound:
+        return RowPreview()
+    return RowPreview(excerpt=excerpt(data[:EXCERPT_CHARS * 8].decode("utf-8", "replace")))
 
 
 def reason_text(reason: Any) -> str:

@@ -54,12 +54,17 @@ def describe_db_error(exc: SQLAlchemyError) -> str:
 
 
 def _parse(url: str | URL) -> URL:
+    """The URL parsed; one that is not a database URL is a :class:`ConfigurationError` naming
+    the setting, never repeating the URL (it may hold a password)."""
     try:
-        return make_url(url)
-    except ArgumentError as exc:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a port that is not a number fails here, not at connect
+        return parsed
+    except (ArgumentError, ValueError) as exc:
+        why = ("its port is not a number" if isinstance(exc, ValueError) and "int()" in str(exc)
+               else "not of the form dialect+driver://user:password@host:port/database")
         raise ConfigurationError(
-            f"invalid database URL {str(url)!r}: {exc}",
-        ) from exc
+            f"CLEARANCE_DATABASE_URL is not a usable database URL ({why})") from None
 
 
 def _sqlite_file(url: URL) -> Path | None:
