@@ -69,7 +69,8 @@ __all__ = [
     "Overridden", "Released", "Revealed", "Reviewed", "RoleChanged", "Screened", "Subject",
     "Submitted", "TokenIssued", "TokenRevoked", "UserCreated", "UserUpdated",
     "WebhookSubscribed", "WebhookUnsubscribed", "as_dict", "canonical", "event_hash",
-    "event_names", "event_types", "export_jsonl", "iter_events", "record", "subject_of",
+    "event_names", "event_types", "export_jsonl", "iter_events", "jsonl_line", "record",
+    "subject_of",
     "verify",
 ]
 
@@ -227,10 +228,16 @@ def iter_events(session: Session, *, since: int = 0, subject: Subject | str | No
     yield from session.execute(query).scalars()
 
 
+def jsonl_line(event: AuditRow) -> str:
+    """One event as a line of the JSON Lines export (``clearance audit export`` and the audit
+    page's *Export* write exactly these)."""
+    return json.dumps(as_dict(event), ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def export_jsonl(session: Session, out: TextIO, *, since: int = 0) -> int:
     """Write every event after ``since`` as JSON Lines; returns how many."""
     n = 0
     for event in iter_events(session, since=since):
-        out.write(json.dumps(as_dict(event), ensure_ascii=False, sort_keys=True) + "\n")
+        out.write(jsonl_line(event))
         n += 1
     return n

@@ -4,7 +4,9 @@ Pages (see ``docs/ui.md``): ``/login``, ``/`` (the queue for reviewers, ``/mine`
 submitters), ``/queue`` with filters and claim-next, ``/items/{id}`` (in
 :mod:`clearance.service.ui_items`), ``/mine``, ``/audit`` (senior reviewers and admins) and
 ``/settings`` (the blur preference); the hash bank's ``/bank`` and the withdraw-everywhere
-confirm step ``/versions/{id}/withdraw`` (in :mod:`clearance.service.ui_bank`). Every state
+confirm step ``/versions/{id}/withdraw`` (in :mod:`clearance.service.ui_bank`); ``/audit`` and its
+export (in :mod:`clearance.service.ui_audit`); ``/metrics`` (in
+:mod:`clearance.service.ui_metrics`). Every state
 change goes through :mod:`clearance.review.queue` / :mod:`clearance.review.access` (the bank's
 through :mod:`clearance.bank`), so the UI, the API and the command line share one set of rules
 and one audit log; this module only reads forms, calls them and renders the result.
@@ -23,21 +25,20 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearance.errors import Forbidden, Unauthenticated
-from clearance.review import access, audit, queue, throttle
+from clearance.errors import Unauthenticated
+from clearance.review import access, queue, throttle
 from clearance.review.context import comment_author
 from clearance.service import queue_views, ui_view
 from clearance.service.deps import SessionDep, StateDep, client_address
-from clearance.service.params import MAX_ID, Flag, IdQuery, Offset, parse_id
+from clearance.service.params import Flag, IdQuery, Offset, parse_id
+from clearance.service.ui_audit import router as audit_router
 from clearance.service.ui_bank import router as bank_router
 from clearance.service.ui_base import (
     LOGIN_CSRF_COOKIE,
     LOGIN_FORM_MAX_AGE,
     OptionalPageDep,
-    Page,
     PageDep,
     UIRoute,
-    query_params,
     redirect,
     render,
     safe_next,
@@ -49,7 +50,7 @@ from clearance.service.ui_metrics import router as metrics_router
 from clearance.service.ui_monitor import router as monitor_router
 from clearance.service.ui_policy import router as policy_router
 from clearance.storage.models import ASSET_KINDS
-from clearance.storage.review_models import ITEM_STATES, AuditEvent, ReviewItem, User
+from clearance.storage.review_models import ITEM_STATES, ReviewItem, User
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 router.include_router(items_router)
@@ -57,9 +58,9 @@ router.include_router(bank_router)
 router.include_router(policy_router)
 router.include_router(monitor_router)
 router.include_router(metrics_router)
+router.include_router(audit_router)
 
 QUEUE_PAGE = 50
-AUDIT_PAGE = 100
 Csrf = Annotated[str, Form()]
 
 
@@ -275,49 +276,3 @@ def save_settings(page: PageDep, session: SessionDep,
     access.set_blur_preference(session, page.actor, blur_images is not None)
     return redirect("/settings?saved=1")
 
-
-# -- audit ---------------------------------------------------------------------------------
-
-def _require_senior(page: Page) -> None:
-    if not page.is_senior:
-        raise Forbidden("the audit log is for senior reviewers and admins "
-                        f"({page.actor.username} is {page.actor.role})")
-
-
-def _recent_events(session: Session, *, subject: str | None, type_: str | None,
-                   actor: str | None, before: int | None, limit: int) -> list[AuditEvent]:
-    """Audit events newest first (the page reads the log backwards, the API forwards)."""
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
-    if subject:
-        query = query.where(AuditEvent.subject == subject.strip())
-    if type_:
-        query = query.where(AuditEvent.type == type_)
-    if actor:
-        query = query.where(AuditEvent.actor == actor.strip())
-    if before:
-        query = query.where(AuditEvent.seq < before)
-    return list(session.scalars(query))
-
-
-def _event_row(event: AuditEvent) -> dict[str, Any]:
-    row = audit.as_dict(event)
-    row["data"] = event.data
-    subject = audit.subject_of(event)
-    row["item_id"] = subject.number if subject.kind == "item" else None
-    return row
-
-
-@router.get("/audit")
-def audit_page(request: Request, page: PageDep, session: SessionDep,
-               subject: str | None = None, type: str | None = None, actor: str | None = None,
-               before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Response:
-    """Audit events, newest first, with filters and the hash chain's status."""
-    _require_senior(page)
-    found = _recent_events(session, subject=subject, type_=type, actor=actor, before=before,
-                           limit=AUDIT_PAGE + 1)
-    events = [_event_row(e) for e in found[:AUDIT_PAGE]]
-    filters = dict(query_params(request, "subject", "type", "actor"))
-    older = (urlencode({**filters, "before": found[AUDIT_PAGE - 1].seq})
-             if len(found) > AUDIT_PAGE else None)
-    return render(request, "audit.html", page, events=events, filters=filters,
-                  types=audit.EVENT_TYPES, chain=audit.verify(session), older_query=older)
