@@ -94,8 +94,8 @@ class IncidentWorld:
             item, _ = queue.submit_result(s, actor(self.engine, "sub"),
                                           s.get_one(AssetVersion, version_id), result,
                                           team_id="studio")
-            item_id = item.id
-        for k, name in enumerate(("jo", "robin")):
+            item_id, queued = item.id, item.state == "queued"
+        for k, name in enumerate(("jo", "robin") if queued else ()):
             at = APPROVED + dt.timedelta(minutes=10 * k)
             with session_scope(self.engine) as s:
                 queue.claim(s, actor(self.engine, name), item_id, lease_seconds=600, now=at)

@@ -14,6 +14,7 @@ from clearance.service import (
     api_admin,
     api_bank,
     api_catalog,
+    api_incidents,
     api_items,
     api_jobs,
     api_monitor,
@@ -65,3 +66,4 @@ router.include_router(api_monitor.router)
 router.include_router(api_admin.router)
 router.include_router(api_policy.router)
 router.include_router(api_quarantine.router)
+router.include_router(api_incidents.router)
