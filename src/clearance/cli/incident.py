@@ -68,8 +68,8 @@ def _show(engine: Engine, incident_id: int, fmt: str) -> None:
                   f"{view['opened_from']} by {escape(view['opened_by'])} · onset "
                   f"{view['onset'][:16]}", highlight=False)
     for v in view["versions"]:
-        console.print(f"  {v['role']:<5} {escape(v['ref'])}: {escape(v['cleared'])}"
-                      f"{' (withdrawn)' if v.get('withdrawn') else ''}", highlight=False)
+        console.print(f"  {v['role']:<5} {escape(v['ref'])} ({v['now']}): "
+                      f"{escape(v['cleared'])}", highlight=False)
     for p in view["petitions"]:
         console.print(f"  petition {escape(p['action'])}: {p['count']:,} signatures",
                       highlight=False)

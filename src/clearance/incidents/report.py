@@ -211,7 +211,7 @@ def render_html(session: Session, incident_id: int, *, learning: dict[str, Any] 
     versions = "".join(
         f"<tr><td>{e(v['label'])}<br><span class='muted'>{e(v['ref'])}</span></td>"
         f"<td>{e(v['role'])}</td><td>{e(str((v.get('screening') or {}).get('decision')))}</td>"
-        f"<td>{e(v['cleared'])}</td><td>{'withdrawn' if v.get('withdrawn') else ''}</td></tr>"
+        f"<td>{e(v['cleared'])}</td><td>{e(v['now'])}</td></tr>"
         for v in view["versions"])
     actions = "".join(
         f"<h3>{e(a['kind'].replace('_', ' '))} <span class='muted'>{_t(a['at'])} UTC, by "
@@ -242,7 +242,7 @@ def render_html(session: Session, incident_id: int, *, learning: dict[str, Any] 
             f"{_t(view['onset'])} UTC</p>{lead}"
             f"<h2>Timelines</h2>{''.join(charts(session, view))}"
             f"<h2>Asset versions</h2><table><tr><th>version</th><th>role</th><th>screening</th>"
-            f"<th>how it got out</th><th></th></tr>{versions}</table>"
+            f"<th>how it got out</th><th>now</th></tr>{versions}</table>"
             f"<h2>Alerts</h2><ul>{alerts}</ul><h2>Petitions</h2><ul>{petition_list}</ul>"
             f"<h2>Response and its effect</h2>{actions}<h2>Theme shift</h2>{shift_html}"
             f"<h2>Learning</h2>{learning_html(learning)}"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearance.catalog.publication import was_withdrawn
 from clearance.incidents.effect import headline
 from clearance.incidents.outcome import actions_of
 from clearance.incidents.records import linked_versions
@@ -24,6 +25,7 @@ from clearance.storage.incident_models import (
 )
 from clearance.storage.models import Title
 from clearance.storage.monitor_models import MonitorAlert, MonitorPetition, MonitorPost
+from clearance.storage.screening_models import Publication
 
 
 def _iso(value: Any) -> str | None:
@@ -72,13 +74,24 @@ def petition_views(session: Session, incident_id: int) -> list[dict[str, Any]]:
     return out
 
 
+def _now_state(session: Session, version_id: int) -> str:
+    """Where the version stands now (the record keeps how it stood when linked)."""
+    if was_withdrawn(session, version_id) is not None:
+        return "withdrawn"
+    live = session.scalar(select(Publication.id).where(Publication.version_id == version_id,
+                                                       Publication.live_until.is_(None)))
+    return "live" if live is not None else "not live"
+
+
 def incident_view(session: Session, incident: Incident) -> dict[str, Any]:
-    """Everything: the summary, the versions with their records, the alerts, petitions, top
+    """Everything: the summary, the versions with their records (and ``now``: ``live``,
+    ``withdrawn`` or ``not live``), the alerts, petitions, top
     posts (read now: a deleted post stays deleted), the actions with their effects and the
     timeline."""
     out = incident_summary(session, incident)
     out["versions"] = [{"version_id": v.version_id, "role": v.role,
-                        "linked_at": _iso(v.linked_at), **dict(v.record)}
+                        "linked_at": _iso(v.linked_at), **dict(v.record),
+                        "now": _now_state(session, v.version_id)}
                        for v in linked_versions(session, incident.id)]
     alert_ids = session.scalars(select(IncidentAlert.alert_id).where(
         IncidentAlert.incident_id == incident.id)).all()

@@ -45,6 +45,7 @@ from clearance.service.ui_base import (
     set_session_cookie,
     state_of,
 )
+from clearance.service.ui_incidents import router as incidents_router
 from clearance.service.ui_items import router as items_router
 from clearance.service.ui_metrics import router as metrics_router
 from clearance.service.ui_monitor import router as monitor_router
@@ -57,6 +58,7 @@ router.include_router(items_router)
 router.include_router(bank_router)
 router.include_router(policy_router)
 router.include_router(monitor_router)
+router.include_router(incidents_router)
 router.include_router(metrics_router)
 router.include_router(audit_router)
 

@@ -18,6 +18,7 @@ from clearance.service import monitor_views
 from clearance.service.deps import SessionDep
 from clearance.service.params import IdPath
 from clearance.service.ui_base import Page, PageDep, UIRoute, render
+from clearance.service.ui_incidents import alert_incident
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 #: How far back a page looks: finite, at most a year.
@@ -57,4 +58,5 @@ def monitor_alert_page(request: Request, alert_id: IdPath, page: PageDep,
     """One alert with everything it carries."""
     _require_reviewer(page)
     return render(request, "monitor_alert.html", page,
-                  alert=monitor_views.one_alert(session, alert_id))
+                  alert=monitor_views.one_alert(session, alert_id),
+                  incident_id=alert_incident(session, alert_id))
