@@ -83,7 +83,7 @@ def test_bad_settings_name_the_setting(env: Path, monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 78
     assert said in result.output
-    assert f"invalid settings: {variable}" in result.output
+    assert f"invalid setting {variable}: " in result.output
     for raw in ("pydantic", "http", "validation error for", "type=", "input_value"):
         assert raw not in result.output
 
@@ -93,16 +93,20 @@ def test_unparsable_and_secret_settings(env: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(ConfigurationError) as err:
         get_settings()
     assert err.value.rendered() == (
-        "invalid settings: CLEARANCE_REVIEW_TARGET_HOURS (environment or .env; see "
-        "docs/settings.md)\nCLEARANCE_REVIEW_TARGET_HOURS: cannot be read: a list or mapping "
-        "is written as JSON")
+        "invalid setting CLEARANCE_REVIEW_TARGET_HOURS: cannot be read: a list or mapping is "
+        "written as JSON (environment or .env; see docs/settings.md)")
     monkeypatch.delenv("CLEARANCE_REVIEW_TARGET_HOURS")
     monkeypatch.setenv("CLEARANCE_DATABASE_URL", "postgresql://clearance:hunter2-pw@db/x")
     monkeypatch.setenv("CLEARANCE_SESSION_MAX_AGE", "0")
+    monkeypatch.setenv("CLEARANCE_PORT", "eighty")
     with pytest.raises(ConfigurationError) as err:
         get_settings()
-    assert "hunter2" not in err.value.rendered()
-    assert "CLEARANCE_SESSION_MAX_AGE: should be" in err.value.rendered()
+    shown = err.value.rendered()
+    assert shown.startswith("invalid settings: CLEARANCE_PORT, CLEARANCE_SESSION_MAX_AGE") or \
+        shown.startswith("invalid settings: CLEARANCE_SESSION_MAX_AGE, CLEARANCE_PORT")
+    assert "hunter2" not in shown
+    assert "CLEARANCE_SESSION_MAX_AGE: should be" in shown
+    assert "CLEARANCE_PORT: should be a whole number (got 'eighty')" in shown
 
 
 @pytest.mark.parametrize("url", ["postgresql://clearance:hunter2@db:notaport/x",

@@ -318,6 +318,9 @@ def get_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = [_setting_problem(e) for e in exc.errors()]
+        if len(problems) == 1:  # the message says it all (and matches what it is about)
+            raise ConfigurationError(f"invalid setting {problems[0].rendered()} (environment "
+                                     "or .env; see docs/settings.md)") from None
         names = ", ".join(dict.fromkeys(p.field or "" for p in problems))
         raise ConfigurationError(f"invalid settings: {names} (environment or .env; see "
                                  "docs/settings.md)", problems=problems) from None
@@ -325,8 +328,7 @@ def get_settings(**overrides: object) -> Settings:
         found = re.search(r'field "(\w+)"', str(exc))
         field = f"CLEARANCE_{found.group(1).upper()}" if found else "settings"
         raise ConfigurationError(
-            f"invalid settings: {field} (environment or .env; see docs/settings.md)",
-            problems=[Problem("cannot be read: a list or mapping is written as JSON",
-                              field=field)]) from None
+            f"invalid setting {field}: cannot be read: a list or mapping is written as JSON "
+            "(environment or .env; see docs/settings.md)") from None
     except ValueError as exc:
         raise ConfigurationError(f"invalid settings: {exc}") from exc
