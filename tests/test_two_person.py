@@ -7,6 +7,7 @@ still need two people."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -202,3 +203,25 @@ def test_policy_model_default_is_the_documented_one() -> None:
     text = (load_policy().model_dump()["two_person"])
     assert "child-sexualised-paraphrase" not in text["rules"]
     assert "child-sexualised-copy" in text["rules"]
+
+
+def test_the_cuties_demo_items_still_need_two_people(tmp_path: Path) -> None:
+    """The demo's queue (the real case): both posters, both English synopses and the original
+    French one need a reviewer and a senior; the thumbnail blocked only as a near-copy of the
+    withdrawn poster (no minor in its findings) and the passed French revision do not."""
+    from clearance.demo import run_demo
+    from clearance.demo.serve import seed_review
+    from clearance.storage import ready_engine
+    from clearance.storage.review_models import ReviewItem
+
+    settings = Settings(data_dir=tmp_path, environment="development")
+    seed_review(settings, run_demo(settings, Screener.from_settings(settings)))
+    with ready_engine(settings.resolved_database_url) as engine, \
+            session_scope(engine) as s:
+        found = {(i.version.asset.kind, i.version.asset.locale, i.version.number):
+                 (i.screening_decision, i.needs_two) for i in s.query(ReviewItem)}
+    assert found == {
+        ("key_art", "und", 1): ("block", True), ("key_art", "und", 2): ("block", True),
+        ("synopsis", "en", 1): ("block", True), ("synopsis", "en", 2): ("review", True),
+        ("synopsis", "fr", 1): ("block", True), ("synopsis", "fr", 2): ("pass", False),
+        ("thumbnail", "fr-FR", 1): ("block", False)}
