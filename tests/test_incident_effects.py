@@ -142,3 +142,13 @@ def test_learning_names_the_rules_and_tries_a_draft_over_the_catalog(
         html = render_html(s, incident.id, learning=out)
     assert "how it got out" in html and "approved by jo and robin" in html
     assert "<script" not in html
+
+
+def test_when_a_petition_passed_a_threshold() -> None:
+    from clearance.incidents.views import passed_at
+
+    t0 = dt.datetime(2020, 8, 21, 12, tzinfo=UTC)
+    times = [t0, t0 + dt.timedelta(minutes=30), t0 + dt.timedelta(hours=1)]
+    assert passed_at(times, [90_000, 96_000, 102_000], 100_000) == t0 + dt.timedelta(minutes=50)
+    assert passed_at(times, [100_500, 101_000, 102_000], 100_000) == t0
+    assert passed_at(times, [1, 2, 3], 100_000) is None

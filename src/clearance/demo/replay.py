@@ -28,7 +28,6 @@ Idempotent: run again on the same database, every step finds what the first run 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +48,7 @@ from clearance.incidents import records
 from clearance.incidents.learning import learn
 from clearance.incidents.outcome import actions_of, measure_actions, theme_shift
 from clearance.incidents.report import write_report
-from clearance.incidents.views import incident_view
+from clearance.incidents.views import incident_view, passed_at
 from clearance.monitor import alerts as alert_rules
 from clearance.monitor import signals
 from clearance.monitor.alert_context import raise_alerts
@@ -277,19 +276,14 @@ class _Replay:
 
 
 def _petition_100k(engine: Engine) -> dt.datetime | None:
-    """When the replay's petition passed 100,000: linear between the two snapshots around it."""
+    """When the replay's petition passed 100,000 (as the incident shows it)."""
     with session_scope(engine) as session:
         petition = session.scalar(select(MonitorPetition).where(
             MonitorPetition.petition_key == stream.PETITION_KEY))
         if petition is None:
             return None
         series = signals.petition_series(session, petition)
-    pairs = list(zip(series.times, series.counts, strict=True))
-    for (t0, c0), (t1, c1) in itertools.pairwise(pairs):
-        if c0 < DEBATE_THRESHOLD <= c1:
-            frac = (DEBATE_THRESHOLD - c0) / (c1 - c0)
-            return (t0 + (t1 - t0) * frac).replace(second=0, microsecond=0)
-    return None
+    return passed_at(series.times, series.counts, DEBATE_THRESHOLD)
 
 
 def run_replay(settings: Settings, screener: Screener, report_dir: Path) -> ReplayRun:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -56,6 +58,21 @@ def action_view(action: IncidentAction) -> dict[str, Any]:
             "measured_at": _iso(action.measured_at)}
 
 
+def passed_at(times: Sequence[dt.datetime], counts: Sequence[int],
+              threshold: int) -> dt.datetime | None:
+    """When a petition's count passed ``threshold``: linear between the two snapshots around
+    it, to the minute (the first snapshot when it starts above)."""
+    for i, (at, count) in enumerate(zip(times, counts, strict=True)):
+        if count < threshold:
+            continue
+        if i == 0:
+            return at
+        t0, c0 = times[i - 1], counts[i - 1]
+        moment = t0 + (at - t0) * ((threshold - c0) / (count - c0))
+        return moment.replace(second=0, microsecond=0)
+    return None
+
+
 def petition_views(session: Session, incident_id: int) -> list[dict[str, Any]]:
     out = []
     ids = session.scalars(select(IncidentPetition.petition_id).where(
@@ -63,8 +80,7 @@ def petition_views(session: Session, incident_id: int) -> list[dict[str, Any]]:
     for petition in session.scalars(select(MonitorPetition).where(MonitorPetition.id.in_(ids))
                                     .order_by(MonitorPetition.id)):
         series = signals.petition_series(session, petition)
-        passed = next((t for t, c in zip(series.times, series.counts, strict=True)
-                       if c >= DEBATE_THRESHOLD), None)
+        passed = passed_at(series.times, series.counts, DEBATE_THRESHOLD)
         out.append({"id": petition.id, "key": petition.petition_key, "action": petition.action,
                     "count": series.counts[-1] if series.counts else 0,
                     "first_at": _iso(series.times[0]) if series.times else None,
