@@ -4,7 +4,7 @@
 
 Deterministic: the same corpus, catalog and seed give the same files.
 
-**Data.** ``bench/data/copy-train`` (6,310 EN/FR/ES/DE sentences; see its README): ``framing`` and
+**Data.** ``bench/data/copy-train`` (6,464 EN/FR/ES/DE sentences; see its README): ``framing`` and
 ``child_positive`` are positives of *framing*; ``neutral``, ``child_benign`` and ``hard_negative``
 are negatives. Weak negatives from the real catalog (``../shared/data/netflix-titles``), from its
 **training half only**: a description whose ``show_id`` has an even first byte of SHA-256 (see
@@ -45,6 +45,13 @@ words; without them the model alone read benign child dance and ballet copy (and
 *Cuties* synopsis) as framing about as often as real positives. Out of fold (by kind, items that
 name a minor): a single threshold at 5% flagged 0.81 of positives and 6% of benign child items;
 the two tiers 0.75 and 2.8%.
+
+**What was tried and dropped** (out of fold by kind, recall at fixed rates of negative items that
+name a minor; ``docs/labels.md`` has the table): the model reading an *adult counterfactual* of
+each window (its minors swapped for adults), the higher or the mean of the two readings, clause
+windows, a stacked second stage over the logit and the cues, a one-layer MLP, and a relationship
+head (romance in any tone where a grown-up party is named) — none beat the window as written.
+``bench/diagnose_copy.py`` says, item by item, where the chain stops.
 
 **Output.** ``src/clearance/detectors/data/copy_classifier.npz`` (coefficients, standardisation,
 exemplar embeddings in float16) and ``copy_classifier.yaml`` (version, thresholds, exemplar
@@ -99,7 +106,10 @@ POSITIVE = frozenset({"framing", "child_positive"})
 L2 = 300.0
 CHILD_POSITIVE_WEIGHT = 10.0
 CATALOG_WEIGHT = 0.5
-STAGE_KEEP = 0.99
+#: the first stage keeps this share of positive windows out of fold: at 97% (from 99%) the
+#: catalog sends 25% fewer characters to e5 (61,835 -> 46,249) and no window of a positive that
+#: fires out of fold is lost (at 95%: 40% fewer, 1 of 63 lost); bench/README.md
+STAGE_KEEP = 0.97
 REVIEW_FP = 0.05
 REVIEW_PLAIN_FP = 0.02
 BLOCK_FP = 0.005
@@ -276,8 +286,7 @@ def window_scores(screener: Screener, clf: Classifier, encoder: Encoder, stage: 
         if not ws:
             continue
         texts = [w.text(copy) for w in ws]
-        extra = np.array([cues(t, w.lexicon) for t, w in zip(texts, ws, strict=True)],
-                         dtype=np.float32)
+        extra = np.array([cues(w.context(copy), w.lexicon) for w in ws], dtype=np.float32)
         probs = clf.framing(encoder.embed(texts), extra)
         assert clf.stage is not None
         cheap = clf.stage(np.hstack([stage.embed(texts), extra]))
@@ -472,7 +481,7 @@ def write_model(clf: Classifier, thresholds: dict[str, float], ex_texts: Sequenc
         "# thresholds: framing probabilities chosen out of fold: review/block (5% / 0.5% of\n"
         "# negative windows above; block needs a cue), review_plain (2% of negative windows\n"
         "# without a cue), weak_minor (1% of windows anchored on 'girl'/'boy' only; needs a cue),\n"
-        "# stage (wordllama first stage: windows under it are not embedded; keeps 99% of the\n"
+        "# stage (wordllama first stage: windows under it are not embedded; keeps 97% of the\n"
         "# positive windows). exemplars: restrained adult-framing sentences of the training\n"
         "# corpus, shown as reasons.\n")
     yaml = YAML()

@@ -14,7 +14,7 @@ import pytest
 
 from clearance.content.text import make_copy
 from clearance.detectors.lexicon import load_data
-from clearance.detectors.models import ModelShelf
+from clearance.detectors.models import Model, ModelShelf
 from clearance.detectors.resources import Resources
 from clearance.detectors.sexualised import (
     CLASSIFIER,
@@ -78,6 +78,42 @@ def test_windows_are_the_minor_sentence_and_its_neighbours() -> None:
     got = [(w.first, w.last) for w in windows(copy, [minor])]
     assert got == [(0, 1), (1, 1), (1, 2)]
     assert windows(copy, []) == []
+
+
+def test_a_neighbour_is_read_alone_with_the_cues_of_the_pair() -> None:
+    text = "Maya, 11, lives with her aunt in Lyon. She dances for the men at the bar."
+    copy = make_copy(text, max_bytes=10_000)
+    minor = Finding(Label.MINOR_MENTIONED, 0.95, TextSpan(0, 8, "Maya, 11", 0), "minor-mention",
+                    "3", (("age", 11), ("age_band", None), ("group", "child"),
+                          ("term", "maya, 11")))
+    got = {(w.first, w.last): w for w in windows(copy, [minor])}
+    assert set(got) == {(0, 0), (0, 1)}
+    pair = got[(0, 1)]
+    # the model reads the second sentence alone: a plain opening does not dilute it
+    assert pair.text(copy) == "She dances for the men at the bar."
+    assert pair.context(copy) == text
+    assert got[(0, 0)].text(copy) == "Maya, 11, lives with her aunt in Lyon."
+
+
+def test_each_sentence_is_embedded_once(shelf: ModelShelf) -> None:
+    class Counting:
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            self.texts.extend(texts)
+            return np.zeros((len(texts), 384), dtype=np.float32)
+
+    counting = Counting()
+    models = ModelShelf()
+    models.get(Model(ENCODER.key, lambda _t: counting))
+    det = SexualisedMinorDetector(resources=Resources(models=models))
+    screener = Screener.from_settings(Settings(semantic="off"))
+    # two girls named in neighbouring sentences: the middle sentence is read by four windows
+    item = screener.text_item("Lily, 9, and Rose, 10, live by the sea. Lily, 9, paints boats. "
+                              "Rose, 10, sings at the harbour festival for the fishermen.")
+    det.detect_many([item])
+    assert counting.texts and len(counting.texts) == len(set(counting.texts))
 
 
 def test_copy_without_a_minor_embeds_nothing() -> None:

@@ -190,7 +190,21 @@ _FORMS: tuple[_Form, ...] = tuple(
          0, "exact", "en"),
         (rf"\bat\s+(?:the\s+age\s+of\s+|(?P<approx>{_APPROX_EN})\s+)(?P<num>{_EN_NUM})\b", re.I,
          "exact", "en"),
-        (rf"(?:^|[.!?]\s+)at\s+(?P<num>{_EN_NUM})(?=\s*,)", re.I, "exact", "en"),
+        (rf"(?:^|[.!?]\s+)(?:[a-z]+\s+)?at\s+(?P<num>{_EN_NUM})(?=\s*,)", re.I, "exact", "en"),
+        # a bare number word that can only be an age: opening the sentence before the person
+        # ("Not quite eleven, Tom ...", "Eleven and a half, Zoe ...", "At ten or eleven, Omar"),
+        # in apposition with a qualifier (", barely ten,"), or after a verb of age ("turned
+        # eleven,", "won't be thirteen until", "shy of thirteen")
+        (rf"(?:^|[.!?]\s+)(?:(?i:at)\s+)?(?:(?P<approx>(?i:{_APPROX_EN}))\s+)?"
+         rf"(?P<num>(?i:{_EN_NUM}))(?:\s+(?i:and\s+a\s+half)|\s+(?i:or)\s+(?P<num_hi>"
+         rf"(?i:{_EN_NUM})))?(?=,\s+(?:[A-Z][a-z]+\b|(?i:she|he)\b))", 0, "bare", "en"),
+        (rf"(?<=, )(?P<approx>{_APPROX_EN}|still|already|newly)\s+(?P<num>{_EN_NUM})"
+         r"(?:\s+and\s+a\s+half)?(?=\s*[,;—–)])", re.I, "bare", "en"),
+        (rf"\b(?:turn(?:s|ed|ing)?|(?:will|would|to|soon)\s+be|(?P<notyet>(?:won['’]t|"
+         rf"wouldn['’]t)\s+be|shy\s+of|short\s+of))\s+(?:(?P<approx>{_APPROX_EN})\s+)?"
+         rf"(?P<num>{_EN_NUM})(?=\s*[,.;:!?)—–]|\s+(?:and|but|when|until|next|this|soon|or|"
+         r"that|in\s+(?:the\s+)?(?:spring|summer|autumn|fall|winter|a\s+few)))", re.I, "bare",
+         "en"),
         (r"\b(?:(?P<early>early|mid-?|barely\s+(?:in\s+)?(?:her|his|their))\s*teens|"
          r"barely\s+a\s+teenager|(?P<notyet>not\s+yet\s+(?:a\s+)?(?:teen|teenager|in\s+(?:her|his|"
          r"their)\s+teens)))\b", re.I, "approx:teens", "en"),
@@ -222,7 +236,7 @@ _FORMS: tuple[_Form, ...] = tuple(
         (r"\b(?:entre|entrée|entrer|rentre)\s+(?:au|en)\s+(?P<school>collège|sixième|6e)\b", re.I,
          "grade:phrase", "fr"),
         (rf"(?:(?<!y )\b(?:elle|il|qui)\s+(?:a|avait|aura|vient\s+d['’]avoir|va\s+avoir|fête|"
-         r"fêtera)|\b[A-ZÀ-Þ][\w’'-]+\s+a|(?:^|[.,;:—]\s*)(?i:à)|\b(?i:ses|leurs)|"
+         r"fêtera)|\b[A-ZÀ-Þ][\w’'-]+\s+a|(?:^|[.,;:—]\s*)(?:[A-ZÀ-Þ][\w’'-]+\s+)?(?i:à)|\b(?i:ses|leurs)|"
          r"d['’]avoir|\bà\s+(?:l['’]âge\s+de|peine|tout\s+juste|seulement|même\s+pas))"
          rf"\s+(?:(?P<approx>(?i:{_APPROX_FR}))\s+)?(?P<num>(?i:{_FR_NUM}))\s+(?i:ans)\b",
          0, "exact", "fr"),
@@ -240,7 +254,8 @@ _FORMS: tuple[_Form, ...] = tuple(
         (rf"(?:\b(?:tiene|tenía|tendrá|cumple|cumplió|cumplir|a\s+los|con)|,\s*de)\s+"
          rf"(?:(?P<approx>{_APPROX_ES})\s+)?(?P<num>{_ES_NUM})\s+años\b", re.I, "exact", "es"),
         (rf"\b(?:acaba\s+de\s+cumplir|a\s+punto\s+de\s+cumplir|(?P<notyet>todavía\s+no|aún\s+no)\s+"
-         rf"(?:ha\s+)?cumpl\w+|cumple|cumplió)\s+(?P<num>{_ES_NUM})\b", re.I, "exact", "es"),
+         rf"(?:ha\s+)?cumpl\w+|cumple|cumplió|cumplidos|recién\s+cumplidos)\s+(?:los\s+)?"
+         rf"(?P<num>{_ES_NUM})\b", re.I, "exact", "es"),
         (rf"\b(?P<approx>{_APPROX_ES})\s+(?P<num>{_ES_NUM})\s+años\b", re.I, "exact", "es"),
         (rf"\ba\s+sus\s+(?:(?P<approx>{_APPROX_ES})\s+)?(?P<num>{_ES_NUM})\s+años\b", re.I, "exact",
          "es"),
@@ -248,7 +263,8 @@ _FORMS: tuple[_Form, ...] = tuple(
          "grade:phrase", "es"),
         (r"\b(?P<ord>primero|primer|segundo|tercero|tercer|cuarto|quinto|sexto|[1-6]\.?º)\s+de\s+"
          r"(?P<sys>primaria|(?:la\s+)?ESO|bachillerato|secundaria)\b"
-         r"|\b(?:alumn[oa]s?|estudiantes?|escolar(?:es)?|colegial[a]?|niñ[oa]s?|clase)"
+         r"|\b(?:alumn[oa]s?|estudiantes?|escolar(?:es)?|colegial[a]?|niñ[oa]s?|crí[oa]s?|"
+         r"chic[oa]s?|clase)"
          r"(?:\s+\w+)?\s+de\s+"
          r"(?P<ord2>primero|segundo|tercero|cuarto|quinto|sexto)\b"
          r"(?!\s+de\s+(?:la\s+)?(?:ESO|secundaria|bachillerato))", re.I, "grade:es", "es"),
@@ -260,7 +276,7 @@ _FORMS: tuple[_Form, ...] = tuple(
          r"Flucht|Exil|Schweigen|Trennung|\w*(?:ung|ion|heit|keit|schaft|tät|zeit|ehe|reise|"
          r"pause|arbeit|krieg|jubiläum|karriere|geschichte|tradition|suche|vertrag|projekt|"
          r"programm|studie|ausbildung|lehre|kampf|fahrt)\b))", re.I, "exact", "de"),
-        (rf"(?:^|[.!?:]\s+)Mit\s+(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>(?i:{_DE_NUM}))"
+        (rf"(?:^|[.!?:]\s+)(?:[A-ZÄÖÜ]\w+\s+(?=mit))?(?i:mit)\s+(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>(?i:{_DE_NUM}))"
          r"(?:\s+Jahren)?,?\s+(?=[a-zäöü])", 0, "exact", "de"),
         (rf"(?:\b(?:{_DE_PERSON})\s+(?:von|mit)\s+|\bmit\s+|\bist\s+|\bwird\s+|,\s*)"
          rf"(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahren?(?:\s+alt)?\b", re.I,
@@ -324,6 +340,8 @@ def _reading(m: re.Match[str], kind: str) -> AgeReading | None:
     n = parse_number(word)
     if n is None or n < 1 or n > 120:
         return None
+    if kind == "bare" and not 5 <= n < ADULT_AGE:
+        return None  # a bare number is read as an age only where a child's age is plausible
     start = m.start("name") if g.get("name") else m.start()
     hi_word = g.get("num_hi")
     if hi_word:

@@ -1,13 +1,13 @@
 """Language of a piece of copy (``text.language``), and the lexicon languages to apply to it.
 
 py3langid ships its model inside the wheel (no download; a core dependency) and classifies a
-synopsis in ~60 µs, so the three copy detectors that ask each classify for themselves rather than
-share a cache of results. The model loads once per model shelf (:data:`LANGID`, ~0.7 s with the
-import). Short texts are unreliable, so copy under :data:`SHORT_TEXT` characters, or identified
-with a probability under 0.75, or in a language with no lexicon of its own, is screened with the
-English and French lexicons and with the lexicon of whichever of English, French, Spanish and
-German the identifier ranks highest — not with all four, because the German "Kind" or
-"Kinder" must not read an English "be kind" as a child.
+synopsis in ~60-90 µs; every copy detector asks, four times per catalog description in all, so the
+lexicon languages are kept per text (:mod:`~clearance.detectors.scancache`). The model loads once
+per model shelf (:data:`LANGID`, ~0.7 s with the import). Short texts are unreliable, so copy under
+:data:`SHORT_TEXT` characters, or identified with a probability under 0.75, or in a language with
+no lexicon of its own, is screened with the English and French lexicons and with the lexicon of
+whichever of English, French, Spanish and German the identifier ranks highest — not with all four,
+because the German "Kind" or "Kinder" must not read an English "be kind" as a child.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from clearance.content.text import Copy
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.lexicon import LANGS
 from clearance.detectors.models import Model, ModelShelf
+from clearance.detectors.scancache import ScanCache
 from clearance.findings import Attr, Emits, Fact, Finding, Label
 
 SHORT_TEXT = 40
+_LANGS: ScanCache[tuple[str, ...]] = ScanCache()
+_IDENTIFIED: ScanCache[tuple[str, float]] = ScanCache()
 #: Read when the language is unsure (the lexicons of the first two were the only ones before).
 _FALLBACK = ("en", "fr")
 
@@ -37,13 +40,21 @@ LANGID: Model[Any] = Model("py3langid", _load)
 
 
 def identify(models: ModelShelf, text: str) -> tuple[str, float]:
-    """ISO 639-1 code and probability of the language of ``text``."""
-    lang, prob = models.get(LANGID).classify(text)
-    return str(lang), float(prob)
+    """ISO 639-1 code and probability of the language of ``text`` (computed once per text)."""
+    def classify() -> tuple[str, float]:
+        lang, prob = models.get(LANGID).classify(text)
+        return str(lang), float(prob)
+
+    return _IDENTIFIED.get(text, classify)
 
 
 def lexicon_languages(models: ModelShelf, text: str) -> tuple[str, ...]:
-    """The lexicon languages to apply to ``text`` (see the module docstring)."""
+    """The lexicon languages to apply to ``text`` (see the module docstring; computed once per
+    text: every copy detector asks)."""
+    return _LANGS.get(text, lambda: _lexicon_languages(models, text))
+
+
+def _lexicon_languages(models: ModelShelf, text: str) -> tuple[str, ...]:
     identifier = models.get(LANGID)
     if len(text) >= SHORT_TEXT:
         lang, prob = identifier.classify(text)

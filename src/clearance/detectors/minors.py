@@ -33,6 +33,7 @@ from clearance.detectors.ages import ADULT_AGE, AgeReading, parse_number, read_a
 from clearance.detectors.base import CopyDetector, Example, example_item
 from clearance.detectors.language import lexicon_languages
 from clearance.detectors.lexicon import MINOR_GROUPS, MINOR_TERMS_VERSION, minor_lexicon
+from clearance.detectors.scancache import ScanCache
 from clearance.findings import Attr, Emits, Finding, Label, TextSpan
 
 CHILD_MAX_AGE = 12
@@ -67,6 +68,7 @@ _GENERIC_POSSESSIVE = re.compile(r"^['’]s?\b|^['’](?=\s)")
 _STATED_AGE_SCORE = 0.95
 _APPROX_AGE_SCORE = 0.9
 ADULT_CONTEXT_SCORE = 0.5
+_SCANS: ScanCache[tuple[Finding, ...]] = ScanCache()
 
 
 def parse_age(word: str) -> int | None:
@@ -86,7 +88,7 @@ class MinorMentionDetector(CopyDetector):
     """Finds mentions of minors in copy (English, French, Spanish, German)."""
 
     name: ClassVar[str] = "minor-mention"
-    version: ClassVar[str] = f"2+terms.{MINOR_TERMS_VERSION}"
+    version: ClassVar[str] = f"3+terms.{MINOR_TERMS_VERSION}"
     emits: ClassVar[Emits] = {Label.MINOR_MENTIONED: {
         "age": Attr(int, nullable=True, doc="the stated age; null when none is stated exactly"),
         "age_band": Attr(str, nullable=True,
@@ -97,6 +99,10 @@ class MinorMentionDetector(CopyDetector):
     }}
 
     def scan(self, copy: Copy) -> list[Finding]:
+        """The minor mentions in ``copy`` (computed once per text: four detectors read them)."""
+        return list(_SCANS.get(copy.text, lambda: tuple(self._scan(copy))))
+
+    def _scan(self, copy: Copy) -> list[Finding]:
         clean = copy.views.clean
         langs = lexicon_languages(self.resources.models, clean.text)
         found: list[Finding] = []

