@@ -19,19 +19,24 @@ from clearance.bank.hashing import availability as bank_availability
 from clearance.catalog.publication import publish, was_withdrawn
 from clearance.demo.art import draw_poster
 from clearance.errors import InputError, ReviewConflict, StorageError
+from clearance.findings import Finding, ImageBox
 from clearance.incidents import actions, records
+from clearance.incidents.learning import learn
 from clearance.incidents.views import incident_view
 from clearance.monitor import alerts as alert_rules
 from clearance.monitor.alert_context import raise_alerts
 from clearance.monitor.scoring import Scorer
-from clearance.review import audit, webhooks
+from clearance.policy.engine import Decision
+from clearance.policy.loader import load_policy
+from clearance.review import audit, queue, webhooks
+from clearance.screening import ScreenResult
 from clearance.storage import LocalBlobStore, make_engine, session_scope
 from clearance.storage.bank_models import BankEntry
 from clearance.storage.incident_models import Incident, IncidentAction
 from clearance.storage.models import AssetVersion, Title
 from clearance.storage.review_models import AuditEvent, WebhookDelivery
 from clearance.storage.screening_models import Publication
-from incident_world import ONSET, PUBLISHED, IncidentWorld, hourly_posts
+from incident_world import KNOWN, ONSET, PUBLISHED, IncidentWorld, actor, hourly_posts
 
 UTC = dt.UTC
 
@@ -358,3 +363,24 @@ def test_an_incident_and_its_audit_trail_survive_a_restart(world: IncidentWorld,
     assert [e["type"] for e in trail] == ["incident.open", "incident.action", "incident.state",
                                           "incident.state"]
     assert after["state"] == "closed" and after["close_reason"] == "faded"
+
+
+def test_a_quarantined_version_is_named_but_never_shown(world: IncidentWorld) -> None:
+    """A version whose (constructed) findings put a minor next to an exposed intimate region is
+    held; linked to an incident it shows only its place: no screening, review or hash."""
+    exposed = Finding("exposure.buttocks.exposed", 0.9, ImageBox(1, 1, 10, 10), "exposure", "1",
+                      attributes=(("region", "buttocks"), ("state", "exposed")))
+    held = world.version("still", "und", b"drawn still", "image/png")
+    with session_scope(world.engine) as s:
+        queue.submit_result(s, actor(world.engine, "sub"), s.get_one(AssetVersion, held),
+                            ScreenResult("x", "image", Decision("block", "p@1"),
+                                         (KNOWN[0], exposed)), team_id="studio")
+    with session_scope(world.engine) as s:
+        incident = records.open_incident(s, title_id="s2032", by="user:jo", now=ONSET)
+        records.link_version(s, incident, held, by="user:jo")
+        view = incident_view(s, incident)
+        study = learn(s, incident, load_policy())
+    [shown] = [v for v in view["versions"] if v["version_id"] == held]
+    assert shown["quarantined"] and shown["screening"] is None and "sha256" not in shown
+    assert shown["cleared"] == "quarantined: shown to the legal role only"
+    assert held not in {c["version_id"] for c in study["causes"]}

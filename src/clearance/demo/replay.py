@@ -188,6 +188,9 @@ class _Replay:
 
     def withdraw(self, at: dt.datetime) -> None:
         assert self.incident_id is not None
+        with session_scope(self.engine) as session:  # the responder takes the incident
+            records.set_owner(session, records.get_incident(session, self.incident_id),
+                              RESPONDER.removeprefix("user:"), by=RESPONDER, now=at)
         acts.withdraw_everywhere(self.engine, self.blobs, self.incident_id,
                                  str(self.originals.key_art), by=RESPONDER,
                                  reason=WITHDRAWAL_REASON, now=at)

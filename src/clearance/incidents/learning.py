@@ -33,6 +33,7 @@ from clearance.incidents.records import linked_versions
 from clearance.policy.engine import evaluate
 from clearance.policy.loader import parse_policy_text
 from clearance.policy.model import OUTCOME_RANK, Condition, Policy, Rule
+from clearance.quarantine.holds import is_held
 from clearance.screening.records import findings_of, latest_screening
 from clearance.screening.whatif import whatif
 from clearance.storage.incident_models import Incident
@@ -142,6 +143,8 @@ def learn(session: Session, incident: Incident, live: Policy, *,
     causes: list[dict[str, Any]] = []
     stored: dict[int, Screening] = {}
     for row in linked:
+        if is_held(session, row.version_id):
+            continue  # quarantined: its findings are for the legal role alone
         record = dict(row.record)
         screening = record.get("screening")
         if screening is None:

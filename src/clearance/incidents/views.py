@@ -17,6 +17,7 @@ from clearance.incidents.records import linked_versions
 from clearance.monitor import signals
 from clearance.monitor.alert_context import post_view
 from clearance.monitor.petitions import DEBATE_THRESHOLD
+from clearance.quarantine.holds import is_held
 from clearance.storage.db import as_utc
 from clearance.storage.incident_models import (
     Incident,
@@ -24,6 +25,7 @@ from clearance.storage.incident_models import (
     IncidentAlert,
     IncidentEvent,
     IncidentPetition,
+    IncidentVersion,
 )
 from clearance.storage.models import Title
 from clearance.storage.monitor_models import MonitorAlert, MonitorPetition, MonitorPost
@@ -99,16 +101,26 @@ def _now_state(session: Session, version_id: int) -> str:
     return "live" if live is not None else "not live"
 
 
+def _version_view(session: Session, row: IncidentVersion) -> dict[str, Any]:
+    """A linked version as shown: its record and where it stands now; a quarantined version
+    only by its place (what it holds is for the legal role alone: docs/security.md)."""
+    base = {"version_id": row.version_id, "role": row.role, "linked_at": _iso(row.linked_at),
+            "now": _now_state(session, row.version_id)}
+    if is_held(session, row.version_id):
+        return base | {key: row.record.get(key) for key in (
+            "ref", "label", "title_id", "kind", "locale", "channel", "number")} | {
+            "quarantined": True, "screening": None, "review": None, "publication": None,
+            "cleared": "quarantined: shown to the legal role only"}
+    return base | dict(row.record) | {"quarantined": False}
+
+
 def incident_view(session: Session, incident: Incident) -> dict[str, Any]:
     """Everything: the summary, the versions with their records (and ``now``: ``live``,
     ``withdrawn`` or ``not live``), the alerts, petitions, top
     posts (read now: a deleted post stays deleted), the actions with their effects and the
     timeline."""
     out = incident_summary(session, incident)
-    out["versions"] = [{"version_id": v.version_id, "role": v.role,
-                        "linked_at": _iso(v.linked_at), **dict(v.record),
-                        "now": _now_state(session, v.version_id)}
-                       for v in linked_versions(session, incident.id)]
+    out["versions"] = [_version_view(session, v) for v in linked_versions(session, incident.id)]
     alert_ids = session.scalars(select(IncidentAlert.alert_id).where(
         IncidentAlert.incident_id == incident.id)).all()
     out["alerts"] = [{"id": a.id, "rule": a.rule, "signal": a.signal, "onset": _iso(a.onset),

@@ -95,7 +95,7 @@ def incident_page(request: Request, incident_id: IdPath, page: PageDep, session:
     versions = []
     for v in view["versions"]:
         item = latest_item(session, v["version_id"])
-        held = is_held(session, v["version_id"])
+        held = bool(v["quarantined"])
         versions.append({**v, "item_id": item.id if item is not None and not held else None,
                          "has_picture": str(v.get("content_type", "")).startswith("image/")
                          and not held, "held": held})
