@@ -148,7 +148,7 @@ class IncidentVersionRef(_Public):
     role: Literal["live", "added"]
 
 
-class IncidentSummary(_Public):
+class _IncidentBase(_Public):
     id: int
     name: str
     title_id: str | None
@@ -163,9 +163,11 @@ class IncidentSummary(_Public):
     updated_at: str
     closed_at: str | None
     close_reason: str
-    versions: list[IncidentVersionRef]
     themes: dict[str, float]
 
+
+class IncidentSummary(_IncidentBase):
+    versions: list[IncidentVersionRef]
 
 
 class IncidentList(_Public):
@@ -183,24 +185,9 @@ class IncidentActionPublic(_Public):
     measured_at: str | None
 
 
-class IncidentDetail(_Public):
-    id: int
-    name: str
-    title_id: str | None
-    title: str | None
-    state: State
-    owner: str | None
-    opened_from: Literal["alert", "person", "hand"]
-    opened_by: str
-    alert_id: int | None
-    onset: str
-    opened_at: str
-    updated_at: str
-    closed_at: str | None
-    close_reason: str
-    #: Each version's record: place, publication, screening, review, how it got out.
+class IncidentDetail(_IncidentBase):
+    #: Each version's record: place, publication, screening, review, how it got out, ``now``.
     versions: list[dict[str, Any]]
-    themes: dict[str, float]
     alerts: list[dict[str, Any]]
     petitions: list[dict[str, Any]]
     top_posts: list[dict[str, Any]]
