@@ -18,6 +18,12 @@ they were set, so a regression fails here while the suite stays deterministic:
       recall 0.814 (35/43 = block recall on minor_sexualised); nothing flagged in the clean
       groups; no tricky negative blocked
 
+    measured at 38921d6 (classifier 2026.12.2: neighbour sentences read alone, 146 items)
+      exact accuracy 0.945 (138/146); en 100/104, fr 38/42
+      flagged: precision 1.000 (53/53), recall 0.914 (53/58); block: precision 1.000 (36/36),
+      recall 0.837 (36/43 = block recall on minor_sexualised; flagged 39/43 = 0.907); nothing
+      flagged in the clean groups; no tricky negative blocked
+
 Raise a floor when the detectors improve; never lower one to make a change pass.
 
 The ``shared_data`` test screens the whole Netflix catalog lexicon-only against the product goals
@@ -108,8 +114,8 @@ def test_block_recall_on_minor_sexualised(table: list[Row], auto: dict[str, str]
     blocked = _ratio(sum(1 for r in rows if auto[r["id"]] == "block"), len(rows))
     flagged = _ratio(sum(1 for r in rows if auto[r["id"]] in FLAGGED), len(rows))
     missed = "\n".join(_wrong(table, auto, group="minor_sexualised"))
-    assert blocked >= 0.78, f"block recall {blocked:.3f} < 0.78 (measured 0.814); missed:\n{missed}"
-    assert flagged >= 0.84, f"flagged {flagged:.3f} < 0.84 (measured 0.884); missed:\n{missed}"
+    assert blocked >= 0.80, f"block recall {blocked:.3f} < 0.80 (measured 0.837); missed:\n{missed}"
+    assert flagged >= 0.86, f"flagged {flagged:.3f} < 0.86 (measured 0.907); missed:\n{missed}"
 
 
 def test_flagged_precision_and_recall(table: list[Row], auto: dict[str, str]) -> None:
