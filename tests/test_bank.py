@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from bank_world import FFMPEG, BankWorld, clip, noise_png, poster, thumbnail
 from clearance.bank import banks, lineage
@@ -287,3 +287,21 @@ def test_concurrent_adds_and_matches_and_adds_matchable_within_a_second(
     with session_scope(world.engine) as s:
         revisions = sorted(e.revision for e in s.scalars(select(BankEntry)))
     assert len(set(revisions)) == 20  # every add its own revision, in commit order
+
+
+def test_the_index_refreshes_inside_a_callers_write_transaction(world: BankWorld) -> None:
+    """A re-screen plans its titles inside a write transaction and asks the bank's revision for
+    each picture's cache key there; on SQLite the index's own read must not wait for that
+    transaction's write lock (it did: 30 s of busy timeout, then "database is locked")."""
+    rng = np.random.default_rng(9)
+    with session_scope(world.engine) as s:
+        banks.add_content(s, banks.get_bank(s, "rejected"), sha256="ab" * 32, media="image",
+                          label="x", hashes=_random_hashes(rng, 2), source="manual",
+                          reason="", by="cli:test")
+    index = BankIndex(world.engine, refresh_seconds=0.0)
+    with session_scope(world.engine) as s:
+        s.execute(text("SELECT 1"))  # BEGIN IMMEDIATE on SQLite: the write lock is held from here
+        started = time.monotonic()
+        index.refresh(force=True)
+        assert time.monotonic() - started < 5
+    assert index.revision == 1 and len(index) == 2

@@ -171,6 +171,16 @@ class BankIndex:
             self._engine = factory()
         return self._engine
 
+    @property
+    def _reader(self) -> Engine:
+        """The engine for the index's reads: a deferred transaction on SQLite, so that a refresh
+        asked for inside a caller's write transaction (a re-screen plans its titles in one and
+        reads the bank's revision for each picture's cache key) does not wait for that very
+        transaction's write lock until the busy timeout and fail with "database is locked"."""
+        from clearance.storage.db import SQLITE_BEGIN
+
+        return self.engine.execution_options(**{SQLITE_BEGIN: "deferred"})
+
     @classmethod
     def from_settings(cls, settings: Any, *, engine: Engine | None = None) -> BankIndex:
         """The index of the configured database (``engine``, or one made on first use, so a
@@ -219,7 +229,7 @@ class BankIndex:
             if not self._loaded:
                 self._loaded = True
                 self._load_file()
-            with Session(self.engine) as session:
+            with Session(self._reader) as session:
                 revision = int(session.scalar(select(BankState.revision)
                                               .where(BankState.id == 1)) or 0)
                 self._checked_at = time.monotonic()
@@ -290,7 +300,7 @@ class BankIndex:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring the saved bank index %s (%s): rebuilding it", self.path, exc)
             return
-        with Session(self.engine) as session:
+        with Session(self._reader) as session:
             revision = int(session.scalar(select(BankState.revision)
                                           .where(BankState.id == 1)) or 0)
         if int(meta["revision"]) > revision:
