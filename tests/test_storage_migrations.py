@@ -20,6 +20,7 @@ from clearance.storage import (
     upgrade,
 )
 from clearance.storage.bank_models import BANK_TABLES
+from clearance.storage.console_models import CONSOLE_TABLES
 from clearance.storage.incident_models import INCIDENT_TABLES
 from clearance.storage.job_models import JOB_TABLES
 from clearance.storage.models import AssetVersion, Base
@@ -46,6 +47,7 @@ TABLES = {
     *MONITOR_TABLES,
     *RESCREEN_TABLES,
     *INCIDENT_TABLES,
+    *CONSOLE_TABLES,
 }
 
 

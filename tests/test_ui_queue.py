@@ -22,7 +22,7 @@ from clearance.review import access, audit, items
 from clearance.service.app import create_app
 from clearance.storage import LocalBlobStore, session_scope
 from clearance.storage.models import Asset, AssetVersion
-from clearance.storage.review_models import ReviewItem
+from clearance.storage.review_models import Review, ReviewItem
 from ui_world import PASSWORD, UIWorld, build, csrf_of, screening_of
 
 with warnings.catch_warnings():
@@ -202,7 +202,7 @@ def test_service_level_targets_are_checked(targets: dict[str, float]) -> None:
     from clearance.errors import ConfigurationError
     from clearance.settings import get_settings
 
-    with pytest.raises(ConfigurationError, match="target"):
+    with pytest.raises(ConfigurationError, match="CLEARANCE_REVIEW_TARGET_HOURS"):
         get_settings(review_target_hours=targets)
 
 
@@ -242,3 +242,90 @@ def test_bulk_decision_from_the_queue_page(client: TestClient, world: UIWorld) -
         "csrf": token, "item": [str(plain[2])], "outcome": "reject"}).status_code == 403
     with Session(world.engine) as s:
         assert s.get_one(ReviewItem, plain[2]).state == "queued"
+
+
+def test_escalate_assign_and_reason_codes_on_the_item_page(client: TestClient,
+                                                           world: UIWorld) -> None:
+    plain = add_copy_item(world, "fr", "Un été au phare.")
+    other = add_copy_item(world, "fr", "Un autre été.")
+    token = login(client, "rev")
+    client.post(f"/items/{plain}/claim", data={"csrf": token})
+    page = client.get(f"/items/{plain}").text
+    assert 'id="escalate-form"' in page and 'id="assign-form"' not in page
+    assert '<option value="rating-mismatch">' in page  # the reason codes, by outcome
+    resp = client.post(f"/items/{plain}/escalate", data={
+        "csrf": token, "reason": "Is this a costume?", "q": "locale=fr"},
+        follow_redirects=False)
+    assert resp.headers["location"] == f"/queue?locale=fr&escalated={plain}"
+    queue_page = client.get("/queue", params={"locale": "fr", "escalated": plain}).text
+    assert f"Item {plain} is escalated" in queue_page
+    row = queue_page[queue_page.index(f'<tr data-href="/items/{plain}"'):]
+    row = row[:row.index("</tr>")]
+    assert "escalated" in row and 'name="item"' not in row  # no bulk box below senior
+    assert client.post(f"/items/{plain}/claim", data={"csrf": token}).status_code == 409
+    # the senior sees why, assigns the other item to rev, and decides with a reason code
+    token = login(client, "senior")
+    page = client.get(f"/items/{plain}").text
+    assert "Escalated to the senior reviewers</strong> by rev" in page
+    assert "Is this a costume?" in page
+    client.post(f"/items/{other}/assign", data={"csrf": token, "username": "rev"})
+    assert "Assigned to <strong>rev</strong>" in client.get(f"/items/{other}").text
+    client.post(f"/items/{plain}/claim", data={"csrf": token})
+    resp = client.post(f"/items/{plain}/decision", data={
+        "csrf": token, "outcome": "reject", "reason_code": "rating-mismatch"},
+        follow_redirects=False)
+    assert resp.status_code == 303
+    taken = client.post(f"/items/{other}/claim", data={"csrf": token})
+    assert taken.status_code == 200  # a senior may take an item assigned to another
+    resp = client.post(f"/items/{other}/decision", data={
+        "csrf": token, "outcome": "reject", "reason": "keep this", "reason_code": "adult-cast"})
+    assert resp.status_code == 422 and "keep this" in resp.text  # typed text kept
+    assert 'value="adult-cast" selected' in resp.text
+    with Session(world.engine) as s:
+        codes = [r.reason_code for r in s.scalars(select(Review).where(Review.item_id == plain))]
+        assert codes == ["rating-mismatch"]
+    # a reviewer cannot assign
+    token = login(client, "rev")
+    assert client.post(f"/items/{other}/assign", data={
+        "csrf": token, "username": "rev"}).status_code == 403
+
+
+def test_saved_filters_and_routes_pages(client: TestClient, world: UIWorld) -> None:
+    fr_item = add_copy_item(world, "fr", "Un été au phare.")
+    token = login(client, "rev")
+    resp = client.post("/queue/filters", data={"csrf": token, "name": "French desk",
+                                               "q": "locale=fr&offset=50", "shared": "1"},
+                       follow_redirects=False)
+    assert resp.headers["location"] == "/queue?locale=fr"
+    page = client.get("/queue").text
+    assert '<a href="/queue?locale=fr"' in page and ">French desk</a>" in page
+    assert 'id="route-form"' not in client.get("/queue/routes").text
+    assert client.post("/queue/routes", data={"csrf": token, "team": "studio",
+                                              "locales": "fr"}).status_code == 403
+    token = login(client, "admin")
+    routes = client.get("/queue/routes").text
+    assert 'id="route-form"' in routes and "No routes" in routes
+    assert ">French desk</a>" in client.get("/queue").text  # shared with every reviewer
+    resp = client.post("/queue/routes", data={
+        "csrf": token, "team": "studio", "locales": "fr, fr-CA",
+        "rules": ["minor.apparent", "teen-sexualised-copy"], "decisions": ["review"],
+        "note": "French copy"}, follow_redirects=False)
+    assert resp.status_code == 303
+    routes = client.get("/queue/routes").text
+    assert "locale fr, fr-CA; rule or label minor.apparent, teen-sexualised-copy; " \
+           "screening review" in routes
+    # rev has no team: the French item is the studio's now
+    token = login(client, "rev")
+    assert client.post(f"/items/{fr_item}/claim", data={"csrf": token}).status_code == 409
+    page = client.get("/queue", params={"routed": "studio"}).text
+    assert row_ids(page) == [fr_item] and "team studio" in page
+    assert "Routed to team <strong>studio</strong>" in client.get(f"/items/{fr_item}").text
+    token = login(client, "admin")
+    route_id = re.search(r'data-route="(\d+)"', client.get("/queue/routes").text)
+    assert route_id is not None
+    client.post(f"/queue/routes/{route_id.group(1)}/delete", data={"csrf": token})
+    assert "No routes" in client.get("/queue/routes").text
+    saved = re.search(r'action="/queue/filters/(\d+)/delete"', client.get("/queue").text)
+    assert saved is not None  # an admin may delete a filter someone shared
+    client.post(f"/queue/filters/{saved.group(1)}/delete", data={"csrf": token})
+    assert "French desk" not in client.get("/queue").text

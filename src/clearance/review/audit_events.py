@@ -238,6 +238,15 @@ class Reviewed(AuditEvent):
     reason: str
     step: ReviewStep
     final: bool
+    #: A preset reason code (stored only when one was given, so earlier events keep their shape).
+    reason_code: str | None = None
+
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"review_id": self.review_id, "outcome": self.outcome,
+                                "reason": self.reason, "step": self.step, "final": self.final}
+        if self.reason_code is not None:
+            data["reason_code"] = self.reason_code
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -646,6 +655,79 @@ class BulkDecided(AuditEvent):
     decided: tuple[int, ...]
     first_reviews: tuple[int, ...]
     skipped: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Escalated(AuditEvent):
+    """A reviewer holding an item sent it to the senior reviewers, with why; their claim ends and
+    only a senior may claim it from now on."""
+
+    name: ClassVar[str] = "escalation"
+    subject_kind: ClassVar[str] = "item"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assigned(AuditEvent):
+    """A senior gave an open item to a reviewer (``to``), or took it back (``to`` null)."""
+
+    name: ClassVar[str] = "assignment"
+    subject_kind: ClassVar[str] = "item"
+    to: str | None
+    previous: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilterSaved(AuditEvent):
+    """A reviewer saved a queue filter under a name (replacing one of that name)."""
+
+    name: ClassVar[str] = "queue.filter.save"
+    subject_kind: ClassVar[str] = "user"
+    filter_id: int
+    filter_name: str
+    query: str
+    shared: bool
+
+    def data(self) -> dict[str, Any]:
+        return {"filter_id": self.filter_id, "name": self.filter_name, "query": self.query,
+                "shared": self.shared}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilterDeleted(AuditEvent):
+    """A saved queue filter was deleted (by its owner, or an admin)."""
+
+    name: ClassVar[str] = "queue.filter.delete"
+    subject_kind: ClassVar[str] = "user"
+    filter_id: int
+    filter_name: str
+
+    def data(self) -> dict[str, Any]:
+        return {"filter_id": self.filter_id, "name": self.filter_name}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteAdded(AuditEvent):
+    """An admin added a route of review items to a reviewer team."""
+
+    name: ClassVar[str] = "route.add"
+    subject_kind: ClassVar[str] = "route"
+    team_id: str
+    position: int
+    locales: tuple[str, ...]
+    rules: tuple[str, ...]
+    teams: tuple[str, ...]
+    decisions: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteRemoved(AuditEvent):
+    """An admin removed a route."""
+
+    name: ClassVar[str] = "route.remove"
+    subject_kind: ClassVar[str] = "route"
+    team_id: str
 
 
 # -- incidents ---------------------------------------------------------------------------------

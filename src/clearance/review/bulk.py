@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from clearance.content.visible import has_visible_words
 from clearance.errors import InputError, NotFound, ReviewConflict
-from clearance.review import audit
+from clearance.review import audit, reason_codes
 from clearance.review.access import Actor, require_role
 from clearance.review.audit import Subject
 from clearance.review.audit_events import BulkDecided
@@ -57,7 +57,8 @@ class BulkOutcome:
 
 def bulk_decide(session: Session, actor: Actor, item_ids: Sequence[int], outcome: str, *,
                 reason: str = "", comment: str = "", lease_seconds: int,
-                now: dt.datetime | None = None) -> list[BulkOutcome]:
+                now: dt.datetime | None = None, reason_code: str | None = None
+                ) -> list[BulkOutcome]:
     """Claim and decide each of ``item_ids`` (in the order given, duplicates once) with one
     outcome; returns what happened to each. See the module docstring for the rules."""
     require_role(actor, "reviewer")
@@ -69,11 +70,12 @@ def bulk_decide(session: Session, actor: Actor, item_ids: Sequence[int], outcome
     if len(ids) > MAX_BULK:
         raise InputError(f"a bulk decision takes at most {MAX_BULK} items, not {len(ids)}")
     reason, comment = reason.strip(), comment.strip()
+    code = reason_codes.check(reason_code, outcome)
     if outcome == "request_changes" and not has_visible_words(comment):
         raise InputError("request_changes needs a comment telling the submitter what to change "
                          "(in visible words: invisible characters alone do not count)")
     now = now or utcnow()
-    results = [_one(session, actor, item_id, outcome, reason, comment, lease_seconds, now)
+    results = [_one(session, actor, item_id, outcome, reason, comment, lease_seconds, now, code)
                for item_id in ids]
     audit.record(session, BulkDecided(
         subject=Subject.user(actor.username), outcome=outcome, reason=reason,
@@ -85,7 +87,7 @@ def bulk_decide(session: Session, actor: Actor, item_ids: Sequence[int], outcome
 
 
 def _one(session: Session, actor: Actor, item_id: int, outcome: str, reason: str, comment: str,
-         lease_seconds: int, now: dt.datetime) -> BulkOutcome:
+         lease_seconds: int, now: dt.datetime, code: str | None) -> BulkOutcome:
     state: str | None = None
     try:
         with session.begin_nested():
@@ -98,7 +100,7 @@ def _one(session: Session, actor: Actor, item_id: int, outcome: str, reason: str
                                      "two-person rule: give it on the item's own page")
             claim(session, actor, item_id, lease_seconds=lease_seconds, now=now)
             decided = decide(session, actor, item_id, outcome, reason=reason, comment=comment,
-                             now=now, second_review_allowed=False)
+                             now=now, second_review_allowed=False, reason_code=code)
             return BulkOutcome(item_id, "decided" if decided.decided_at is not None
                                else "first_review", decided.state)
     except NotFound as exc:

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import InputError, NotFound, ReviewConflict
-from clearance.review import audit
+from clearance.review import audit, routing
 from clearance.review.access import SYSTEM, Actor, require_role
 from clearance.review.audit import Subject
 from clearance.review.filters import QueueFilter, conditions
@@ -91,13 +91,15 @@ def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease:
 
 
 def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequence[int],
-                    flt: QueueFilter | None = None) -> int | None:
-    query = select(ReviewItem.id).where(_claimable(now), *_eligible(actor))
+                    flt: QueueFilter | None, routes: Sequence[routing.Route]) -> int | None:
+    query = select(ReviewItem.id).where(_claimable(now), *_eligible(actor),
+                                        *routing.eligibility(actor, routes))
     if flt is not None:
-        query = query.where(*conditions(flt, now, states=False))
+        query = query.where(*conditions(flt, now, states=False),
+                            *routing.filter_conditions(flt, actor))
     if skip:
         query = query.where(ReviewItem.id.not_in(skip))
-    query = query.order_by(*QUEUE_ORDER).limit(1)
+    query = query.order_by(routing.preference(actor, routes), *QUEUE_ORDER).limit(1)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True, of=ReviewItem)
     return session.scalar(query)
@@ -113,8 +115,11 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
     """Lease an item to ``actor`` (reviewer or above) for ``lease_seconds``.
 
     ``item_id=None`` takes the next eligible item in queue order, among those ``flt`` keeps
-    when given (:class:`NotFound` when there is none). A named item that is held by someone
-    else, final, the actor's own submission, awaiting a senior second review (for a
+    when given (:class:`NotFound` when there is none); what is assigned to the actor comes
+    first, then what is routed to their team (or, for a senior, escalated), and a reviewer
+    below senior never gets what is assigned to someone else, escalated or routed to another
+    team (:mod:`clearance.review.routing`), nor may claim it by name. A named item that is held
+    by someone else, final, the actor's own submission, awaiting a senior second review (for a
     non-senior) or first-reviewed by the actor in this round is refused with
     :class:`ReviewConflict`."""
     require_role(actor, "reviewer")
@@ -122,10 +127,11 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
         raise InputError("lease_seconds must be positive")
     now = now or utcnow()
     lease = dt.timedelta(seconds=lease_seconds)
+    routes = routing.load_routes(session)
     if item_id is None:
         tried: list[int] = []
         for _ in range(_CLAIM_ATTEMPTS):
-            candidate = _next_candidate(session, actor, now, tried, flt)
+            candidate = _next_candidate(session, actor, now, tried, flt, routes)
             if candidate is None:
                 break
             previous = session.get(ReviewItem, candidate)
@@ -147,6 +153,7 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
                                             lease_expires_at=iso(now + lease), renewed=True),
                      actor=actor.audit_name)
         return item
+    routing.refuse(item, actor, routes)
     holder = item.claimed_by
     if not _take(session, actor, item.id, now, lease):
         session.refresh(item)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from clearance import events
 from clearance.content.visible import has_visible_words
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
-from clearance.review import audit
+from clearance.review import audit, reason_codes
 from clearance.review.access import Actor, require_role
 from clearance.review.audit import Subject
 from clearance.review.audit_events import ReviewStep
@@ -74,7 +74,7 @@ def _confirm_claim(session: Session, actor: Actor, item_id: int, now: dt.datetim
 
 def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason: str = "",
            comment: str = "", now: dt.datetime | None = None,
-           second_review_allowed: bool = True) -> ReviewItem:
+           second_review_allowed: bool = True, reason_code: str | None = None) -> ReviewItem:
     """Record ``actor``'s review of a claimed item and, when the rules allow, the final decision.
 
     Refused (:class:`ReviewConflict`) unless the actor holds a live claim on it; never one's own
@@ -82,11 +82,13 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     two-person item the second review must be a senior's and by someone else. ``request_changes``
     needs a comment (:class:`InputError`). ``second_review_allowed=False`` (a bulk decision)
     refuses the second review of a two-person round, read under the item's lock, so a bulk
-    decision never completes an item that needs two people."""
+    decision never completes an item that needs two people. ``reason_code`` is a preset code of
+    the outcome (:mod:`clearance.review.reason_codes`), kept beside the written reason."""
     require_role(actor, "reviewer")
     if outcome not in OUTCOMES:
         raise InputError(f"unknown outcome {outcome!r} (one of {', '.join(OUTCOMES)})")
     reason, comment = reason.strip(), comment.strip()
+    code = reason_codes.check(reason_code, outcome)
     if outcome == "request_changes" and not has_visible_words(comment):
         raise InputError("request_changes needs a comment telling the submitter what to change "
                          "(in visible words: invisible characters alone do not count)")
@@ -112,7 +114,7 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     _confirm_claim(session, actor, item_id, now)
     first = open_review(item)
     review = Review(item_id=item.id, reviewer_id=actor.user_id, outcome=outcome, reason=reason,
-                    final=False, created_at=now)
+                    final=False, created_at=now, reason_code=code)
     session.add(review)
     if not item.needs_two:
         final, round_reviews = True, [review]
@@ -133,7 +135,7 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     who = actor.audit_name
     audit.record(session, audit.Reviewed(subject=Subject.item(item.id), review_id=review.id,
                                          outcome=outcome, reason=reason, step=step,
-                                         final=final), actor=who)
+                                         final=final, reason_code=code), actor=who)
     if final:
         audit.record(session, audit.Decided(
             subject=Subject.item(item.id), outcome=outcome, state=item.state,

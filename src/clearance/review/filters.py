@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, select
 
@@ -22,7 +23,8 @@ from clearance.storage.review_models import ITEM_STATES, ReviewItem
 class QueueFilter:
     """Queue filters. ``state``: ``open`` (queued and claimed), ``all``, or one item state.
     ``overdue``: only items past their service-level target (``targets``: hours per screening
-    decision, :mod:`clearance.review.service_levels`)."""
+    decision, :mod:`clearance.review.service_levels`). ``routed``: see
+    :func:`clearance.review.routing.filter_conditions`."""
 
     rule: str | None = None
     title_id: str | None = None
@@ -31,6 +33,10 @@ class QueueFilter:
     state: str = "open"
     overdue: bool = False
     targets: Mapping[str, float] | None = None
+    #: ``mine``, ``assigned``, ``escalated``, ``unrouted`` or a team id, applied with ``routes``
+    #: by :func:`clearance.review.routing.filter_conditions` (it needs the asker).
+    routed: str | None = None
+    routes: tuple[Any, ...] = ()
 
 
 def rule_condition(rule: str) -> ColumnElement[bool]:

@@ -38,10 +38,12 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
+from clearance.review import routing
 from clearance.review.access import Actor, require_role
 from clearance.review.bulk import BulkOutcome, bulk_decide
 from clearance.review.claims import claim, expire_leases, release
 from clearance.review.decisions import add_comment, decide, record_reveal
+from clearance.review.escalation import assign, escalate
 from clearance.review.filters import QueueFilter, conditions
 from clearance.review.items import (
     FINAL_STATE,
@@ -71,10 +73,12 @@ __all__ = [
     "BulkOutcome",
     "QueueFilter",
     "add_comment",
+    "assign",
     "awaiting_senior",
     "bulk_decide",
     "claim",
     "decide",
+    "escalate",
     "expire_leases",
     "get_item",
     "item_context",
@@ -113,8 +117,10 @@ def list_queue(session: Session, actor: Actor, flt: QueueFilter | None = None, *
                ) -> list[ReviewItem]:
     """The queue in order (highest risk first, then oldest), for reviewers and above."""
     require_role(actor, "reviewer")
+    flt = flt or QueueFilter()
     query = (select(ReviewItem)
-             .where(*conditions(flt or QueueFilter(), now or utcnow()), not_quarantined())
+             .where(*conditions(flt, now or utcnow()), *routing.filter_conditions(flt, actor),
+                    not_quarantined())
              .options(*_QUEUE_LOADS)
              .order_by(*QUEUE_ORDER).limit(max(0, limit)).offset(max(0, offset)))
     return list(session.scalars(query))

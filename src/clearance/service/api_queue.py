@@ -1,8 +1,10 @@
-"""API routes for working the queue at volume: bulk decisions and the team's metrics.
+"""API routes for working the queue at volume: bulk decisions, escalation and assignment, saved
+filters, routes of items to reviewer teams, and the team's metrics.
 
 The rules are :mod:`clearance.review.bulk`'s (each item claimed and decided under the usual
-rules, a two-person item's first review only) and :mod:`clearance.review.metrics`'s; a handler
-parses, calls, and shapes the answer.
+rules, a two-person item's first review only), :mod:`clearance.review.escalation`,
+:mod:`clearance.review.saved_filters`, :mod:`clearance.review.routing` and
+:mod:`clearance.review.metrics`; a handler parses, calls, and shapes the answer.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from clearance.review import metrics, queue
+from clearance.review import metrics, queue, routing, saved_filters
 from clearance.review.bulk import MAX_BULK
-from clearance.service.deps import ReviewerDep, SeniorDep, SessionDep, StateDep
+from clearance.review.items import username_of
+from clearance.service import queue_views
+from clearance.service.deps import AdminDep, ReviewerDep, SeniorDep, SessionDep, StateDep
 from clearance.service.models_public import UtcTime
-from clearance.service.params import BodyId
+from clearance.service.params import BodyId, IdPath
 from clearance.service.schemas import Outcome
+from clearance.storage.review_models import ReviewItem
 
 router = APIRouter(tags=["queue"])
 
@@ -33,6 +38,8 @@ class BulkDecisionIn(BaseModel):
     reason: str = Field(default="", max_length=5000)
     #: Required with ``request_changes``; posted to each item's conversation.
     comment: str = Field(default="", max_length=10_000)
+    #: A preset reason code of the outcome (``GET /api/queue/reason-codes``).
+    reason_code: str | None = Field(default=None, max_length=64)
 
 
 class BulkItemPublic(BaseModel):
@@ -60,11 +67,218 @@ def bulk_decision(body: BulkDecisionIn, actor: ReviewerDep, session: SessionDep,
     under the usual rules, or skipped with the reason; an item that needs two people gets a
     first review only, never the completing second one."""
     results = queue.bulk_decide(session, actor, body.item_ids, body.outcome, reason=body.reason,
-                                comment=body.comment,
+                                comment=body.comment, reason_code=body.reason_code,
                                 lease_seconds=state.settings.review_lease_seconds)
     return BulkDecisionPublic(results=[
         BulkItemPublic(item_id=r.item_id, result=r.result, state=r.state, detail=r.detail)
         for r in results])
+
+
+# -- reason codes, escalation, assignment ---------------------------------------------------
+
+class ReasonCodePublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    outcome: str
+    label: str
+
+
+class ReasonCodesPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    codes: list[ReasonCodePublic]
+
+
+@router.get("/queue/reason-codes")
+def reason_codes(actor: ReviewerDep) -> ReasonCodesPublic:
+    """The preset reason codes, each for one outcome (reviewers)."""
+    from clearance.review.reason_codes import REASON_CODES
+
+    return ReasonCodesPublic(codes=[ReasonCodePublic(code=c.code, outcome=c.outcome,
+                                                     label=c.label) for c in REASON_CODES])
+
+
+class EscalationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class AssignmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    #: A reviewer's username, or null to take the item back.
+    username: str | None = Field(max_length=64)
+
+
+class RoutingPublic(BaseModel):
+    """An item's assignment and escalation, and the team its route sends it to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: int
+    state: str
+    assigned_to: str | None
+    assigned_at: UtcTime | None
+    escalated: bool
+    escalated_at: UtcTime | None
+    escalated_by: str | None
+    escalation_reason: str | None
+    routed_team: str | None
+
+
+def _routing(session: SessionDep, item: ReviewItem) -> RoutingPublic:
+    routes = routing.load_routes(session)
+    route = routing.route_of(routes, item, item.version.asset.locale)
+    return RoutingPublic(
+        item_id=item.id, state=item.state, assigned_to=username_of(session, item.assigned_to),
+        assigned_at=item.assigned_at, escalated=item.escalated_at is not None,
+        escalated_at=item.escalated_at, escalated_by=username_of(session, item.escalated_by),
+        escalation_reason=item.escalation_reason,
+        routed_team=route.team_id if route is not None else None)
+
+
+@router.get("/items/{item_id}/routing")
+def get_routing(item_id: IdPath, actor: ReviewerDep, session: SessionDep) -> RoutingPublic:
+    """Who the item is for: its assignee, its escalation, the team its route sends it to."""
+    return _routing(session, queue.get_item(session, actor, item_id))
+
+
+@router.post("/items/{item_id}/escalate")
+def escalate_item(item_id: IdPath, body: EscalationIn, actor: ReviewerDep,
+                  session: SessionDep) -> RoutingPublic:
+    """Send the item the caller holds to the senior reviewers, with a reason: the claim ends
+    and only a senior may claim it (409 without a live claim, or when already escalated)."""
+    return _routing(session, queue.escalate(session, actor, item_id, body.reason))
+
+
+@router.post("/items/{item_id}/assign")
+def assign_item(item_id: IdPath, body: AssignmentIn, actor: SeniorDep,
+                session: SessionDep) -> RoutingPublic:
+    """Give an open item to a reviewer, or take it back (``username`` null); seniors."""
+    return _routing(session, queue.assign(session, actor, item_id, body.username))
+
+
+# -- saved filters -------------------------------------------------------------------------
+
+class SavedFilterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(min_length=1, max_length=saved_filters.MAX_NAME)
+    #: The queue page's query string (``rule=...&locale=fr``); fields that are not filters
+    #: are dropped.
+    query: str = Field(default="", max_length=saved_filters.MAX_QUERY)
+    shared: bool = False
+
+
+class SavedFilterPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    name: str
+    query: str
+    owner: str
+    shared: bool
+    created_at: UtcTime
+
+
+class SavedFiltersPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filters: list[SavedFilterPublic]
+
+
+@router.get("/queue/filters")
+def list_saved_filters(actor: ReviewerDep, session: SessionDep) -> SavedFiltersPublic:
+    """The caller's saved filters, then those others shared."""
+    return SavedFiltersPublic(filters=[
+        SavedFilterPublic(id=f.id, name=f.name, query=f.query, owner=owner, shared=f.shared,
+                          created_at=f.created_at)
+        for f, owner in saved_filters.list_filters(session, actor)])
+
+
+@router.post("/queue/filters", status_code=201)
+def save_saved_filter(body: SavedFilterIn, actor: ReviewerDep,
+                      session: SessionDep) -> SavedFilterPublic:
+    """Save the caller's filter ``name`` (replacing one of that name)."""
+    query = queue_views.carried(queue_views.parse_carried(body.query))
+    row = saved_filters.save_filter(session, actor, body.name, query, shared=body.shared)
+    return SavedFilterPublic(id=row.id, name=row.name, query=row.query, owner=actor.username,
+                             shared=row.shared, created_at=row.created_at)
+
+
+@router.delete("/queue/filters/{filter_id}", status_code=204, response_class=Response)
+def delete_saved_filter(filter_id: IdPath, actor: ReviewerDep, session: SessionDep) -> Response:
+    """Delete a saved filter (its owner, or an admin)."""
+    saved_filters.delete_filter(session, actor, filter_id)
+    return Response(status_code=204)
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+Values = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                   Field(max_length=routing.MAX_VALUES)]
+
+
+class RouteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    team_id: str = Field(min_length=1, max_length=64)
+    locales: Values = []
+    rules: Values = []
+    teams: Values = []
+    decisions: list[Literal["block", "review"]] = []
+    note: str = Field(default="", max_length=200)
+    #: Where it is tried (lower first); after every route when absent.
+    position: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+
+
+class RoutePublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    position: int
+    team_id: str
+    locales: list[str]
+    rules: list[str]
+    teams: list[str]
+    decisions: list[str]
+    note: str
+
+
+class RoutesPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    routes: list[RoutePublic]
+
+
+def _route(r: routing.Route) -> RoutePublic:
+    return RoutePublic(id=r.id, position=r.position, team_id=r.team_id, locales=list(r.locales),
+                       rules=list(r.rules), teams=list(r.teams), decisions=list(r.decisions),
+                       note=r.note)
+
+
+@router.get("/queue/routes")
+def list_routes(actor: ReviewerDep, session: SessionDep) -> RoutesPublic:
+    """The routes, in the order they are tried (reviewers)."""
+    return RoutesPublic(routes=[_route(r) for r in routing.load_routes(session)])
+
+
+@router.post("/queue/routes", status_code=201)
+def add_route(body: RouteIn, actor: AdminDep, session: SessionDep) -> RoutePublic:
+    """Add a route of items to a reviewer team (admins; 404 for an unknown team)."""
+    row = routing.add_route(session, actor, body.team_id, locales=body.locales,
+                            rules=body.rules, teams=body.teams, decisions=body.decisions,
+                            note=body.note, position=body.position)
+    return _route(next(r for r in routing.load_routes(session) if r.id == row.id))
+
+
+@router.delete("/queue/routes/{route_id}", status_code=204, response_class=Response)
+def delete_route(route_id: IdPath, actor: AdminDep, session: SessionDep) -> Response:
+    """Remove a route (admins)."""
+    routing.remove_route(session, actor, route_id)
+    return Response(status_code=204)
 
 
 # -- metrics ---------------------------------------------------------------------------------

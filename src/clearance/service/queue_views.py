@@ -10,24 +10,30 @@ takes the next item of the same filtered list (:func:`clearance.review.claims.cl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from clearance.findings import Label
 from clearance.review import service_levels
 from clearance.review.access import Actor
 from clearance.review.filters import QueueFilter
 from clearance.review.items import awaiting_senior
+from clearance.review.reason_codes import ReasonCode, for_outcome
+from clearance.review.routing import Route, load_routes, route_of
+from clearance.review.saved_filters import list_filters
 from clearance.service.params import parse_hours
 from clearance.service.state import ServiceState
 from clearance.settings import Settings
 from clearance.storage.db import as_utc
-from clearance.storage.review_models import ReviewItem
+from clearance.storage.review_models import OUTCOMES, ReviewItem, User
 
 #: The queue page's filter fields, as named in its query string.
-FILTER_FIELDS: Final = ("rule", "title", "locale", "older", "state", "overdue")
+FILTER_FIELDS: Final = ("rule", "title", "locale", "older", "state", "overdue", "routed")
 #: The most characters of a carried filter query (``?q=``) read back.
 MAX_QUERY_CHARS: Final = 2000
 
@@ -50,15 +56,18 @@ def carried(values: Mapping[str, str]) -> str:
     return urlencode(filter_values(values))
 
 
-def queue_filter(values: Mapping[str, str], settings: Settings) -> QueueFilter:
+def queue_filter(values: Mapping[str, str], settings: Settings,
+                 routes: Sequence[Route] = ()) -> QueueFilter:
     """The :class:`QueueFilter` of the queue page's fields (an unknown state or a bad number of
-    hours is :class:`~clearance.errors.InputError`, answered 422)."""
+    hours is :class:`~clearance.errors.InputError`, answered 422); ``routes`` for the
+    ``routed`` filter (:func:`clearance.review.routing.load_routes`)."""
     return QueueFilter(rule=values.get("rule") or None, title_id=values.get("title") or None,
                        locale=values.get("locale") or None,
                        older_than_hours=parse_hours(values.get("older"), "older"),
                        state=values.get("state") or "open",
                        overdue=values.get("overdue") in ("1", "on", "true"),
-                       targets=settings.review_target_hours)
+                       targets=settings.review_target_hours,
+                       routed=values.get("routed") or None, routes=tuple(routes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +107,101 @@ def row_level(item: ReviewItem, settings: Settings, now: dt.datetime) -> RowLeve
 
 def bulk_selectable(item: ReviewItem, actor: Actor, now: dt.datetime) -> bool:
     """Whether ``item``'s row offers a bulk-decision checkbox to ``actor``: queued, or claimed by
-    them (or with a lapsed lease), not their own submission, and not awaiting the second review
-    of the two-person rule (given on the item's page only)."""
+    them (or with a lapsed lease), not their own submission, not awaiting the second review
+    of the two-person rule (given on the item's page only), and — below senior — neither
+    escalated nor assigned to someone else."""
     if item.submitted_by is not None and item.submitted_by == actor.user_id:
         return False
     if awaiting_senior(item):
+        return False
+    if not actor.is_senior and (item.escalated_at is not None or item.assigned_to not in (
+            None, actor.user_id)):
         return False
     if item.state == "queued":
         return True
     lease = as_utc(item.lease_expires_at) if item.lease_expires_at else None
     return item.state == "claimed" and (item.claimed_by == actor.user_id
                                         or (lease is not None and lease <= now))
+
+
+@dataclass(frozen=True, slots=True)
+class RowRouting:
+    """Who a queue row is for: its route's team, the reviewer it is assigned to, whether it was
+    escalated."""
+
+    team: str | None
+    assigned_to: str | None
+    escalated: bool
+
+
+def row_routing(item: ReviewItem, routes: Sequence[Route], names: Mapping[int, str]
+                ) -> RowRouting:
+    route = route_of(routes, item, item.version.asset.locale) if routes else None
+    return RowRouting(route.team_id if route is not None else None,
+                      names.get(item.assigned_to) if item.assigned_to is not None else None,
+                      item.escalated_at is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFilterRow:
+    id: int
+    name: str
+    query: str
+    owner: str
+    shared: bool
+    mine: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleExtras:
+    """What the queue page shows besides its rows: the saved filters, the routing filter's
+    choices and the preset reason codes of the bulk decision."""
+
+    saved: list[SavedFilterRow]
+    route_teams: list[str]
+    routes: int
+    codes: dict[str, tuple[ReasonCode, ...]]
+
+
+def reason_code_groups() -> dict[str, tuple[ReasonCode, ...]]:
+    return {outcome: for_outcome(outcome) for outcome in OUTCOMES}
+
+
+def console_extras(session: Session, actor: Actor, routes: Sequence[Route]) -> ConsoleExtras:
+    saved = [SavedFilterRow(f.id, f.name, f.query, owner, f.shared, f.user_id == actor.user_id)
+             for f, owner in list_filters(session, actor)]
+    return ConsoleExtras(saved, sorted({r.team_id for r in routes}), len(routes),
+                         reason_code_groups())
+
+
+@dataclass(frozen=True, slots=True)
+class ItemConsole:
+    """The item page's routing, assignment and escalation, and the choices its forms offer."""
+
+    route: Route | None
+    assigned_to: str | None
+    escalated_by: str | None
+    escalation_reason: str | None
+    #: Who a senior may assign it to (active reviewers and above, not its submitter).
+    assignable: list[str]
+    codes: dict[str, tuple[ReasonCode, ...]]
+
+
+def item_console(session: Session, actor: Actor, item: ReviewItem) -> ItemConsole:
+    is_reviewer = actor.at_least("reviewer")
+    routes = load_routes(session) if is_reviewer else ()
+    route = route_of(routes, item, item.version.asset.locale) if routes else None
+    names = {uid: name for uid, name in session.execute(
+        select(User.id, User.username).where(User.id.in_(
+            [u for u in (item.assigned_to, item.escalated_by) if u is not None])))}
+    assignable: list[str] = []
+    if actor.is_senior and item.state in ("queued", "claimed"):
+        assignable = list(session.scalars(
+            select(User.username).where(User.active, User.role.in_(
+                ("reviewer", "senior_reviewer", "admin")),
+                User.id != (item.submitted_by or 0)).order_by(User.username)))
+    return ItemConsole(
+        route if is_reviewer else None,
+        names.get(item.assigned_to) if is_reviewer and item.assigned_to else None,
+        names.get(item.escalated_by) if is_reviewer and item.escalated_by else None,
+        item.escalation_reason if is_reviewer else None, assignable, reason_code_groups())

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearance.errors import Unauthenticated
-from clearance.review import access, queue, throttle
+from clearance.review import access, queue, routing, throttle
 from clearance.review.context import comment_author
 from clearance.service import queue_views, ui_view
 from clearance.service.deps import SessionDep, StateDep, client_address
@@ -50,6 +50,7 @@ from clearance.service.ui_items import router as items_router
 from clearance.service.ui_metrics import router as metrics_router
 from clearance.service.ui_monitor import router as monitor_router
 from clearance.service.ui_policy import router as policy_router
+from clearance.service.ui_queue import router as queue_router
 from clearance.storage.models import ASSET_KINDS
 from clearance.storage.review_models import ITEM_STATES, ReviewItem, User
 
@@ -61,6 +62,7 @@ router.include_router(monitor_router)
 router.include_router(incidents_router)
 router.include_router(metrics_router)
 router.include_router(audit_router)
+router.include_router(queue_router)
 
 QUEUE_PAGE = 50
 Csrf = Annotated[str, Form()]
@@ -172,26 +174,30 @@ def queue_page(request: Request, page: PageDep, session: SessionDep, state: Stat
                rule: str | None = None, title: str | None = None,
                locale: str | None = None, older: str | None = None, state_: Annotated[
                    str, Query(alias="state")] = "open",
-               overdue: str | None = None, after: IdQuery = 0,
-               offset: Offset = 0) -> Response:
+               overdue: str | None = None, after: IdQuery = 0, escalated: IdQuery = 0,
+               routed: str | None = None, offset: Offset = 0) -> Response:
     """The queue, highest risk first, with filters (the rule filter offers the live policy's
     rule names), each row's age against its service-level target, and claim-next."""
     filters = queue_views.filter_values(request.query_params)
-    flt = queue_views.queue_filter(filters, state.settings)
+    routes = routing.load_routes(session)
+    flt = queue_views.queue_filter(filters, state.settings, routes)
     items = queue.list_queue(session, page.actor, flt, limit=QUEUE_PAGE + 1, offset=offset)
     has_more = len(items) > QUEUE_PAGE
     items = items[:QUEUE_PAGE]
-    names = _usernames(session, {i.claimed_by for i in items if i.claimed_by is not None})
+    names = _usernames(session, {u for i in items for u in (i.claimed_by, i.assigned_to)
+                                 if u is not None})
     rows = [_row(i, names) for i in items]
     now = dt.datetime.now(dt.UTC)
     for row in rows:
         row["level"] = queue_views.row_level(row["item"], state.settings, now)
         row["preview"] = ui_view.row_preview(state.blobs, row["item"].version)
         row["bulk"] = queue_views.bulk_selectable(row["item"], page.actor, now)
+        row["routing"] = queue_views.row_routing(row["item"], routes, names)
     return render(request, "queue.html", page, rows=rows, filters=filters,
                   states=("open", "all", *ITEM_STATES), offset=offset, has_more=has_more,
-                  choices=queue_views.rule_choices(state), after=after,
+                  choices=queue_views.rule_choices(state), after=after, escalated=escalated,
                   carried=queue_views.carried(filters),
+                  console=queue_views.console_extras(session, page.actor, routes),
                   targets=state.settings.review_target_hours,
                   next_query=urlencode({**filters, "offset": offset + QUEUE_PAGE}),
                   prev_query=urlencode({**filters, "offset": max(0, offset - QUEUE_PAGE)}))
@@ -200,13 +206,14 @@ def queue_page(request: Request, page: PageDep, session: SessionDep, state: Stat
 def queue_form(rule: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "",
                locale: Annotated[str, Form()] = "", older: Annotated[str, Form()] = "",
                state: Annotated[str, Form()] = "", overdue: Annotated[str, Form()] = "",
-               q: Annotated[str, Form()] = "") -> dict[str, str]:
+               routed: Annotated[str, Form()] = "", q: Annotated[str, Form()] = ""
+               ) -> dict[str, str]:
     """The queue's filters a form posts: as fields (the queue page's *Claim next*) or carried
     as one query string (``q``, the item page's)."""
     values = queue_views.parse_carried(q)
     values.update(queue_views.filter_values({"rule": rule, "title": title, "locale": locale,
                                              "older": older, "state": state,
-                                             "overdue": overdue}))
+                                             "overdue": overdue, "routed": routed}))
     return values
 
 
@@ -218,7 +225,7 @@ def claim_next(page: PageDep, session: SessionDep, state: StateDep,
                values: QueueFormDep) -> Response:
     """Claim the next item this reviewer may take among the queue's current filters (the form
     posts them), and open it carrying the filters, so a decision can go on to the next one."""
-    flt = queue_views.queue_filter(values, state.settings)
+    flt = queue_views.queue_filter(values, state.settings, routing.load_routes(session))
     item = queue.claim(session, page.actor, None,
                        lease_seconds=state.settings.review_lease_seconds, flt=flt)
     return redirect(item_url(item.id, values))
@@ -228,13 +235,14 @@ def claim_next(page: PageDep, session: SessionDep, state: StateDep,
 def bulk_decision(request: Request, page: PageDep, session: SessionDep, state: StateDep,
                   values: QueueFormDep, item: Annotated[list[str], Form()] = [],  # noqa: B006
                   outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-                  comment: Annotated[str, Form()] = "") -> Response:
+                  comment: Annotated[str, Form()] = "",
+                  reason_code: Annotated[str, Form()] = "") -> Response:
     """Decide the selected rows with one outcome (:func:`clearance.review.bulk.bulk_decide`:
     item by item under the usual rules, a two-person item's first review only) and show what
     happened to each."""
     ids = [parse_id(text, "item") for text in item]
     results = queue.bulk_decide(session, page.actor, ids, outcome, reason=reason,
-                                comment=comment,
+                                comment=comment, reason_code=reason_code or None,
                                 lease_seconds=state.settings.review_lease_seconds)
     carried = queue_views.carried(values)
     return render(request, "bulk.html", page, results=results, outcome=outcome,

@@ -30,7 +30,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
-from clearance.review import queue
+from clearance.review import queue, routing
 from clearance.service import bank_views, queue_views, reveals, ui_view
 from clearance.service.deps import SessionDep, StateDep
 from clearance.service.params import IdPath
@@ -139,6 +139,7 @@ def _item_view(request: Request, item_id: int, page: Page, session: SessionDep,
         claimed_by=claimed_by if not holds_claim(item, page, now) else None,
         awaiting=awaiting, first_review=reviews[-1] if awaiting and reviews else None,
         queue_query=queue_views.carried(queue_views.parse_carried(q)),
+        console=queue_views.item_console(session, page.actor, item),
     )
 
 
@@ -216,7 +217,8 @@ def decide(request: Request, item_id: IdPath, page: PageDep, session: SessionDep
            state: StateDep,
            outcome: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            comment: Annotated[str, Form()] = "", then: Annotated[str, Form()] = "",
-           q: Annotated[str, Form()] = "") -> Response:
+           q: Annotated[str, Form()] = "", reason_code: Annotated[str, Form()] = ""
+           ) -> Response:
     """One review; final, or the first of a two-person round (the queue's rules decide). With
     ``then=next`` the next item of the queue the reviewer came from (its filters carried as
     ``q``) is claimed and opened; with none left, the queue says so.
@@ -228,7 +230,7 @@ def decide(request: Request, item_id: IdPath, page: PageDep, session: SessionDep
     try:
         with session.begin_nested():
             queue.decide(session, page.actor, item_id, outcome, reason=reason.strip(),
-                         comment=comment.strip())
+                         comment=comment.strip(), reason_code=reason_code or None)
     except (Forbidden, ReviewConflict, InputError) as exc:
         if "application/json" in request.headers.get("accept", ""):
             raise
@@ -237,7 +239,7 @@ def decide(request: Request, item_id: IdPath, page: PageDep, session: SessionDep
         return _item_view(request, item_id, page, session, state, q=q or None,
                           status_code=status, refused=exc.message,
                           typed={"outcome": outcome, "reason": reason, "comment": comment,
-                                 "then": then})
+                                 "then": then, "reason_code": reason_code})
     if then != "next":
         return redirect(f"/items/{item_id}")
     return redirect(next_item(session, state, page, item_id, q))
@@ -250,7 +252,8 @@ def next_item(session: SessionDep, state: StateDep, page: Page, done: int, q: st
     try:
         item = queue.claim(session, page.actor, None,
                            lease_seconds=state.settings.review_lease_seconds,
-                           flt=queue_views.queue_filter(values, state.settings))
+                           flt=queue_views.queue_filter(values, state.settings,
+                                                        routing.load_routes(session)))
     except NotFound:
         return "/queue?" + urlencode({**values, "after": done})
     carried = queue_views.carried(values)

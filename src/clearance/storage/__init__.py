@@ -8,6 +8,7 @@ for asset version content. Everything that fails here raises
 
 from clearance.storage import (  # noqa: F401  (register their tables with the metadata)
     bank_models,
+    console_models,
     incident_models,
     job_models,
     monitor_models,

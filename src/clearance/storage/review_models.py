@@ -124,6 +124,7 @@ class ReviewItem(Base):
         Index(None, "state", "risk", "created_at"),
         Index(None, "team_id"),
         Index(None, "screening_id"),
+        Index(None, "assigned_to"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -148,6 +149,14 @@ class ReviewItem(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A reviewer a senior gave the item to (migration ``0011``): theirs to claim first, and
+    #: nobody else's below a senior.
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Escalated to a senior by a reviewer (``0011``): only senior reviewers may claim it.
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    escalation_reason: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[AssetVersion] = relationship()
     screening: Mapped[Screening] = relationship()
@@ -193,6 +202,8 @@ class Review(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     #: The reviewer's written reason (required to overturn a block).
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: A preset reason code (:mod:`clearance.review.reason_codes`; migration ``0011``).
+    reason_code: Mapped[str | None] = mapped_column(String(64))
     #: True when this review made the item's decision final.
     final: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

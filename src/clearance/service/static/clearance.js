@@ -46,6 +46,31 @@
     });
   }
 
+  /* ---- reason codes: only the picked outcome's codes can be chosen ---- */
+  function fitCodes(select, outcome) {
+    if (!select) { return; }
+    select.querySelectorAll("optgroup[data-outcome]").forEach(function (group) {
+      var off = !!outcome && group.dataset.outcome !== outcome;
+      group.disabled = off;
+      group.hidden = off;
+      if (off && select.selectedOptions.length && select.selectedOptions[0].parentNode === group) {
+        select.value = "";
+      }
+    });
+  }
+  var decision = document.getElementById("decision-form");
+  if (decision) {
+    decision.addEventListener("change", function (e) {
+      if (e.target.name === "outcome") { fitCodes(document.getElementById("reason-code"), e.target.value); }
+    });
+  }
+  var bulkOutcome = document.getElementById("bulk-outcome");
+  if (bulkOutcome) {
+    bulkOutcome.addEventListener("change", function () {
+      fitCodes(document.getElementById("bulk-code"), bulkOutcome.value);
+    });
+  }
+
   /* ---- Reveal: POST (the server records it in the audit log and grants the original), then
      show that one picture from the granted URL in place of the server-blurred one ---- */
   document.querySelectorAll("form.js-reveal").forEach(function (form) {
@@ -130,6 +155,7 @@
     var radio = form.querySelector("input[name=outcome][value=" + value + "]");
     if (!radio) { return; }
     radio.checked = true;
+    fitCodes(document.getElementById("reason-code"), value);
     var field = form.querySelector(value === "request_changes" ? "[name=comment]" : "[name=reason]");
     if (field) { field.focus(); }
   }
