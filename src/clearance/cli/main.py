@@ -83,6 +83,9 @@ def _register() -> None:
     cli.add_command(quarantine_cli.quarantine_group)
     from clearance.cli import incident as incident_cli
     cli.add_command(incident_cli.incident_group)
+    from clearance.cli import backup as backup_cli
+    cli.add_command(backup_cli.backup_command)
+    cli.add_command(backup_cli.restore_command)
     _with_verbosity(cli)
 
 
