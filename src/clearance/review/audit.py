@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, TextIO
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from clearance.errors import AuditError
@@ -141,25 +141,29 @@ def _append_pending(session: Session, queue: Pending[_Entry]) -> None:
         _append(session, entries)
 
 
+#: The statements of an append, built once (Core: an append is on every write request).
+_LOCK: Final = text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))")
+_HEAD: Final = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+_INSERT: Final = insert(AuditRow)
+
+
 def _append(session: Session, entries: list[_Entry]) -> None:
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
-                        {"k": _PG_LOCK_CLASS})
-    last = session.execute(
-        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-    ).first()
+    db = session.connection()
+    if db.dialect.name == "postgresql":
+        db.execute(_LOCK, {"k": _PG_LOCK_CLASS})
+    last = db.execute(_HEAD).first()
     seq, prev_hash = (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
+    rows = []
     for entry in entries:
         seq += 1
         at = dt.datetime.now(dt.UTC)
         row_hash = event_hash(prev_hash, seq, at, entry.type, entry.actor, entry.subject,
                               entry.data)
-        session.add(AuditRow(seq=seq, at=at, type=entry.type, actor=entry.actor,
-                             subject=entry.subject, data=entry.data, prev_hash=prev_hash,
-                             hash=row_hash))
+        rows.append({"seq": seq, "at": at, "type": entry.type, "actor": entry.actor,
+                     "subject": entry.subject, "data": entry.data, "prev_hash": prev_hash,
+                     "hash": row_hash})
         prev_hash = row_hash
-    session.flush()
+    db.execute(_INSERT, rows)
 
 
 @dataclass(frozen=True, slots=True)

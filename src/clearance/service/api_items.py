@@ -9,18 +9,31 @@ answer with :mod:`clearance.service.views`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final, Literal
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from clearance.review import queue
 from clearance.review.access import Actor
-from clearance.service import reveals, views
-from clearance.service.deps import ReviewerDep, SessionDep, StateDep, SubmitterDep
+from clearance.review.filters import conditions
+from clearance.review.items import QUEUE_ORDER, not_quarantined, utcnow
+from clearance.service import item_rows, reveals, views
+from clearance.service.deps import (
+    ReviewerDep,
+    SessionDep,
+    StateDep,
+    SubmitterDep,
+    in_transaction,
+)
 from clearance.service.models_public import CommentPublic, ItemDetail, ItemPage, RevealPublic
 from clearance.service.params import Hours, IdPath, Offset
 from clearance.service.schemas import CommentIn, DecisionIn
+from clearance.storage.review_models import ReviewItem
 
 router = APIRouter(tags=["items"])
 
@@ -31,17 +44,33 @@ QueueState = Literal["open", "all", "queued", "claimed", "passed", "approved", "
 
 
 @router.get("/items")
-def list_items(actor: ReviewerDep, session: SessionDep,
-               rule: str | None = None, title: str | None = None, locale: str | None = None,
-               older_than_hours: Hours = None,
-               state: QueueState = "open",
-               limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-               offset: Offset = 0) -> ItemPage:
+async def list_items(request: Request, actor: ReviewerDep, service: StateDep,
+                     rule: str | None = None, title: str | None = None,
+                     locale: str | None = None, older_than_hours: Hours = None,
+                     state: QueueState = "open",
+                     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                     offset: Offset = 0) -> ItemPage:
     """The review queue (reviewers and above): highest risk first, then oldest."""
+    if older_than_hours is None:  # no condition depends on the time: one statement serves
+        query = _queue_query(rule, title, locale, state)
+    else:
+        query = _queue_query.__wrapped__(rule, title, locale, state, older_than_hours)
+
+    def page(session: Session) -> ItemPage:
+        return ItemPage(items=item_rows.item_page(session, actor, query, limit=limit,
+                                                  offset=offset), limit=limit, offset=offset)
+
+    return await in_transaction(request, service, page)
+
+
+@functools.lru_cache(maxsize=256)
+def _queue_query(rule: str | None, title: str | None, locale: str | None, state: str,
+                 older_than_hours: float | None = None) -> Select[Any]:
+    """What :func:`clearance.review.queue.list_queue` selects, as rows
+    (:mod:`clearance.service.item_rows`)."""
     flt = queue.QueueFilter(rule=rule, title_id=title, locale=locale,
                             older_than_hours=older_than_hours, state=state)
-    items = queue.list_queue(session, actor, flt, limit=limit, offset=offset)
-    return ItemPage(items=views.item_list(session, actor, items), limit=limit, offset=offset)
+    return item_rows.page_query([*conditions(flt, utcnow()), not_quarantined()], QUEUE_ORDER)
 
 
 @router.get("/items/mine")
@@ -54,10 +83,11 @@ def list_mine(actor: SubmitterDep, session: SessionDep,
 
 
 @router.get("/items/{item_id}")
-def get_item(item_id: IdPath, actor: SubmitterDep, session: SessionDep) -> ItemDetail:
+async def get_item(item_id: IdPath, request: Request, actor: SubmitterDep,
+                   state: StateDep) -> ItemDetail:
     """One item with findings, reasons, reviews, comments and title context (404 when the
     caller may not see it)."""
-    return views.item_detail(session, actor, queue.get_item(session, actor, item_id))
+    return await in_transaction(request, state, item_rows.item_detail, actor, item_id)
 
 
 @router.get("/items/{item_id}/content", response_class=Response, responses={200: {
@@ -85,43 +115,63 @@ def get_content(item_id: IdPath, actor: SubmitterDep, session: SessionDep, state
     })
 
 
-def _item(session: SessionDep, actor: Actor, item_id: int) -> ItemDetail:
-    """The item after a change: the change is committed first, so the audit chain's lock (held
-    to the end of a writing transaction) is not held while the response is built."""
-    session.commit()
-    return views.item_detail(session, actor, queue.get_item(session, actor, item_id))
+def _changed(session: Session, actor: Actor, item_id: int | None,
+             change: Callable[[], ReviewItem]) -> ItemDetail:
+    """The item after ``change``, read in the same transaction before it commits (the audit
+    chain's lock is taken by the commit itself, :mod:`clearance.review.audit`, so it is not
+    held while the answer is built; a failed commit is still the caller's error)."""
+    item = change()
+    session.flush()
+    return item_rows.item_detail(session, actor, item.id if item_id is None else item_id)
 
 
 @router.post("/items/{item_id}/claim")
-def claim_item(item_id: IdPath, actor: ReviewerDep, session: SessionDep,
-               state: StateDep) -> ItemDetail:
+async def claim_item(item_id: IdPath, request: Request, actor: ReviewerDep,
+                     state: StateDep) -> ItemDetail:
     """Lease the item to the caller for ``CLEARANCE_REVIEW_LEASE_SECONDS`` (409 when someone
     else holds it, or the rules refuse it)."""
-    queue.claim(session, actor, item_id, lease_seconds=state.settings.review_lease_seconds)
-    return _item(session, actor, item_id)
+    lease = state.settings.review_lease_seconds
+
+    def work(session: Session) -> ItemDetail:
+        return _changed(session, actor, item_id, lambda: queue.claim(
+            session, actor, item_id, lease_seconds=lease))
+
+    return await in_transaction(request, state, work)
 
 
 @router.post("/queue/claim-next")
-def claim_next(actor: ReviewerDep, session: SessionDep, state: StateDep) -> ItemDetail:
+async def claim_next(request: Request, actor: ReviewerDep, state: StateDep) -> ItemDetail:
     """Lease the next item the caller may review, in queue order (404 when there is none)."""
-    item = queue.claim(session, actor, None, lease_seconds=state.settings.review_lease_seconds)
-    return _item(session, actor, item.id)
+    lease = state.settings.review_lease_seconds
+
+    def work(session: Session) -> ItemDetail:
+        return _changed(session, actor, None, lambda: queue.claim(
+            session, actor, None, lease_seconds=lease))
+
+    return await in_transaction(request, state, work)
 
 
 @router.post("/items/{item_id}/release")
-def release_item(item_id: IdPath, actor: ReviewerDep, session: SessionDep) -> ItemDetail:
+async def release_item(item_id: IdPath, request: Request, actor: ReviewerDep,
+                       state: StateDep) -> ItemDetail:
     """Give a claim back (holder only)."""
-    queue.release(session, actor, item_id)
-    return _item(session, actor, item_id)
+
+    def work(session: Session) -> ItemDetail:
+        return _changed(session, actor, item_id, lambda: queue.release(session, actor, item_id))
+
+    return await in_transaction(request, state, work)
 
 
 @router.post("/items/{item_id}/decision")
-def decide_item(item_id: IdPath, body: DecisionIn, actor: ReviewerDep,
-                session: SessionDep) -> ItemDetail:
+async def decide_item(item_id: IdPath, body: DecisionIn, request: Request, actor: ReviewerDep,
+                      state: StateDep) -> ItemDetail:
     """Record the caller's review; final unless the two-person rule needs a second one."""
-    queue.decide(session, actor, item_id, body.outcome, reason=body.reason,
-                 comment=body.comment)
-    return _item(session, actor, item_id)
+
+    def work(session: Session) -> ItemDetail:
+        return _changed(session, actor, item_id, lambda: queue.decide(
+            session, actor, item_id, body.outcome, reason=body.reason, comment=body.comment))
+
+    return await in_transaction(request, state, work)
 
 
 @router.post("/items/{item_id}/comments", status_code=201)

@@ -22,13 +22,15 @@ request, and who is asking.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 import anyio
 from fastapi import Depends, Request
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +40,9 @@ from clearance.review import access, throttle
 from clearance.review.access import Actor
 from clearance.service.state import ServiceState
 from clearance.storage.db import describe_db_error
+from clearance.storage.review_models import ApiToken, UserSession
+
+T = TypeVar("T")
 
 UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER: Final = "X-CSRF-Token"
@@ -70,24 +75,81 @@ def _slots(request: Request) -> anyio.Semaphore:
     return slots
 
 
+_HOLDS_SLOT: Final = "clearance_db_slot"
+
+
+@asynccontextmanager
+async def db_slot(request: Request) -> AsyncIterator[None]:
+    """One of :data:`DB_SLOTS` for this request; a request already holding one (a transaction
+    of its own is open, e.g. its :data:`SessionDep`) uses it again rather than wait for a second
+    one, which could wait forever once every slot is held that way."""
+    if request.scope.get(_HOLDS_SLOT):
+        yield
+        return
+    async with _slots(request):
+        request.scope[_HOLDS_SLOT] = True
+        try:
+            yield
+        finally:
+            request.scope[_HOLDS_SLOT] = False
+
+
+def _finish(session: Session, commit: bool) -> None:
+    """Commit (or roll back) and close in one trip to a worker thread."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
 @asynccontextmanager
 async def transaction(request: Request, state: ServiceState) -> AsyncIterator[Session]:
     """One transaction within one of :data:`DB_SLOTS` (as :func:`~clearance.storage.session_scope`:
     committed when the block succeeds, rolled back when it raises). Blocking calls on the
     session belong in :func:`~starlette.concurrency.run_in_threadpool`."""
-    async with _slots(request):
+    async with db_slot(request):
         session = Session(state.engine, expire_on_commit=False)
         try:
             yield session
-            await run_in_threadpool(session.commit)
         except SQLAlchemyError as exc:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_finish, session, False)
             raise StorageError(f"database error: {describe_db_error(exc)}") from exc
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_finish, session, False)
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        try:
+            await run_in_threadpool(_finish, session, True)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database error: {describe_db_error(exc)}") from exc
+
+
+def _in_transaction(state: ServiceState, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    session = Session(state.engine, expire_on_commit=False)
+    try:
+        result = work(session, *args)
+        session.commit()
+        return result
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise StorageError(f"database error: {describe_db_error(exc)}") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def in_transaction(request: Request, state: ServiceState, work: Callable[..., T],
+                         *args: Any) -> T:
+    """``work(session, *args)`` in one transaction, committed when it returns, all of it in
+    **one** trip to a worker thread (within one of :data:`DB_SLOTS`): what the busiest routes
+    do instead of a session dependency, a sync route and a sync response check (a trip each,
+    and two more for the commit and the close)."""
+    async with db_slot(request):
+        return await run_in_threadpool(_in_transaction, state, work, args)
 
 
 async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
@@ -139,6 +201,17 @@ def session_actor(request: Request, session: Session, state: ServiceState,
     """The caller of a cookie session (the UI's), or :class:`Unauthenticated`. For an unsafe
     method the session's CSRF token must have come back (``csrf``), checked before the user is
     loaded. Sets ``request.state.csrf`` so pages can embed it."""
+    cookie, expected = session_actor_checks(request, state, csrf)
+    actor = access.actor_from_session(session, state.secret, cookie,
+                                      state.settings.session_max_age)
+    request.state.csrf = expected
+    return actor
+
+
+def session_actor_checks(request: Request, state: ServiceState, csrf: str | None
+                         ) -> tuple[str, str]:
+    """What :func:`session_actor` checks before the database: a cookie is there, signed, not
+    too old, and (unsafe method) its CSRF token came back. The cookie and its CSRF token."""
     cookie = request.cookies.get(access.SESSION_COOKIE)
     if not cookie:
         raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>' "
@@ -150,9 +223,7 @@ def session_actor(request: Request, session: Session, state: ServiceState,
         raise Forbidden(f"missing or wrong CSRF token: send the session's token as the "
                         f"{CSRF_HEADER} header or the '{CSRF_FIELD}' form field (on a page: "
                         "reload it and retry)")
-    actor = access.actor_from_session(session, state.secret, cookie, max_age)
-    request.state.csrf = expected
-    return actor
+    return cookie, expected
 
 
 def token_actor(request: Request, session: Session, state: ServiceState, token: str) -> Actor:
@@ -182,19 +253,65 @@ def authenticate(request: Request, session: Session, state: ServiceState,
     return session_actor(request, session, state, csrf)
 
 
-def current_actor(request: Request, session: SessionDep, state: StateDep,
-                  csrf: CsrfDep) -> Actor:
-    """The caller, authenticated in the request's transaction."""
-    return authenticate(request, session, state, csrf)
+def _cache_key(request: Request) -> tuple[str, str] | None:
+    """What the caller cache (:mod:`clearance.service.callers`) knows this request's
+    credential by: a token's hash with the address it came from, or the session cookie's."""
+    token = _bearer(request)
+    if token is not None:
+        return access.token_hash(token), client_address(request)
+    cookie = request.cookies.get(access.SESSION_COOKIE)
+    return (access.token_hash(cookie), "cookie") if cookie else None
 
 
-async def early_actor(request: Request, state: StateDep, csrf: CsrfDep) -> Actor:
-    """The caller, authenticated in a short transaction of its own that has ended (and given its
-    database slot back) before the route runs: for routes whose work is mostly outside the
-    database (an upload is screened for seconds) and that open their own short transactions."""
-    async with transaction(request, state) as session:
-        return await run_in_threadpool(authenticate, request, session, state, csrf)
+def _cached(request: Request, state: ServiceState, csrf: str | None) -> Actor | None:
+    """The caller from the cache, with a cookie's signature, age and CSRF token checked as
+    :func:`session_actor` checks them (on every request); ``None`` when not cached."""
+    key = _cache_key(request)
+    if key is None:
+        return None
+    actor = state.callers.get(key, state.clock())
+    if actor is not None and actor.via == "session":
+        _cookie, request.state.csrf = session_actor_checks(request, state, csrf)
+    return actor
 
+
+def _authenticate_and_remember(session: Session, request: Request, state: ServiceState,
+                               csrf: str | None) -> Actor:
+    generation = state.callers.generation  # before the database is read
+    actor = authenticate(request, session, state, csrf)
+    key = _cache_key(request)
+    if key is not None:
+        state.callers.put(key, actor, _expiry(session, request, state, actor), state.clock(),
+                          generation)
+    return actor
+
+
+def _expiry(session: Session, request: Request, state: ServiceState, actor: Actor
+            ) -> dt.datetime | None:
+    """The credential's own expiry (of the rows :func:`authenticate` has just read)."""
+    if actor.via == "token":
+        token = session.get(ApiToken, actor.token_id) if actor.token_id is not None else None
+        return token.expires_at if token is not None else None
+    sid, _csrf = access.read_session_cookie(state.secret, request.cookies[access.SESSION_COOKIE],
+                                            state.settings.session_max_age)
+    return session.scalar(select(UserSession.expires_at)
+                          .where(UserSession.token_hash == access.token_hash(sid)))
+
+
+async def current_actor(request: Request, state: StateDep, csrf: CsrfDep) -> Actor:
+    """The caller: from the caller cache (:mod:`clearance.service.callers`: no database, no
+    worker thread), else authenticated in a short transaction of its own that has ended (and
+    given its database slot back) before the route runs."""
+    actor = _cached(request, state, csrf)
+    if actor is not None:
+        return actor
+    return await in_transaction(request, state, _authenticate_and_remember, request, state, csrf)
+
+
+#: Kept for routes whose work is mostly outside the database (an upload is screened for
+#: seconds) and that open their own short transactions: the caller is never authenticated in
+#: a transaction that is still open when the route runs.
+early_actor = current_actor
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 

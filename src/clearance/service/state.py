@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from clearance.screening import Screener
+from clearance.service.callers import CallerCache
 from clearance.settings import Settings
 from clearance.storage import BlobStore
 
@@ -54,6 +55,8 @@ class ServiceState:
     vault: Vault | None = None
     #: The time as the rate limits of logins and tokens see it (a test may move it on).
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    #: Callers authenticated in the last moments (:mod:`clearance.service.callers`).
+    callers: CallerCache = field(default_factory=CallerCache)
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)
