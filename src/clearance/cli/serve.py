@@ -50,13 +50,14 @@ def check_bind(settings: Settings, host: str) -> None:
               help="Port to listen on (default CLEARANCE_PORT, 8000).")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True, help="uvicorn's log level.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes (about one per core). Background batch jobs are stored "
-                   "in the database: any worker reports them, exactly one runs each.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (about one per core; default 2 with a PostgreSQL "
+                   "database, 1 with the embedded SQLite one). Background batch jobs are "
+                   "stored in the database: any worker reports them, exactly one runs each.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="One line per request: method, path (never the query), status, ms.")
 @handle_errors
-def serve(host: str | None, port: int | None, log_level: str, workers: int,
+def serve(host: str | None, port: int | None, log_level: str, workers: int | None,
           access_log: bool) -> None:
     """Run the review service: the JSON API under /api, the review UI, /healthz.
 
@@ -71,7 +72,7 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int,
     import uvicorn
 
     from clearance.service import create_app
-    from clearance.service.request_log import log_config
+    from clearance.service.server import DEFAULT_WORKERS, serve_options
 
     overrides: dict[str, object] = {}
     if host is not None:
@@ -80,6 +81,9 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int,
         overrides["port"] = port
     settings = get_settings(**overrides)
     check_bind(settings, settings.host)  # refuse before anything is opened or bound
+    if workers is None:  # the production default (docs/cli.md); one process on SQLite
+        workers = 1 if settings.resolved_database_url.startswith("sqlite") else DEFAULT_WORKERS
+    options = serve_options(log_level, access_log=access_log)
     where = (f"Clearance review service on http://{settings.host}:{settings.port} "
              f"({settings.environment}"
              + (f", {workers} workers" if workers > 1 else "") + "); Ctrl+C stops it")
@@ -92,12 +96,8 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int,
         err_console.print(where)
         # each worker builds its app from the same environment (create_app() reads it)
         run_workers("clearance.service.app:create_app", host=settings.host,
-                    port=settings.port, workers=workers, log_level=log_level,
-                    proxy_headers=True, server_header=False, access_log=False,
-                    log_config=log_config(log_level, access_log=access_log))
+                    port=settings.port, workers=workers, **options)
         return
     app = create_app(settings)
     err_console.print(where)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
-                proxy_headers=True, server_header=False, access_log=False,
-                log_config=log_config(log_level, access_log=access_log))
+    uvicorn.run(app, host=settings.host, port=settings.port, **options)

@@ -11,11 +11,32 @@ with two workers).
 
 from __future__ import annotations
 
+import importlib.util
 import socket
-from typing import Any
+from typing import Any, Final
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+#: ``clearance serve``'s worker processes by default: one per core of a two-core machine
+#: (``bench/bench_load.py`` measured one and two; ``docs/cli.md``).
+DEFAULT_WORKERS: Final = 2
+
+
+def serve_options(log_level: str = "info", *, access_log: bool = True) -> dict[str, Any]:
+    """uvicorn's options as ``clearance serve`` runs it (and ``bench/bench_load.py``, which
+    measures what production runs): uvloop's event loop and httptools' HTTP parser (both
+    dependencies; asyncio's loop and h11 where they cannot be imported), the request lines of
+    :mod:`clearance.service.request_log` instead of uvicorn's access log, the client address
+    from a proxy's ``X-Forwarded-For`` (when ``FORWARDED_ALLOW_IPS`` trusts it) and no
+    ``Server`` header."""
+    from clearance.service.request_log import log_config
+
+    return {"loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+            "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+            "log_level": log_level, "access_log": False,
+            "log_config": log_config(log_level, access_log=access_log),
+            "proxy_headers": True, "server_header": False}
 
 
 class NoDelayConfig(uvicorn.Config):

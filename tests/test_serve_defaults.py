@@ -1,0 +1,61 @@
+"""``clearance serve``'s production defaults (``docs/cli.md``, measured by
+``bench/bench_load.py``): two worker processes with a PostgreSQL database, one with the embedded
+SQLite file; uvloop's event loop and httptools' parser; Clearance's request lines instead of
+uvicorn's access log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+from clearance.cli.main import cli
+from clearance.service import server
+from clearance.storage import upgrade
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "development")
+    monkeypatch.setenv("CLEARANCE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CLEARANCE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_serve_options_are_the_fast_ones() -> None:
+    options = server.serve_options("info")
+    assert (options["loop"], options["http"]) == ("uvloop", "httptools")
+    assert options["access_log"] is False  # uvicorn's prints queries; ours does not
+    assert options["log_config"]["loggers"]["clearance.access"]["level"] == "INFO"
+    quiet = server.serve_options("info", access_log=False)
+    assert quiet["log_config"]["loggers"]["clearance.access"]["level"] == "WARNING"
+
+
+@pytest.mark.postgres
+def test_serve_runs_two_workers_on_postgresql(env: Path, postgres_url: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    upgrade(postgres_url)
+    monkeypatch.setenv("CLEARANCE_DATABASE_URL", postgres_url)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(server, "run_workers", lambda app, **k: calls.append(k))
+    result = CliRunner().invoke(cli, ["serve", "--port", "8767"])
+    assert result.exit_code == 0, result.output
+    (kwargs,) = calls
+    assert kwargs["workers"] == server.DEFAULT_WORKERS == 2
+    assert (kwargs["loop"], kwargs["http"]) == ("uvloop", "httptools")
+    assert "2 workers" in result.output
+
+
+def test_serve_runs_one_process_on_sqlite(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    monkeypatch.setattr(server, "run_workers", lambda *a, **k: pytest.fail("no workers"))
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 0, result.output
+    (kwargs,) = started
+    assert (kwargs["loop"], kwargs["http"], kwargs["access_log"]) == ("uvloop", "httptools",
+                                                                     False)
