@@ -65,6 +65,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -76,6 +77,7 @@ from clearance.findings import Finding, TextSpan
 from clearance.policy.engine import THIS_ASSET, Decision, FiredRule, Sourced
 from clearance.review import access, audit, queue
 from clearance.screening import ScreenResult
+from clearance.service.server import DEFAULT_WORKERS, serve_options
 from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
 from clearance.storage.models import Asset, AssetVersion, Title
 from clearance.storage.review_models import AuditEvent, Review, ReviewItem
@@ -292,7 +294,8 @@ def server_app() -> Any:
     return ThreadTokens(app, tokens) if tokens else app
 
 
-def start_server(url: str, data_dir: Path, port: int, workers: int, threads: int
+def start_server(url: str, data_dir: Path, port: int, workers: int, threads: int, *,
+                 log_level: str = "info", access_log: bool = True
                  ) -> subprocess.Popen[bytes]:
     server_url = make_url(url).update_query_dict({"application_name": SERVER_APP_NAME})
     env = dict(os.environ, CLEARANCE_DATABASE_URL=server_url.render_as_string(False),
@@ -302,18 +305,19 @@ def start_server(url: str, data_dir: Path, port: int, workers: int, threads: int
                PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).parent),
                                                         os.environ.get("PYTHONPATH")])))
     log = (data_dir / "server.log").open("wb")
-    # clearance.service.server.run_workers, as `clearance serve --workers N` runs: plain
-    # `uvicorn --workers N` leaves Nagle on its sockets (~40 ms per keep-alive response)
-    launch = ("from clearance.service.server import run_workers; "
+    # clearance.service.server.run_workers with serve_options(), as `clearance serve --workers
+    # N` runs (uvloop, httptools, a request line per request into the log): plain `uvicorn
+    # --workers N` leaves Nagle on its sockets (~40 ms per keep-alive response)
+    launch = ("from clearance.service.server import run_workers, serve_options; "
               f"run_workers('bench_load:server_app', host='127.0.0.1', port={port}, "
-              f"workers={workers}, log_level='warning', access_log=False, "
-              "timeout_keep_alive=60)")
+              f"workers={workers}, **serve_options({log_level!r}, "
+              f"access_log={access_log!r}))")
     cmd = [sys.executable, "-c", launch]
     return subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -324,7 +328,14 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: flo
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    sys.exit(f"the server did not answer /healthz in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+    stacks = ""
+    spy = Path(sys.executable).with_name("py-spy")
+    if spy.exists():  # where it is stuck
+        for pid in process_tree(proc.pid):
+            stacks += subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True,
+                                     text=True, timeout=30).stdout
+    sys.exit(f"the server did not answer /healthz in {timeout:.0f} s:\n{log.read_text()[-3000:]}"
+             f"\n{stacks}")
 
 
 def stop_server(proc: subprocess.Popen[bytes], *, hard: bool = False) -> None:
@@ -372,7 +383,8 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], *, system_only: bool = False) -> float:
+    """User + system CPU seconds of ``pids`` (``system_only``: the kernel's share)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for p in pids:
@@ -380,8 +392,66 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        total += (int(fields[12]) if system_only else int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+class ProcCpu:
+    """CPU seconds (user + system, and system alone) of a changing set of processes over a
+    phase, polled twice a second: the server's worker processes (uvicorn's supervisor replaces
+    a worker that stops answering its pings; the replacement is counted, and so is each
+    replacement, in ``started``) or its PostgreSQL backends. A process that starts and ends
+    between two polls is missed; one that ends loses its last half second."""
+
+    def __init__(self, pids: Callable[[], list[int]]) -> None:
+        self.pids = pids
+        self.first: dict[int, tuple[float, float]] = {}
+        self.last: dict[int, tuple[float, float]] = {}
+        self.stop = asyncio.Event()
+
+    def _poll(self, initial: bool) -> None:
+        for pid in self.pids():
+            used = (cpu_seconds([pid]), cpu_seconds([pid], system_only=True))
+            if initial:
+                self.first[pid] = used
+            else:
+                self.first.setdefault(pid, (0.0, 0.0))
+            self.last[pid] = used
+
+    async def run(self) -> None:
+        await asyncio.to_thread(self._poll, True)
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), 0.5)
+            await asyncio.to_thread(self._poll, False)
+
+    async def finish(self, task: asyncio.Future[None]) -> None:
+        self.stop.set()
+        await task
+
+    def seconds(self, *, system_only: bool = False) -> float:
+        i = 1 if system_only else 0
+        return sum(self.last[p][i] - self.first[p][i] for p in self.last)
+
+    @property
+    def started(self) -> int:
+        """Processes that appeared during the phase."""
+        return sum(1 for p in self.last if self.first[p] == (0.0, 0.0))
+
+
+def pg_backends(admin_url: str) -> Callable[[], list[int]]:
+    """The pids of the server's PostgreSQL backends (``application_name`` is
+    :data:`SERVER_APP_NAME`)."""
+    def pids() -> list[int]:
+        admin = create_engine(admin_url, poolclass=NullPool)
+        try:
+            with admin.connect() as c:
+                return [int(p) for p in c.scalars(text(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = :app"),
+                    {"app": SERVER_APP_NAME})]
+        finally:
+            admin.dispose()
+    return pids
 
 
 def machine_busy() -> tuple[float, float]:
@@ -389,6 +459,212 @@ def machine_busy() -> tuple[float, float]:
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return float(sum(values) - idle), float(sum(values))
+
+
+# -- profile -------------------------------------------------------------------------------
+
+def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server (its worker processes too) for ``seconds``: stacks of
+    threads holding the GIL (Python's CPU time, not its waits), per function."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        sys.exit("--profile needs py-spy in the virtual environment: .venv/bin/pip install "
+                 "py-spy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [str(spy), "record", "--pid", str(pid), "--subprocesses", "--gil", "--nolineno",
+         "--nonblocking", "--rate", "200", "--duration", str(max(1, int(seconds))),
+         "--format", "raw", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _frame(frame: str) -> str:
+    """``name (path/to/module.py)`` -> ``name (module.py)`` with the package kept."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")")
+    parts = where.replace("\\", "/").split("/")
+    for anchor in ("site-packages", "src", "lib"):
+        if anchor in parts:
+            parts = parts[len(parts) - parts[::-1].index(anchor):]
+            break
+    return f"{name} ({'/'.join(parts[-3:])})"
+
+
+def _package(frame: str) -> str:
+    where = frame.partition(" (")[2]
+    head = where.split("/")[0].rstrip(")")
+    return head.removesuffix(".py") or "?"
+
+
+def finish_profile(spy: subprocess.Popen[bytes], out: Path, requests: int,
+                   top: int = 25) -> dict[str, Any]:
+    """Wait for py-spy and summarise its collapsed stacks: the functions with the most samples
+    on the stack (inclusive) and at its top (self), and self samples per package."""
+    try:
+        spy.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+    total = 0
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
+    if not out.exists():
+        return {"error": "py-spy wrote nothing (ptrace not allowed?)"}
+    for line in out.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [_frame(f) for f in stack.split(";") if " (" in f]
+        if not frames:
+            continue
+        total += n
+        for f in set(frames):
+            inclusive[f] += n
+        own[frames[-1]] += n
+        packages[_package(frames[-1])] += n
+
+    def rows(counter: Counter[str]) -> list[dict[str, Any]]:
+        return [{"function": f, "samples": n, "pct": round(100 * n / max(1, total), 1)}
+                for f, n in counter.most_common(top)]
+    return {"file": str(out), "samples": total, "requests": requests,
+            "samples_per_request": round(total / max(1, requests), 2), "rate_hz": 200,
+            "inclusive": rows(inclusive), "self": rows(own), "self_by_package": rows(packages)}
+
+
+def print_profile(prof: dict[str, Any], top: int = 15) -> None:
+    if "error" in prof:
+        print(f"  profile: {prof['error']}")
+        return
+    print(f"\nprofile of the server (py-spy, GIL-holding samples at {prof['rate_hz']} Hz, "
+          f"{prof['samples']} samples, {prof['samples_per_request']} per request; "
+          f"{prof['file']})")
+    for key, title in (("inclusive", "on the stack"), ("self", "at the top"),
+                       ("self_by_package", "at the top, by package")):
+        print(f"  {title}:")
+        for row in prof[key][:top]:
+            print(f"    {row['pct']:5.1f}%  {row['function']}")
+
+
+# -- HTTP clients --------------------------------------------------------------------------
+
+class TransportError(Exception):
+    """No answer: the connection failed, closed or timed out."""
+
+
+class Answer:
+    """A response: status and body (what the clients look at)."""
+
+    __slots__ = ("body", "status_code")
+
+    def __init__(self, status_code: int, body: bytes) -> None:
+        self.status_code, self.body = status_code, body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class HttpxLane:
+    """Requests through a shared ``httpx.AsyncClient`` (``--client httpx``)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def request(self, method: str, path: str, headers: dict[str, str],
+                      params: dict[str, Any] | None = None, json: Any = None) -> Answer:
+        try:
+            r = await self.client.request(method, path, headers=headers, params=params,
+                                          json=json)
+        except httpx.HTTPError as exc:
+            raise TransportError(type(exc).__name__) from exc
+        return Answer(r.status_code, r.content)
+
+    async def close(self) -> None:
+        pass
+
+
+class LeanLane:
+    """One keep-alive HTTP/1.1 connection written by hand (``--client lean``, the default): the
+    load generator shares the machine's two cores with the server, and httpx spent about as much
+    CPU per request as the server it measured. Answers must carry ``Content-Length`` (every
+    answer of the service does); anything else is a transport error."""
+
+    def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str],
+                      params: dict[str, Any] | None = None, json: Any = None) -> Answer:
+        for attempt in (1, 2):
+            reused = self.writer is not None
+            try:
+                return await asyncio.wait_for(
+                    self._request(method, path, headers, params, json), self.timeout)
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                await self.close()
+                stale = reused and (not isinstance(exc, asyncio.IncompleteReadError)
+                                    or not exc.partial)
+                if attempt == 1 and stale:
+                    # the server closed an idle keep-alive connection before reading this
+                    # request (nothing was answered): once more, on a new connection
+                    continue
+                raise TransportError(type(exc).__name__) from exc
+            except (OSError, asyncio.LimitOverrunError, TimeoutError, ValueError) as exc:
+                await self.close()
+                raise TransportError(type(exc).__name__) from exc
+        raise AssertionError("unreachable")
+
+    async def _request(self, method: str, path: str, headers: dict[str, str],
+                       params: dict[str, Any] | None, body_json: Any) -> Answer:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            sock = self.writer.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if params:
+            path += "?" + urlencode(params)
+        body = b"" if body_json is None else json.dumps(body_json).encode()
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        if body_json is not None:
+            head.append("Content-Type: application/json")
+        if body or method in ("POST", "PUT", "PATCH"):
+            head.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length, close = None, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+            elif name == "transfer-encoding":
+                raise ValueError(f"transfer-encoding {value.strip()} is not read here")
+        if length is None:
+            raise ValueError("an answer without Content-Length")
+        data = await self.reader.readexactly(length) if length else b""
+        if close:
+            await self.close()
+        return Answer(status, data)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError, ConnectionError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
+Lane = HttpxLane | LeanLane
 
 
 # -- clients -------------------------------------------------------------------------------
@@ -416,7 +692,7 @@ EXPECTED = {"claim-next": {404}}  # no item this reviewer may take: "empty", not
 class Reviewer:
     """One client: a reviewer's token and where it is in its claim/read/decide cycle."""
 
-    def __init__(self, name: str, secret: str, client: httpx.AsyncClient, shared: Shared,
+    def __init__(self, name: str, secret: str, client: Lane, shared: Shared,
                  rng: random.Random) -> None:
         self.name = name
         self.headers = {"Authorization": f"Bearer {secret}"}
@@ -427,13 +703,13 @@ class Reviewer:
         self.item: dict[str, Any] | None = None
 
     async def call(self, stats: Stats, endpoint: str, method: str, path: str,
-                   **kw: Any) -> httpx.Response | None:
+                   **kw: Any) -> Answer | None:
         t0 = time.perf_counter()
         stats.in_flight += 1
         try:
-            r = await self.client.request(method, path, headers=self.headers, **kw)
-        except httpx.HTTPError as exc:
-            stats.errors[f"{endpoint}: {type(exc).__name__}"] += 1
+            r = await self.client.request(method, path, self.headers, **kw)
+        except TransportError as exc:
+            stats.errors[f"{endpoint}: {exc}"] += 1
             stats.statuses[endpoint][0] += 1
             self.shared.totals["transport"] += 1
             return None
@@ -503,7 +779,7 @@ class Reviewer:
 
 
 class Health:
-    def __init__(self, client: httpx.AsyncClient, shared: Shared) -> None:
+    def __init__(self, client: Lane, shared: Shared) -> None:
         self.r = Reviewer("health", "", client, shared, random.Random(0))
         self.r.headers = {}
 
@@ -598,7 +874,7 @@ def summary(lat: list[float], statuses: Counter[int], errors: int, wall: float
 
 
 def phase_report(name: str, stats: Stats, wall: float, *, clients: int, rate: float | None,
-                 cpu: dict[str, float]) -> dict[str, Any]:
+                 cpu: dict[str, Any]) -> dict[str, Any]:
     endpoints = {}
     all_lat: list[float] = []
     all_status: Counter[int] = Counter()
@@ -658,9 +934,17 @@ def print_phase(rep: dict[str, Any], base: dict[str, Any] | None = None,
     if rep["empty_claims"]:
         extra.append(f"empty claim-next {rep['empty_claims']}")
     cpu = rep["cpu"]
+    if cpu.get("server_processes_started"):
+        extra.append(f"{cpu['server_processes_started']} server process(es) started during the "
+                     "phase (a worker replaced by uvicorn's supervisor?)")
     extra.append(f"CPU: machine {cpu['machine_pct']:.0f}% of {cpu['cores']} cores, server "
-                 f"{cpu['server_cores']:.2f} cores, load generator {cpu['loadgen_cores']:.2f}")
+                 f"{cpu['server_cores']:.2f} cores, PostgreSQL {cpu['pg_cores']:.2f}, load "
+                 f"generator {cpu['loadgen_cores']:.2f}")
     print("  " + "; ".join(extra))
+    print(f"  CPU ms per request: server {cpu['server_ms_per_req']:.2f} "
+          f"({100 * cpu['server_system_share']:.0f}% in the kernel), PostgreSQL "
+          f"{cpu['pg_ms_per_req']:.2f}, load generator {cpu['loadgen_ms_per_req']:.2f}; "
+          f"load average {cpu['load_average'][0]} -> {cpu['load_average'][1]}")
     for err, n in list(rep["errors"].items())[:8]:
         print(f"  error x{n}: {err}")
 
@@ -675,27 +959,53 @@ class Stalled(Exception):
     """The server stopped answering during a phase."""
 
 
-async def run_all(args: argparse.Namespace, base: str, seeded: Seeded, server_pids: list[int],
+async def run_all(args: argparse.Namespace, base: str, seeded: Seeded,
+                  server_pids: Callable[[], list[int]],
                   top_up: Callable[[int], None], on_stall: Callable[[str, Stats], None],
-                  shared: Shared, phases: dict[str, dict[str, Any]]) -> None:
+                  shared: Shared, phases: dict[str, dict[str, Any]], admin_url: str) -> None:
     limits = httpx.Limits(max_connections=args.clients + 10,
                           max_keepalive_connections=args.clients + 10)
+    url = httpx.URL(base)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
-        rng = random.Random(args.seed)
-        reviewers = [Reviewer(n, s, client, shared, random.Random(rng.random()))
-                     for n, s, _ in seeded.tokens]
-        health = [Health(client, shared) for _ in reviewers]
+        def lane() -> Lane:
+            if args.client == "httpx":
+                return HttpxLane(client)
+            return LeanLane(url.host, url.port or 80)
 
-        async def phase(name: str, steps: list[Step], seconds: float, rate: float | None
-                        ) -> dict[str, Any]:
-            m0, c0, t0 = machine_busy(), cpu_seconds(server_pids), time.process_time()
+        rng = random.Random(args.seed)
+        reviewers = [Reviewer(n, s, lane(), shared, random.Random(rng.random()))
+                     for n, s, _ in seeded.tokens]
+        health = [Health(lane(), shared) for _ in reviewers]
+
+        async def phase(name: str, steps: list[Step], seconds: float, rate: float | None,
+                        profile: Path | None = None) -> dict[str, Any]:
+            pg, srv = ProcCpu(pg_backends(admin_url)), ProcCpu(server_pids)
+            pg_task, srv_task = asyncio.ensure_future(pg.run()), asyncio.ensure_future(srv.run())
+            await asyncio.sleep(0.1)
+            spy = start_profile(server_pids()[0], profile, seconds) if profile else None
+            m0, t0 = machine_busy(), time.process_time()
+            load0 = os.getloadavg()[0]
             stats, wall = await run_phase(steps, seconds, rate, args.stall_seconds)
-            m1, c1, t1 = machine_busy(), cpu_seconds(server_pids), time.process_time()
+            m1, t1 = machine_busy(), time.process_time()
+            await pg.finish(pg_task)
+            await srv.finish(srv_task)
+            c1_c0 = srv.seconds()
             cores = os.cpu_count() or 1
-            cpu = {"cores": cores,
+            n = max(1, sum(sum(c.values()) for c in stats.statuses.values()))
+            cpu: dict[str, Any] = {"cores": cores,
                    "machine_pct": 100 * (m1[0] - m0[0]) / max(1.0, m1[1] - m0[1]),
-                   "server_cores": (c1 - c0) / wall, "loadgen_cores": (t1 - t0) / wall}
+                   "server_cores": c1_c0 / wall, "loadgen_cores": (t1 - t0) / wall,
+                   "pg_cores": pg.seconds() / wall,
+                   # CPU time per request: what the machine's load does not distort
+                   "server_ms_per_req": 1000 * c1_c0 / n,
+                   "server_system_share": srv.seconds(system_only=True) / max(1e-9, c1_c0),
+                   "server_processes_started": srv.started,
+                   "pg_ms_per_req": 1000 * pg.seconds() / n,
+                   "loadgen_ms_per_req": 1000 * (t1 - t0) / n,
+                   "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)]}
             rep = phase_report(name, stats, wall, clients=len(steps), rate=rate, cpu=cpu)
+            if spy is not None and profile is not None:
+                rep["profile"] = finish_profile(spy, profile, n)
             phases[name] = rep
             if stats.stalled:
                 rep["stalled"] = {"in_flight": stats.in_flight, "after_s": round(wall, 1)}
@@ -719,8 +1029,13 @@ async def run_all(args: argparse.Namespace, base: str, seeded: Seeded, server_pi
         if args.closed_seconds > 0:
             top_up(int(args.closed_seconds * 60) + 100)
             closed = await phase("mixed closed loop", [r.step for r in reviewers],
-                                 args.closed_seconds, None)
+                                 args.closed_seconds, None, profile=args.profile)
             print_phase(closed, single["endpoints"])
+            if "profile" in closed:
+                print_profile(closed["profile"])
+        for lane_ in {id(x.client): x.client for x in [*reviewers, *(h.r for h in health)]
+                      }.values():
+            await lane_.close()
 
 
 def main() -> None:
@@ -731,13 +1046,24 @@ def main() -> None:
     ap.add_argument("--closed-seconds", type=float, default=10.0)
     ap.add_argument("--baseline-seconds", type=float, default=5.0)
     ap.add_argument("--single-seconds", type=float, default=5.0)
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                    help="uvicorn worker processes (default: clearance serve's, "
+                    f"{DEFAULT_WORKERS})")
+    ap.add_argument("--no-access-log", dest="access_log", action="store_false",
+                    help="the server logs no request lines (clearance serve --no-access-log)")
     ap.add_argument("--threads", type=int, default=0,
                     help="AnyIO worker threads per server process (0: the default, 40)")
     ap.add_argument("--stall-seconds", type=float, default=10.0,
                     help="abandon a phase when nothing is answered for this long")
     ap.add_argument("--seniors", type=int, default=None, help="default: a fifth of the clients")
     ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--client", choices=("lean", "httpx"), default="lean",
+                    help="the load generator's HTTP client: one hand-written keep-alive "
+                    "connection per client (default), or a shared httpx.AsyncClient")
+    ap.add_argument("--profile", type=Path, nargs="?", const=RESULTS / "load-profile.txt",
+                    default=None, help="sample the server with py-spy (GIL-holding stacks) "
+                    "during the closed loop; collapsed stacks to this file (default "
+                    "bench/results/load-profile.txt), top entries in the report")
     ap.add_argument("--keep-schema", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULTS / "load.json")
     args = ap.parse_args()
@@ -770,17 +1096,21 @@ def main() -> None:
 
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start_server(url, data_dir, port, args.workers, args.threads)
+            proc = start_server(url, data_dir, port, args.workers, args.threads,
+                                access_log=args.access_log)
             log = data_dir / "server.log"
             wait_ready(base, proc, log)
             pids = process_tree(proc.pid)
-            print(f"server: uvicorn, {args.workers} worker(s), worker threads "
-                  f"{args.threads or 'default (40)'}, pid {proc.pid} ({len(pids)} processes), "
-                  f"{base}")
+            options = serve_options(access_log=args.access_log)
+            server_desc = (f"uvicorn ({options['loop']}, {options['http']}), {args.workers} "
+                           f"worker(s), request log {'on' if args.access_log else 'off'}, "
+                           f"worker threads {args.threads or 'default (40)'}")
+            print(f"server: {server_desc}, pid {proc.pid} ({len(pids)} processes), {base}")
 
             def on_stall(name: str, stats: Stats) -> None:
                 sessions = server_sessions(admin_url)
-                for pid in pids[1:] or pids:
+                now_pids = process_tree(proc.pid)
+                for pid in now_pids[1:] or now_pids:
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGUSR1)
                 time.sleep(1.0)
@@ -800,7 +1130,9 @@ def main() -> None:
             shared = Shared()
             phases: dict[str, dict[str, Any]] = {}
             with contextlib.suppress(Stalled):
-                asyncio.run(run_all(args, base, seeded, pids, top_up, on_stall, shared, phases))
+                asyncio.run(run_all(args, base, seeded, lambda: process_tree(proc.pid),
+                                    top_up, on_stall, shared, phases,
+                                    admin_url))
             stop_server(proc)
             log_tail = log.read_text(errors="replace")[-3000:]
             check = verify_db(engine, shared.totals)
@@ -845,7 +1177,8 @@ def main() -> None:
                    "workers": args.workers, "threads": args.threads or None,
                    "seed": args.seed, "items_seeded": seeded.items,
                    "database": make_url(admin_url).render_as_string(hide_password=True),
-                   "server": "uvicorn (asyncio, h11) in a subprocess, loopback"},
+                   "client": args.client, "access_log": args.access_log,
+                   "server": f"{server_desc}, in a subprocess, loopback"},
         "goal": {"p95_ms": GOAL_P95_MS, "rate": GOAL_RATE, "met": met,
                  "achieved_rps": achieved, "p95_ms_measured": main_o["p95_ms"] if main_o
                  else None},

@@ -30,6 +30,9 @@ def test_serve_options_are_the_fast_ones() -> None:
     options = server.serve_options("info")
     assert (options["loop"], options["http"]) == ("uvloop", "httptools")
     assert options["access_log"] is False  # uvicorn's prints queries; ours does not
+    # a worker slow to import the app on a busy machine is not killed and restarted forever
+    assert options["timeout_worker_healthcheck"] == server.HEALTHCHECK_SECONDS >= 30
+    uvicorn.Config("x:y", **options)  # every option is one uvicorn knows
     assert options["log_config"]["loggers"]["clearance.access"]["level"] == "INFO"
     quiet = server.serve_options("info", access_log=False)
     assert quiet["log_config"]["loggers"]["clearance.access"]["level"] == "WARNING"

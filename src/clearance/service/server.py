@@ -21,6 +21,8 @@ from uvicorn.supervisors import Multiprocess
 #: ``clearance serve``'s worker processes by default: one per core of a two-core machine
 #: (``bench/bench_load.py`` measured one and two; ``docs/cli.md``).
 DEFAULT_WORKERS: Final = 2
+#: How long a worker may leave its supervisor's ping unanswered before it is replaced.
+HEALTHCHECK_SECONDS: Final = 60
 
 
 def serve_options(log_level: str = "info", *, access_log: bool = True) -> dict[str, Any]:
@@ -29,14 +31,22 @@ def serve_options(log_level: str = "info", *, access_log: bool = True) -> dict[s
     dependencies; asyncio's loop and h11 where they cannot be imported), the request lines of
     :mod:`clearance.service.request_log` instead of uvicorn's access log, the client address
     from a proxy's ``X-Forwarded-For`` (when ``FORWARDED_ALLOW_IPS`` trusts it) and no
-    ``Server`` header."""
+    ``Server`` header.
+
+    uvicorn's supervisor replaces a worker that does not answer its ping within
+    ``timeout_worker_healthcheck`` seconds (5 by default), starting ones included: on a busy
+    two-core machine a worker importing the app took longer than that and was killed and
+    restarted again and again (``bench/bench_load.py``'s server did not come up), and a worker
+    busy under load can miss it too. A worker silent for :data:`HEALTHCHECK_SECONDS` is hung;
+    it is replaced then."""
     from clearance.service.request_log import log_config
 
     return {"loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
             "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
             "log_level": log_level, "access_log": False,
             "log_config": log_config(log_level, access_log=access_log),
-            "proxy_headers": True, "server_header": False}
+            "proxy_headers": True, "server_header": False,
+            "timeout_worker_healthcheck": HEALTHCHECK_SECONDS}
 
 
 class NoDelayConfig(uvicorn.Config):
