@@ -730,6 +730,30 @@ class RouteRemoved(AuditEvent):
     team_id: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class AppealOpened(AuditEvent):
+    """The submitting team appeals a rejected item, with why."""
+
+    name: ClassVar[str] = "appeal.open"
+    subject_kind: ClassVar[str] = "item"
+    appeal_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppealDecided(AuditEvent):
+    """A senior who did not decide the item upheld or overturned its appeal; ``item_state`` is
+    the item's state afterwards (``approved``, or ``queued`` for a second senior under the
+    two-person rule, or still ``rejected``)."""
+
+    name: ClassVar[str] = "appeal.decide"
+    subject_kind: ClassVar[str] = "item"
+    appeal_id: int
+    outcome: str
+    reason: str
+    item_state: str
+
+
 # -- incidents ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,14 +15,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from clearance.review import metrics, queue, routing, saved_filters
+from clearance.errors import NotFound
+from clearance.review import appeals, metrics, queue, routing, saved_filters
+from clearance.review.access import Actor
 from clearance.review.bulk import MAX_BULK
 from clearance.review.items import username_of
 from clearance.service import queue_views
-from clearance.service.deps import AdminDep, ReviewerDep, SeniorDep, SessionDep, StateDep
+from clearance.service.deps import (
+    AdminDep,
+    ReviewerDep,
+    SeniorDep,
+    SessionDep,
+    StateDep,
+    SubmitterDep,
+)
 from clearance.service.models_public import UtcTime
-from clearance.service.params import BodyId, IdPath
+from clearance.service.params import BodyId, IdPath, Offset
 from clearance.service.schemas import Outcome
+from clearance.storage.console_models import Appeal
 from clearance.storage.review_models import ReviewItem
 
 router = APIRouter(tags=["queue"])
@@ -279,6 +289,95 @@ def delete_route(route_id: IdPath, actor: AdminDep, session: SessionDep) -> Resp
     """Remove a route (admins)."""
     routing.remove_route(session, actor, route_id)
     return Response(status_code=204)
+
+
+# -- appeals ---------------------------------------------------------------------------------
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    reason: str = Field(min_length=1, max_length=appeals.MAX_REASON)
+
+
+class AppealDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    outcome: Literal["uphold", "overturn"]
+    reason: str = Field(min_length=1, max_length=appeals.MAX_REASON)
+
+
+class AppealPublic(BaseModel):
+    """An appeal of a rejection; reviewers' names are shown to reviewers only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    item_id: int
+    #: ``open``, ``upheld`` or ``overturned``.
+    state: str
+    reason: str
+    appellant: str | None
+    created_at: UtcTime
+    decided_by: str | None
+    decided_at: UtcTime | None
+    decision_reason: str
+    #: The item's state now (``approved`` after an overturn, or ``queued`` awaiting a second
+    #: senior under the two-person rule).
+    item_state: str
+
+
+class AppealsPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    appeals: list[AppealPublic]
+
+
+def _appeal(session: SessionDep, actor: Actor, row: Appeal) -> AppealPublic:
+    view = queue_views.appeal_view(session, actor, row)
+    assert view is not None
+    item = session.get(ReviewItem, row.item_id)
+    return AppealPublic(id=row.id, item_id=row.item_id, state=row.state, reason=row.reason,
+                        appellant=view.appellant, created_at=row.created_at,
+                        decided_by=view.decided_by, decided_at=row.decided_at,
+                        decision_reason=row.decision_reason,
+                        item_state=item.state if item is not None else "gone")
+
+
+@router.post("/items/{item_id}/appeal", status_code=201, tags=["appeals"])
+def appeal_item(item_id: IdPath, body: AppealIn, actor: SubmitterDep,
+                session: SessionDep) -> AppealPublic:
+    """Appeal a rejected item with a reason (its submitter or team; 409 when it is not
+    rejected or was appealed already)."""
+    return _appeal(session, actor, appeals.open_appeal(session, actor, item_id, body.reason))
+
+
+@router.get("/items/{item_id}/appeal", tags=["appeals"])
+def get_appeal(item_id: IdPath, actor: SubmitterDep, session: SessionDep) -> AppealPublic:
+    """The item's appeal (404 when it has none)."""
+    queue.get_item(session, actor, item_id)
+    row = appeals.appeal_of(session, item_id)
+    if row is None:
+        raise NotFound(f"item {item_id} has no appeal")
+    return _appeal(session, actor, row)
+
+
+@router.post("/items/{item_id}/appeal/decision", tags=["appeals"])
+def decide_appeal(item_id: IdPath, body: AppealDecisionIn, actor: SeniorDep,
+                  session: SessionDep) -> AppealPublic:
+    """Uphold or overturn the item's open appeal (a senior who gave no review on it; 409
+    otherwise)."""
+    return _appeal(session, actor, appeals.decide_appeal(session, actor, item_id, body.outcome,
+                                                         body.reason))
+
+
+@router.get("/appeals", tags=["appeals"])
+def list_appeals(actor: SeniorDep, session: SessionDep,
+                 state: Literal["open", "upheld", "overturned", "all"] = "open",
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                 offset: Offset = 0) -> AppealsPublic:
+    """Appeals for seniors: the open ones oldest first, or the decided ones newest first."""
+    rows = appeals.list_appeals(session, actor, state=state, limit=limit, offset=offset)
+    return AppealsPublic(appeals=[_appeal(session, actor, r) for r in rows])
 
 
 # -- metrics ---------------------------------------------------------------------------------

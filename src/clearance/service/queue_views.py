@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearance.findings import Label
-from clearance.review import service_levels
+from clearance.review import appeals, service_levels
 from clearance.review.access import Actor
 from clearance.review.filters import QueueFilter
 from clearance.review.items import awaiting_senior
@@ -29,6 +29,7 @@ from clearance.review.saved_filters import list_filters
 from clearance.service.params import parse_hours
 from clearance.service.state import ServiceState
 from clearance.settings import Settings
+from clearance.storage.console_models import Appeal
 from clearance.storage.db import as_utc
 from clearance.storage.review_models import OUTCOMES, ReviewItem, User
 
@@ -185,6 +186,11 @@ class ItemConsole:
     #: Who a senior may assign it to (active reviewers and above, not its submitter).
     assignable: list[str]
     codes: dict[str, tuple[ReasonCode, ...]]
+    appeal: AppealView | None = None
+    #: The viewer is the submitting side of a rejected, unappealed item.
+    can_appeal: bool = False
+    #: The viewer is a senior who gave no review on an item with an open appeal.
+    can_decide_appeal: bool = False
 
 
 def item_console(session: Session, actor: Actor, item: ReviewItem) -> ItemConsole:
@@ -200,8 +206,40 @@ def item_console(session: Session, actor: Actor, item: ReviewItem) -> ItemConsol
             select(User.username).where(User.active, User.role.in_(
                 ("reviewer", "senior_reviewer", "admin")),
                 User.id != (item.submitted_by or 0)).order_by(User.username)))
+    appeal = appeals.appeal_of(session, item.id)
     return ItemConsole(
         route if is_reviewer else None,
         names.get(item.assigned_to) if is_reviewer and item.assigned_to else None,
         names.get(item.escalated_by) if is_reviewer and item.escalated_by else None,
-        item.escalation_reason if is_reviewer else None, assignable, reason_code_groups())
+        item.escalation_reason if is_reviewer else None, assignable, reason_code_groups(),
+        appeal=appeal_view(session, actor, appeal),
+        can_appeal=(appeal is None and item.state == "rejected"
+                    and appeals.may_appeal(item, actor)),
+        can_decide_appeal=(appeal is not None and appeal.state == "open" and actor.is_senior
+                           and actor.user_id not in appeals.reviewers_of(item)))
+
+
+@dataclass(frozen=True, slots=True)
+class AppealView:
+    """An item's appeal as its page shows it (reviewers' names only to reviewers)."""
+
+    state: str
+    reason: str
+    appellant: str | None
+    created_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str
+
+
+def appeal_view(session: Session, actor: Actor, appeal: Appeal | None) -> AppealView | None:
+    if appeal is None:
+        return None
+    names = {uid: name for uid, name in session.execute(
+        select(User.id, User.username).where(User.id.in_(
+            [u for u in (appeal.appellant_id, appeal.decided_by) if u is not None])))}
+    is_reviewer = actor.at_least("reviewer")
+    return AppealView(appeal.state, appeal.reason, names.get(appeal.appellant_id or 0),
+                      appeal.created_at,
+                      names.get(appeal.decided_by or 0) if is_reviewer else None,
+                      appeal.decided_at, appeal.decision_reason)

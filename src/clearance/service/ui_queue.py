@@ -7,9 +7,13 @@ the routes of items to reviewer teams, escalation to a senior and assignment to 
   (``POST /queue/routes/{id}/delete``) them.
 * ``POST /items/{id}/escalate`` (the holder of the claim, with a reason) and
   ``POST /items/{id}/assign`` (seniors: a reviewer's username, or empty to take it back).
+* Appeals: ``POST /items/{id}/appeal`` (the submitting team, on a rejected item, with a reason),
+  ``POST /items/{id}/appeal/decision`` (a senior who gave no review on it: uphold or overturn,
+  with a reason) and ``/appeals`` (seniors: the open appeals, oldest first, and the decided).
 
-The rules are :mod:`clearance.review.saved_filters`, :mod:`clearance.review.routing` and
-:mod:`clearance.review.escalation`; these handlers read forms, call them and redirect.
+The rules are :mod:`clearance.review.saved_filters`, :mod:`clearance.review.routing`,
+:mod:`clearance.review.escalation` and :mod:`clearance.review.appeals`; these handlers read forms,
+call them and redirect.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 
 from clearance.errors import Forbidden
-from clearance.review import queue, routing, saved_filters
+from clearance.review import appeals, queue, routing, saved_filters
 from clearance.service import queue_views
 from clearance.service.deps import SessionDep, StateDep
 from clearance.service.params import IdPath
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render
-from clearance.storage.review_models import Team
+from clearance.storage.review_models import ReviewItem, Team
 
 router = APIRouter(route_class=UIRoute, include_in_schema=False)
 
@@ -116,3 +120,38 @@ def assign(item_id: IdPath, page: PageDep, session: SessionDep,
     """Give the item to a reviewer, or take it back (an empty username); seniors."""
     queue.assign(session, page.actor, item_id, username.strip() or None)
     return redirect(f"/items/{item_id}")
+
+
+@router.post("/items/{item_id}/appeal")
+def appeal(item_id: IdPath, page: PageDep, session: SessionDep,
+           reason: Annotated[str, Form()] = "") -> Response:
+    """Appeal a rejection (the submitting team)."""
+    appeals.open_appeal(session, page.actor, item_id, reason)
+    return redirect(f"/items/{item_id}#appeal")
+
+
+@router.post("/items/{item_id}/appeal/decision")
+def decide_appeal(item_id: IdPath, page: PageDep, session: SessionDep,
+                  outcome: Annotated[str, Form()] = "",
+                  reason: Annotated[str, Form()] = "") -> Response:
+    """Uphold or overturn an appeal (a senior who gave no review on the item)."""
+    appeals.decide_appeal(session, page.actor, item_id, outcome, reason)
+    return redirect(f"/items/{item_id}#appeal")
+
+
+APPEAL_STATES = ("open", "upheld", "overturned", "all")
+
+
+@router.get("/appeals")
+def appeals_page(request: Request, page: PageDep, session: SessionDep,
+                 state: str = "open") -> Response:
+    """The appeals: open ones oldest first, or the decided ones."""
+    if not page.is_senior:
+        raise Forbidden("appeals are reviewed by senior reviewers "
+                        f"({page.actor.username} is {page.actor.role})")
+    rows = appeals.list_appeals(session, page.actor, state=state, limit=200)
+    items = {r.item_id: session.get(ReviewItem, r.item_id) for r in rows}
+    views = [(r, items[r.item_id], queue_views.appeal_view(session, page.actor, r))
+             for r in rows]
+    return render(request, "appeals.html", page, rows=views, state=state,
+                  states=APPEAL_STATES)
