@@ -112,7 +112,8 @@ def test_a_detector_says_nothing_about_content_it_does_not_read(
 def test_the_registry_is_the_documented_set() -> None:
     assert sorted(d.name for d in default_registry()) == [
         "apparent-age", "evasion", "exposure", "face", "hash-bank", "known-minor", "language",
-        "minor-mention", "ocr", "rating", "suggestive-image", "suggestive-lexicon"]
+        "minor-mention", "ocr", "rating", "suggestive-image", "suggestive-lexicon",
+        "team-lexicon"]
     assert "fake" not in default_registry().names()
 
 

@@ -138,7 +138,8 @@ def test_merged_declarations() -> None:
     regions = vocab.attributes_of(vocab.matching("exposure.*"))["region"].values
     assert {"belly", "feet", "back", "genitalia"} <= regions
     assert set(vocab.emitters[Label.SUGGESTIVE_TEXT]) == {"suggestive-lexicon", "ocr",
-                                                          "suggestive-semantic"}
+                                                          "suggestive-semantic",
+                                                          "team-lexicon"}
     assert vocab.emitters[Label.MATCH_WITHDRAWN] == ("hash-bank",)
     # every label at once: no two emitters disagree about an attribute's type
     assert vocab.attributes_of(vocab.labels)

@@ -29,6 +29,7 @@ from clearance.settings import Settings
 if TYPE_CHECKING:
     from clearance.detectors.analysis import PictureAnalysis
     from clearance.detectors.resources import Resources
+    from clearance.detectors.team_words import TeamWords
 
 ContentKind = Literal["text", "image", "video"]
 CONTENT_KINDS: tuple[ContentKind, ...] = ("text", "image", "video")
@@ -63,6 +64,9 @@ class Item:
     depicted: tuple[DepictedPerson, ...] = ()
     version: VersionRef | None = None
     video: Video | None = None
+    #: The word list of the team the copy belongs to, as it is now (the team-lexicon detector's
+    #: input; ``None`` outside the catalog or for a team without one).
+    team_words: TeamWords | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,11 +72,12 @@ def default_registry() -> DetectorRegistry:
     from clearance.detectors.ocr import OcrDetector
     from clearance.detectors.rating import MatureRatingDetector
     from clearance.detectors.suggestive import SuggestiveTextDetector
+    from clearance.detectors.team_words import TeamWordsDetector
 
     reg = DetectorRegistry()
     for cls in (MinorMentionDetector, SuggestiveTextDetector, MatureRatingDetector,
                 LanguageDetector, ExposureDetector, SuggestiveImageDetector, OcrDetector,
                 FaceDetector, ApparentAgeDetector, KnownMinorDetector, WithdrawnMatchDetector,
-                EvasionDetector):
+                EvasionDetector, TeamWordsDetector):
         reg.register(cls)
     return reg

@@ -91,6 +91,8 @@ class FiredRule:
             detail = f" (age {age})" if age is not None else ""
             cat = f.attr("category")
             detail += f" [{cat}]" if cat else ""
+            word_list = f.attr("word_list")
+            detail += f" (team word list {word_list})" if word_list else ""
             where = "" if s.source == THIS_ASSET else f" in {s.source}"
             parts.append(f"{f.label} {what}{detail}{where}")
         evidence = "; ".join(parts) if parts else "no finding"

@@ -754,6 +754,30 @@ class AppealDecided(AuditEvent):
     item_state: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class LexiconTermAdded(AuditEvent):
+    """An admin added a term to a team's word list (``version``: the list's new version)."""
+
+    name: ClassVar[str] = "lexicon.add"
+    subject_kind: ClassVar[str] = "team"
+    term_id: int
+    term: str
+    category: str
+    language: str
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LexiconTermRemoved(AuditEvent):
+    """An admin removed a term from a team's word list."""
+
+    name: ClassVar[str] = "lexicon.remove"
+    subject_kind: ClassVar[str] = "team"
+    term_id: int
+    term: str
+    version: int
+
+
 # -- incidents ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,8 +39,10 @@ from clearance.content.images import load_picture
 from clearance.content.picture import DepictedPerson
 from clearance.content.video import load_video_file
 from clearance.detectors.base import Item, VersionRef
+from clearance.detectors.team_words import TeamWords
 from clearance.errors import ContentError, NotFound
 from clearance.findings import Finding
+from clearance.screening import team_lexicon
 from clearance.screening.records import (
     ScreeningInputs,
     detectors_of,
@@ -93,6 +95,8 @@ class ScreeningPlan:
     rating: str | None
     depicted: tuple[DepictedPerson, ...]
     context: tuple[ContextAsset, ...]
+    #: The word list of the asset's team, for copy (:mod:`clearance.screening.team_lexicon`).
+    team_words: TeamWords | None = None
 
     @property
     def is_text(self) -> bool:
@@ -181,7 +185,9 @@ def plan_screening(session: Session, blobs: BlobStore, version_id: int,
         version_id=version.id, asset_id=asset.id, title_id=title.id, number=version.number,
         ref=asset_ref(asset), content_sha256=version.content_sha256,
         content_type=version.content_type, data=blobs.get(version.content_sha256),
-        rating=title.rating, depicted=depicted, context=tuple(context))
+        rating=title.rating, depicted=depicted, context=tuple(context),
+        team_words=team_lexicon.current(session, asset.team_id)
+        if version.content_type.startswith(TEXT_PREFIX) else None)
 
 
 @contextmanager
@@ -190,7 +196,7 @@ def _item(screener: Screener, plan: ScreeningPlan) -> Iterator[Item]:
     if plan.is_text:
         yield screener.text_item(plan.data.decode("utf-8", errors="replace"), name=plan.name,
                                  rating=plan.rating, title_id=plan.title_id,
-                                 version=plan.version_ref)
+                                 version=plan.version_ref, team_words=plan.team_words)
         return
     if not plan.is_video:
         picture = load_picture(plan.data, plan.name)

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, selectinload
 from clearance.catalog.queries import known_minors
 from clearance.content.picture import DepictedPerson
 from clearance.detectors.base import ContentKind, Item, VersionRef
+from clearance.detectors.team_words import TeamWords
 from clearance.findings import Finding
-from clearance.screening import cache
+from clearance.screening import cache, team_lexicon
 from clearance.screening.campaign import asset_ref
 from clearance.screening.records import findings_of, latest_screenings
 from clearance.screening.screener import Screener
@@ -58,6 +59,8 @@ class VersionPlan:
     cached: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
     #: A context picture not in the cache: its latest screening's findings, if any.
     fallback: tuple[Finding, ...] | None = None
+    #: The word list of the asset's team, for copy (:mod:`clearance.screening.team_lexicon`).
+    team_words: TeamWords | None = None
 
     @property
     def kind(self) -> ContentKind:
@@ -76,12 +79,13 @@ class VersionPlan:
         return Item(self.kind, rating=self.rating, title_id=self.title_id, name=self.name,
                     depicted=self.depicted,
                     version=VersionRef(self.version_id, self.asset_id, self.title_id,
-                                       self.sha256, self.number))
+                                       self.sha256, self.number),
+                    team_words=self.team_words)
 
     def task(self) -> ScreenTask:
         return ScreenTask(self.version_id, self.asset_id, self.title_id, self.number,
                           self.name, self.sha256, self.content_type, self.rating,
-                          self.depicted, tuple(self.cached))
+                          self.depicted, tuple(self.cached), self.team_words)
 
 
 @dataclass(slots=True)
@@ -118,6 +122,7 @@ def plan_titles(session: Session, screener: Screener,
     by_title: dict[str, list[Asset]] = {}
     for a in assets:
         by_title.setdefault(a.title_id, []).append(a)
+    words = team_lexicon.current_many(session, (a.team_id for a in assets))
     plans: list[TitlePlan] = []
     for title_id, wanted in targets.items():
         versions: dict[int, VersionPlan] = {}
@@ -129,7 +134,8 @@ def plan_titles(session: Session, screener: Screener,
                 for m in known_minors(session, row.id))
             plan = VersionPlan(row.id, a.id, title_id, asset_ref(a), row.number,
                                row.content_sha256, row.content_type, a.title.rating, a.team_id,
-                               depicted)
+                               depicted,
+                               team_words=words.get(a.team_id or "") if is_text else None)
             plan.slots = screener.cache_slots(plan.item())
             versions[row.id] = plan
         plans.append(TitlePlan(title_id, [vid for vid in wanted if vid in versions], versions,

@@ -34,6 +34,7 @@ from clearance.detectors.registry import DetectorRegistry, default_registry
 from clearance.detectors.resources import Resources
 from clearance.detectors.semantic import SemanticSuggestiveDetector
 from clearance.detectors.sexualised import SexualisedMinorDetector
+from clearance.detectors.team_words import TeamWords
 from clearance.errors import ContentError, DetectorUnavailable
 from clearance.findings import Finding
 from clearance.policy.engine import Decision, evaluate
@@ -146,11 +147,13 @@ class Screener:
         return {d.name: d.version for d in self.detectors}
 
     def text_item(self, text: str, *, name: str = "text", rating: str | None = None,
-                  title_id: str | None = None, version: VersionRef | None = None) -> Item:
+                  title_id: str | None = None, version: VersionRef | None = None,
+                  team_words: TeamWords | None = None) -> Item:
         """Validate copy into an item; raises :class:`ContentError` when it cannot be screened.
-        ``version``: the catalog version the copy is, when it is one."""
+        ``version``: the catalog version the copy is, when it is one; ``team_words``: the word
+        list of the team it belongs to (:mod:`clearance.screening.team_lexicon`)."""
         return Item("text", make_copy(text, max_bytes=self.max_text_bytes), rating=rating,
-                    title_id=title_id, name=name, version=version)
+                    title_id=title_id, name=name, version=version, team_words=team_words)
 
     def image_item(self, picture: Picture, *, name: str | None = None,
                    rating: str | None = None, title_id: str | None = None,

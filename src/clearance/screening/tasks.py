@@ -32,6 +32,7 @@ from clearance.content.picture import DepictedPerson
 from clearance.content.video import load_video_file
 from clearance.detectors.base import Item, VersionRef
 from clearance.detectors.models import ModelShelf
+from clearance.detectors.team_words import TeamWords
 from clearance.errors import ClearanceError, ConfigurationError
 from clearance.findings import Finding
 from clearance.screening.screener import Screener
@@ -59,6 +60,8 @@ class ScreenTask:
     depicted: tuple[DepictedPerson, ...] = ()
     #: Detectors whose findings are cached: not run.
     skip: tuple[str, ...] = ()
+    #: The word list of the asset's team, for copy (the team-lexicon detector's input).
+    team_words: TeamWords | None = None
 
     @property
     def version_ref(self) -> VersionRef:
@@ -71,7 +74,9 @@ class ScreenTask:
             "title_id": self.title_id, "number": self.number, "name": self.name,
             "sha256": self.sha256, "content_type": self.content_type, "rating": self.rating,
             "depicted": [[p.name, p.age, p.person_id] for p in self.depicted],
-            "skip": list(self.skip)}, ensure_ascii=False, separators=(",", ":"))
+            "skip": list(self.skip),
+            "team_words": self.team_words.to_json() if self.team_words else None},
+            ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ScreenTask:
@@ -79,7 +84,8 @@ class ScreenTask:
         return cls(int(d["version_id"]), int(d["asset_id"]), str(d["title_id"]),
                    int(d["number"]), str(d["name"]), str(d["sha256"]), str(d["content_type"]),
                    d["rating"], tuple(DepictedPerson(str(n), a, p) for n, a, p in d["depicted"]),
-                   tuple(d["skip"]))
+                   tuple(d["skip"]),
+                   TeamWords.from_json(d["team_words"]) if d.get("team_words") else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +160,7 @@ class TaskScreener:
         if task.content_type.startswith(TEXT_PREFIX):
             yield s.text_item(data.decode("utf-8", errors="replace"), name=task.name,
                               rating=task.rating, title_id=task.title_id,
-                              version=task.version_ref)
+                              version=task.version_ref, team_words=task.team_words)
             return
         if not task.content_type.startswith(VIDEO_PREFIX):
             picture = load_picture(data, task.name)

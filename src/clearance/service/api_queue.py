@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from clearance.errors import NotFound
@@ -20,6 +20,7 @@ from clearance.review import appeals, metrics, queue, routing, saved_filters
 from clearance.review.access import Actor
 from clearance.review.bulk import MAX_BULK
 from clearance.review.items import username_of
+from clearance.screening import team_lexicon
 from clearance.service import queue_views
 from clearance.service.deps import (
     AdminDep,
@@ -32,7 +33,7 @@ from clearance.service.deps import (
 from clearance.service.models_public import UtcTime
 from clearance.service.params import BodyId, IdPath, Offset
 from clearance.service.schemas import Outcome
-from clearance.storage.console_models import Appeal
+from clearance.storage.console_models import Appeal, LexiconTerm
 from clearance.storage.review_models import ReviewItem
 
 router = APIRouter(tags=["queue"])
@@ -378,6 +379,79 @@ def list_appeals(actor: SeniorDep, session: SessionDep,
     """Appeals for seniors: the open ones oldest first, or the decided ones newest first."""
     rows = appeals.list_appeals(session, actor, state=state, limit=limit, offset=offset)
     return AppealsPublic(appeals=[_appeal(session, actor, r) for r in rows])
+
+
+# -- team word lists ---------------------------------------------------------------------------
+
+class LexiconTermIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    term: str = Field(min_length=1, max_length=team_lexicon.MAX_TERM)
+    category: Literal["sexualised_dance", "body_appearance", "sexual_awakening", "seduction",
+                      "sexual_content", "abuse_topic"]
+    language: Literal["en", "fr", "es", "de", "any"] = "any"
+
+
+class LexiconTermPublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    term: str
+    category: str
+    language: str
+    added_in: int
+    added_by: str
+    added_at: UtcTime
+    removed_in: int | None
+    removed_by: str | None
+    removed_at: UtcTime | None
+
+
+class LexiconPublic(BaseModel):
+    """A team's word list: its version and its terms (the removed ones too, when asked)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    team_id: str
+    version: int
+    terms: list[LexiconTermPublic]
+
+
+def _term(row: LexiconTerm) -> LexiconTermPublic:
+    return LexiconTermPublic(id=row.id, term=row.term, category=row.category,
+                             language=row.language, added_in=row.added_in,
+                             added_by=row.added_by, added_at=row.added_at,
+                             removed_in=row.removed_in, removed_by=row.removed_by,
+                             removed_at=row.removed_at)
+
+
+TeamPath = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/teams/{team_id}/lexicon", tags=["lexicon"])
+def get_lexicon(team_id: TeamPath, actor: ReviewerDep, session: SessionDep,
+                removed: bool = False) -> LexiconPublic:
+    """The team's word list (reviewers; ``removed=true`` adds the removed terms)."""
+    version, terms = team_lexicon.list_terms(session, team_id, include_removed=removed)
+    return LexiconPublic(team_id=team_id, version=version, terms=[_term(t) for t in terms])
+
+
+@router.post("/teams/{team_id}/lexicon", status_code=201, tags=["lexicon"])
+def add_lexicon_term(team_id: TeamPath, body: LexiconTermIn, actor: AdminDep,
+                     session: SessionDep) -> LexiconTermPublic:
+    """Add a term to the team's word list (admins): the list's version goes up by one, and the
+    team's copy is screened with it from now on (409 for a term already in the list)."""
+    return _term(team_lexicon.add_term(session, actor, team_id, body.term, body.category,
+                                       body.language))
+
+
+@router.delete("/teams/{team_id}/lexicon/{term_id}", status_code=204, response_class=Response,
+               tags=["lexicon"])
+def remove_lexicon_term(team_id: TeamPath, term_id: IdPath, actor: AdminDep,
+                        session: SessionDep) -> Response:
+    """Remove a term from the team's word list (admins; 409 when it was removed already)."""
+    team_lexicon.remove_term(session, actor, team_id, term_id)
+    return Response(status_code=204)
 
 
 # -- metrics ---------------------------------------------------------------------------------

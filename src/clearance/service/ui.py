@@ -47,6 +47,7 @@ from clearance.service.ui_base import (
 )
 from clearance.service.ui_incidents import router as incidents_router
 from clearance.service.ui_items import router as items_router
+from clearance.service.ui_lexicon import router as lexicon_router
 from clearance.service.ui_metrics import router as metrics_router
 from clearance.service.ui_monitor import router as monitor_router
 from clearance.service.ui_policy import router as policy_router
@@ -63,6 +64,7 @@ router.include_router(incidents_router)
 router.include_router(metrics_router)
 router.include_router(audit_router)
 router.include_router(queue_router)
+router.include_router(lexicon_router)
 
 QUEUE_PAGE = 50
 Csrf = Annotated[str, Form()]
@@ -189,8 +191,8 @@ def queue_page(request: Request, page: PageDep, session: SessionDep, state: Stat
     rows = [_row(i, names) for i in items]
     now = dt.datetime.now(dt.UTC)
     for row in rows:
-        row["level"] = queue_views.row_level(row["item"], state.settings, now)
         row["preview"] = ui_view.row_preview(state.blobs, row["item"].version)
+        row["level"] = queue_views.row_level(row["item"], state.settings, now)
         row["bulk"] = queue_views.bulk_selectable(row["item"], page.actor, now)
         row["routing"] = queue_views.row_routing(row["item"], routes, names)
     return render(request, "queue.html", page, rows=rows, filters=filters,
