@@ -265,3 +265,41 @@ def test_api_saved_filters(w: ApiWorld) -> None:
                json={"item_ids": _seed_items(w, 1), "outcome": "reject",
                      "reason_code": "adult-cast"})
     assert r.status_code == 422 and "not one for reject" in r.text
+
+
+def test_api_single_decision_takes_a_reason_code(w: ApiWorld) -> None:
+    item, other = _seed_items(w, 2)
+    assert w.call("POST", f"/api/items/{item}/claim", "rita").status_code == 200
+    # another outcome's code, an unknown one, or a code too long: refused, nothing recorded
+    for code in ("adult-cast", "no-such-code", "x" * 65):
+        r = w.call("POST", f"/api/items/{item}/decision", "rita",
+                   json={"outcome": "reject", "reason_code": code})
+        assert r.status_code == 422, (code, r.text)
+    assert "not one for reject" in w.call(
+        "POST", f"/api/items/{item}/decision", "rita",
+        json={"outcome": "reject", "reason_code": "adult-cast"}).text
+    detail = w.call("GET", f"/api/items/{item}", "rita").json()
+    assert detail["state"] == "claimed" and detail["reviews"] == []
+    r = w.call("POST", f"/api/items/{item}/decision", "rita",
+               json={"outcome": "reject", "reason": "a school setting",
+                     "reason_code": "rating-mismatch"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["state"] == "rejected"
+    assert [(x["outcome"], x["reason"], x["reason_code"]) for x in body["reviews"]] == [
+        ("reject", "a school setting", "rating-mismatch")]
+    # the submitter reads the code too (without the reviewer's name)
+    seen = w.call("GET", f"/api/items/{item}", "alice").json()["reviews"]
+    assert [(x["reviewer"], x["reason_code"]) for x in seen] == [(None, "rating-mismatch")]
+    with Session(w.engine) as s:
+        review = s.scalars(select(Review).where(Review.item_id == item)).one()
+        assert review.reason_code == "rating-mismatch"
+        events = [json.loads(e.data) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.type == "review",
+                                     AuditEvent.subject == f"item:{item}"))]
+        assert [e.get("reason_code") for e in events] == ["rating-mismatch"]
+        assert verify(s).ok
+    # without a code the review has none (the field is optional)
+    w.call("POST", f"/api/items/{other}/claim", "rita")
+    r = w.call("POST", f"/api/items/{other}/decision", "rita", json={"outcome": "approve"})
+    assert r.status_code == 200 and r.json()["reviews"][0]["reason_code"] is None

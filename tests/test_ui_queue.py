@@ -275,6 +275,11 @@ def test_escalate_assign_and_reason_codes_on_the_item_page(client: TestClient,
         "csrf": token, "outcome": "reject", "reason_code": "rating-mismatch"},
         follow_redirects=False)
     assert resp.status_code == 303
+    reviews = client.get(f"/items/{plain}").text
+    reviews = reviews[reviews.index('id="reviews"'):]
+    reviews = reviews[:reviews.index("</table>")]
+    assert ('<span class="tag reason-code" title="rating-mismatch">Not suitable for the '
+            "title&#39;s rating or audience</span>") in reviews  # the code, shown by its label
     taken = client.post(f"/items/{other}/claim", data={"csrf": token})
     assert taken.status_code == 200  # a senior may take an item assigned to another
     resp = client.post(f"/items/{other}/decision", data={

@@ -53,7 +53,8 @@ def comment_author(viewer: Actor, author: User) -> str | None:
 def _reviews(actor: Actor, item: ReviewItem) -> list[dict[str, Any]]:
     named = actor.at_least("reviewer")
     return [{"reviewer": r.reviewer.username if named else None, "outcome": r.outcome,
-             "reason": r.reason, "final": r.final, "created_at": _iso(r.created_at)}
+             "reason": r.reason, "reason_code": r.reason_code, "final": r.final,
+             "created_at": _iso(r.created_at)}
             for r in item.reviews]
 
 

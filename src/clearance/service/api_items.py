@@ -169,7 +169,8 @@ async def decide_item(item_id: IdPath, body: DecisionIn, request: Request, actor
 
     def work(session: Session) -> ItemDetail:
         return _changed(session, actor, item_id, lambda: queue.decide(
-            session, actor, item_id, body.outcome, reason=body.reason, comment=body.comment))
+            session, actor, item_id, body.outcome, reason=body.reason, comment=body.comment,
+            reason_code=body.reason_code))
 
     return await in_transaction(request, state, work)
 

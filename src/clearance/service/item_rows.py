@@ -160,7 +160,8 @@ def _reasons(decision: str, policy: str, trace: list[dict[str, Any]]) -> list[di
 def _review_dicts(rows: Sequence[Any], named: bool) -> list[dict[str, Any]]:
     """:func:`clearance.review.context._reviews`."""
     return [{"reviewer": r.username if named else None, "outcome": r.outcome,
-             "reason": r.reason, "final": r.final, "created_at": _iso(r.created_at)}
+             "reason": r.reason, "reason_code": r.reason_code, "final": r.final,
+             "created_at": _iso(r.created_at)}
             for r in rows]
 
 
@@ -224,8 +225,8 @@ _PEOPLE: Final = union_all(
 _PEOPLE_QUERY: Final = select(_PEOPLE).order_by(_PEOPLE.c.what, _PEOPLE.c.ord)
 
 #: The reviews of some items (by id) with their reviewers' names.
-_REVIEWS: Final = (select(Review.item_id, Review.outcome, Review.reason, Review.final,
-                          Review.created_at, User.username)
+_REVIEWS: Final = (select(Review.item_id, Review.outcome, Review.reason, Review.reason_code,
+                          Review.final, Review.created_at, User.username)
                    .join(User, User.id == Review.reviewer_id)
                    .where(Review.item_id.in_(bindparam("item_ids", expanding=True)))
                    .order_by(Review.id))

@@ -157,6 +157,8 @@ class ReviewPublic(_Open):
     reviewer: str | None
     outcome: str
     reason: str
+    #: The preset reason code given with the review (``GET /api/queue/reason-codes``), if any.
+    reason_code: str | None = None
     final: bool
     created_at: UtcTime | None
 

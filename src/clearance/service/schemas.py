@@ -33,6 +33,9 @@ class DecisionIn(_Body):
     reason: str = Field(default="", max_length=5000)
     #: Required with ``request_changes``; shown to the submitter.
     comment: str = Field(default="", max_length=10_000)
+    #: A preset reason code of the outcome (``GET /api/queue/reason-codes``); another
+    #: outcome's code, or an unknown one, is refused (422).
+    reason_code: str | None = Field(default=None, max_length=64)
 
 
 class CommentIn(_Body):

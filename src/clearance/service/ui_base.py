@@ -53,7 +53,7 @@ from clearance.errors import (
     Unauthenticated,
 )
 from clearance.identifiers import escape_invisible
-from clearance.review import access
+from clearance.review import access, reason_codes
 from clearance.service.deps import (
     CsrfDep,
     SessionDep,
@@ -192,7 +192,15 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _reason_label(code: str) -> str:
+    """A preset reason code's label (:mod:`clearance.review.reason_codes`); an unknown code (one
+    retired since) as it was stored."""
+    found = reason_codes.BY_CODE.get(code)
+    return found.label if found else code
+
+
 templates.env.filters["ago"] = _ago
+templates.env.filters["reason_label"] = _reason_label
 templates.env.filters["when"] = _when
 templates.env.filters["escape_invisible"] = shown_escaped
 templates.env.finalize = _finalize
