@@ -22,13 +22,14 @@ from PIL import Image
 from sqlalchemy import Engine
 from starlette.exceptions import StarletteDeprecationWarning
 
+import fresh_db
 from clearance.findings import Finding
 from clearance.policy.engine import Decision
 from clearance.review import access
 from clearance.screening import Screener, ScreenResult
 from clearance.service import create_app
 from clearance.settings import Settings
-from clearance.storage import make_engine, session_scope, upgrade
+from clearance.storage import make_engine, session_scope
 from clearance.storage.models import Credit, Person, Title
 
 with warnings.catch_warnings():
@@ -138,7 +139,7 @@ def world(tmp_path: Path, database_url: str | None = None, *, webhook_worker: bo
           **overrides: Any) -> Iterator[World]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade(url)
+    fresh_db.migrate(url)
     engine = make_engine(url)
     try:
         tokens = seed(engine)

@@ -1,10 +1,11 @@
 """Shared fixtures.
 
 Storage: ``database_url`` runs a test on SQLite (a fresh file) and on PostgreSQL (a fresh schema
-on the server at ``CLEARANCE_TEST_POSTGRES_URL``, dropped afterwards). When that server cannot be
-reached the PostgreSQL half is skipped, unless ``CI`` is set, where it fails: CI must test the
-production database for real. ``engine`` is that database migrated to head; ``blobs`` a blob
-store in a temporary folder.
+on the server at ``CLEARANCE_TEST_POSTGRES_URL``, dropped or recycled afterwards). When that
+server cannot be reached the PostgreSQL half is skipped, unless ``CI`` is set, where it fails: CI
+must test the production database for real. ``engine`` is that database migrated to head (by
+``fresh_db.migrate``: a copy of a template, or a recycled schema, instead of running the
+migrations for every test); ``blobs`` a blob store in a temporary folder.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from clearance.storage import LocalBlobStore, make_engine, upgrade
+import fresh_db
+from clearance.storage import LocalBlobStore, make_engine
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -55,21 +57,31 @@ def _require_postgres() -> str:
     return postgres_admin_url()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_databases() -> Iterator[None]:
+    """Drops the template databases of ``fresh_db`` when the run ends."""
+    yield
+    fresh_db.close()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A URL whose connections use a fresh, empty schema of their own (dropped afterwards)."""
+    """A URL whose connections use a fresh, empty schema of their own (dropped afterwards, or
+    recycled for a later test when it holds exactly what the migrations build: ``fresh_db``)."""
     admin_url = _require_postgres()
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, poolclass=NullPool)
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+    fresh_db.created_schema(admin_url, schema)
+    try:
         url = make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
         yield url.render_as_string(hide_password=False)
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        fresh_db.release(admin_url, schema)  # recycled for a later test, or dropped
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -83,8 +95,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """The database at ``database_url``, migrated to head."""
-    upgrade(database_url)
+    """The database at ``database_url``, migrated to head (see ``fresh_db``)."""
+    fresh_db.migrate(database_url)
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

@@ -21,12 +21,13 @@ from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+import fresh_db
 from clearance.findings import Finding
 from clearance.policy.engine import Decision
 from clearance.review import access, items
 from clearance.screening import ScreenResult, records
 from clearance.settings import Settings
-from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
+from clearance.storage import LocalBlobStore, make_engine, session_scope
 from clearance.storage.models import Asset, AssetVersion, Credit, Person, Title
 from clearance.storage.screening_models import Screening
 
@@ -140,7 +141,7 @@ def build(folder: Path, **overrides: Any) -> UIWorld:
     settings to match (development, a fixed secret, blobs under ``folder/data``)."""
     settings = _settings(folder, **overrides)
     url = settings.resolved_database_url
-    upgrade(url)
+    fresh_db.migrate(url)
     engine = make_engine(url)
     blobs = LocalBlobStore(settings.resolved_blob_dir)
     with session_scope(engine) as s:
