@@ -22,7 +22,7 @@ from clearance.review import metrics
 from clearance.review.audit import verify
 from clearance.service.app import create_app
 from clearance.storage import session_scope
-from clearance.storage.review_models import ReviewItem
+from clearance.storage.review_models import Review, ReviewItem
 from test_queue import BLOCK, MINOR, SUGGESTIVE, T0, World
 from test_ui_queue import login
 from ui_world import UIWorld, build
@@ -147,3 +147,79 @@ def test_api_metrics(w: ApiWorld) -> None:
     assert body["queue"]["buckets"][0][0] == "under 1 h"
     assert w.call("GET", "/api/metrics", "rita").status_code == 403
     assert w.call("GET", "/api/metrics", "sam", params={"days": 0}).status_code == 422
+
+
+def test_metrics_count_reason_codes_per_outcome(engine: Engine) -> None:
+    world = World(engine)
+    ids = [world.submit(SUGGESTIVE, channel=f"c{n}") for n in range(6)]
+    two = world.submit(MINOR, channel="minor")
+    blocked = world.submit(BLOCK, channel="blocked")
+    world.review(world.alice, ids[0], "reject", reason_code="rating-mismatch")
+    world.review(world.bob, ids[1], "reject")  # no code
+    world.review(world.alice, ids[2], "request_changes", comment="Crop it.",
+                 reason_code="crop-or-replace")
+    world.review(world.bob, ids[3], "reject", reason_code="rating-mismatch")
+    # both reviews of a two-person round count, each with its own code
+    world.review(world.alice, two, "reject", reason_code="minor-sexualised")
+    world.review(world.sen2, two, "reject", reason_code="minor-sexualised")
+    world.review(world.sen, blocked, "approve", reason="a costume",
+                 reason_code="acceptable-in-context")
+    # a review before the window is not counted
+    old = T0 - dt.timedelta(days=10)
+    world.claim(world.alice, ids[4], now=old)
+    world.decide(world.alice, ids[4], "reject", now=old, reason_code="explicit")
+    # a code no longer preset keeps its name
+    world.review(world.bob, ids[5], "reject", reason_code="rating-mismatch")
+    with session_scope(engine) as s:
+        s.execute(update(Review).where(Review.item_id == ids[5]).values(reason_code="retired"))
+    with Session(engine) as s:
+        m = metrics.compute(s, world.sen, days=7, now=NOW)
+    got = [(r.outcome, r.code, r.reviews) for r in m.reason_codes]
+    assert got == [
+        ("approve", "acceptable-in-context", 1), ("approve", "adult-cast", 0),
+        ("approve", "detector-error", 0), ("approve", None, 0),
+        ("reject", "minor-sexualised", 2), ("reject", "rating-mismatch", 2),
+        ("reject", "explicit", 0), ("reject", "withdrawn-material", 0),
+        ("reject", "retired", 1), ("reject", None, 1),
+        ("request_changes", "crop-or-replace", 1), ("request_changes", "rewrite-copy", 0),
+        ("request_changes", "age-evidence", 0), ("request_changes", None, 0)]
+    labels = {(r.outcome, r.code): r.label for r in m.reason_codes}
+    assert labels[("reject", "rating-mismatch")] == (
+        "Not suitable for the title's rating or audience")
+    assert labels[("reject", "retired")] == "retired"
+    assert labels[("reject", None)] == "no reason code"
+    assert sum(r.reviews for r in m.reason_codes) == m.reviews == 8
+    # a window of 30 days reaches the old review; one that starts after them all sees none
+    with Session(engine) as s:
+        month = metrics.compute(s, world.sen, days=30, now=NOW)
+        later = metrics.compute(s, world.sen, days=1, now=T0 + dt.timedelta(days=3))
+    assert [(r.code, r.reviews) for r in month.reason_codes if r.outcome == "reject"][:3] == [
+        ("minor-sexualised", 2), ("rating-mismatch", 2), ("explicit", 1)]
+    # every preset code and "none" per outcome, none used; the retired code is not listed
+    assert len(later.reason_codes) == len(m.reason_codes) - 1
+    assert not any(r.reviews for r in later.reason_codes)
+
+
+def test_metrics_page_and_api_show_reason_codes(ui: tuple[UIWorld, TestClient]) -> None:
+    world, client = ui
+    token = login(client, "rev")
+    client.post(f"/items/{world.text_item}/claim", data={"csrf": token})
+    resp = client.post(f"/items/{world.text_item}/decision", data={
+        "csrf": token, "outcome": "reject", "reason_code": "rating-mismatch"},
+        follow_redirects=False)
+    assert resp.status_code == 303
+    login(client, "senior")
+    page = client.get("/metrics", params={"days": 30}).text
+    table = page[page.index('id="reason-codes"'):]
+    table = table[:table.index("</table>")]
+    row = re.search(r'<tr data-outcome="reject" data-code="rating-mismatch">(.*?)</tr>', table,
+                    flags=re.S)
+    assert row is not None and "Not suitable for the title&#39;s rating or audience" in row[1]
+    assert '<td class="num">1</td>' in row[1]
+    none = re.search(r'<tr data-outcome="reject" data-code="">(.*?)</tr>', table, flags=re.S)
+    assert none is not None and '<td class="num">0</td>' in none[1]
+    api = client.get("/api/metrics", params={"days": 30})
+    assert api.status_code == 200, api.text
+    assert {"outcome": "reject", "code": "rating-mismatch",
+            "label": "Not suitable for the title's rating or audience",
+            "reviews": 1} in api.json()["reason_codes"]

@@ -13,6 +13,10 @@
   how many second reviews differed from the first (the round then closes without a decision and
   starts over); per senior, how often their second review differed.
 * **Overrides**: final approvals of what screening blocked, each with its reviewers and reasons.
+* **Reason codes**: the reviews given in the window per outcome, by preset reason code
+  (:mod:`clearance.review.reason_codes`; every review is one reviewer's decision, so both reviews
+  of a two-person round count), every preset code of the outcome listed, and the reviews given
+  without a code.
 * **Per reviewer**: reviews, first and second reviews of two-person rounds, and overrides.
 
 Everything is read from the review tables (items, reviews); nothing is stored.
@@ -27,14 +31,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearance.review import service_levels
+from clearance.review import reason_codes, service_levels
 from clearance.review.access import Actor, require_role
 from clearance.review.items import OPEN_STATES, not_quarantined, utcnow
 from clearance.storage.db import as_utc
-from clearance.storage.review_models import Review, ReviewItem, User
+from clearance.storage.review_models import OUTCOMES, Review, ReviewItem, User
 
 #: The final states a person decided (``passed`` is screening's, ``superseded`` a re-screening's).
 DECIDED_STATES: Final = ("approved", "rejected", "changes_requested")
@@ -104,6 +108,17 @@ class Override:
     reasons: list[str]
 
 
+@dataclass(frozen=True, slots=True)
+class ReasonCodeCount:
+    """Reviews given in the window with ``outcome`` and reason code ``code`` (``None``: given
+    without one). ``label`` is the preset code's; a code no longer preset keeps its name."""
+
+    outcome: str
+    code: str | None
+    label: str
+    reviews: int
+
+
 @dataclass
 class ReviewerStats:
     username: str
@@ -130,6 +145,7 @@ class Metrics:
     agreement: Agreement
     overrides: list[Override]
     reviewers: list[ReviewerStats] = field(default_factory=list)
+    reason_codes: list[ReasonCodeCount] = field(default_factory=list)
 
 
 def _hours(delta: dt.timedelta) -> float:
@@ -181,7 +197,32 @@ def compute(session: Session, actor: Actor, *, days: float = 7.0,
         time_to_decision=Durations.of(waits),
         time_by_screening={k: Durations.of(v) for k, v in sorted(waits_by.items())},
         queue=queue, agreement=agreement, overrides=overrides,
-        reviewers=sorted(reviewers.values(), key=lambda r: (-r.reviews, r.username)))
+        reviewers=sorted(reviewers.values(), key=lambda r: (-r.reviews, r.username)),
+        reason_codes=_reason_codes(session, since))
+
+
+def _reason_codes(session: Session, since: dt.datetime) -> list[ReasonCodeCount]:
+    """Per outcome (in :data:`OUTCOMES`' order): its preset codes, most used first (a tie in the
+    preset order), then codes no longer preset that reviews in the window still carry, then the
+    reviews without a code."""
+    counts: dict[tuple[str, str | None], int] = {
+        (outcome, code): n for outcome, code, n in session.execute(
+            select(Review.outcome, Review.reason_code, func.count(Review.id))
+            .join(ReviewItem, ReviewItem.id == Review.item_id)
+            .where(Review.created_at >= since, not_quarantined())
+            .group_by(Review.outcome, Review.reason_code))}
+    out: list[ReasonCodeCount] = []
+    for outcome in OUTCOMES:
+        preset = reason_codes.for_outcome(outcome)
+        rows = sorted(((counts.get((outcome, c.code), 0), i, c) for i, c in enumerate(preset)),
+                      key=lambda row: (-row[0], row[1]))
+        out.extend(ReasonCodeCount(outcome, c.code, c.label, n) for n, _i, c in rows)
+        known = {c.code for c in preset}
+        retired = sorted((code, n) for (o, code), n in counts.items()
+                         if o == outcome and code is not None and code not in known)
+        out.extend(ReasonCodeCount(outcome, code, code, n) for code, n in retired)
+        out.append(ReasonCodeCount(outcome, None, "no reason code", counts.get((outcome, None), 0)))
+    return out
 
 
 def _queue_age(session: Session, targets: Mapping[str, float], now: dt.datetime) -> QueueAge:

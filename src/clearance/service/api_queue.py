@@ -510,8 +510,18 @@ class ReviewerStatsPublic(_Out):
     overrides: int
 
 
+class ReasonCodeCountPublic(_Out):
+    """Reviews given in the window with one outcome and reason code (``null``: none given)."""
+
+    outcome: str
+    code: str | None
+    label: str
+    reviews: int
+
+
 class MetricsPublic(_Out):
-    """Throughput, time to decision, queue age, reviewer agreement and overrides."""
+    """Throughput, time to decision, queue age, reviewer agreement, overrides and reason
+    codes."""
 
     since: UtcTime
     until: UtcTime
@@ -526,6 +536,9 @@ class MetricsPublic(_Out):
     agreement: AgreementPublic
     overrides: list[OverridePublic]
     reviewers: list[ReviewerStatsPublic]
+    #: Per outcome: each preset reason code with the reviews given with it in the window (most
+    #: used first), codes no longer preset, then ``code: null`` for the reviews without one.
+    reason_codes: list[ReasonCodeCountPublic]
 
 
 @router.get("/metrics", tags=["metrics"])

@@ -1,7 +1,7 @@
 """The metrics page, ``/metrics`` (senior reviewers and admins; ``docs/ui.md``): throughput, time
-to decision, queue age against the service-level targets, reviewer agreement and overrides over
-the last 1, 7, 30 or 90 days, from :func:`clearance.review.metrics.compute` (the same numbers as
-``GET /api/metrics``)."""
+to decision, queue age against the service-level targets, reviewer agreement, overrides and
+reason codes over the last 1, 7, 30 or 90 days, from :func:`clearance.review.metrics.compute`
+(the same numbers as ``GET /api/metrics``)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def metrics_page(request: Request, page: PageDep, session: SessionDep, state: St
                              targets=state.settings.review_target_hours)
     busiest = max((d.decisions for d in report.per_day), default=0)
     widest = max((n for _label, n in report.queue.buckets), default=0)
+    most_coded = max((rc.reviews for rc in report.reason_codes), default=0)
     return render(request, "metrics.html", page, m=report, windows=WINDOWS, days=days,
-                  busiest=busiest, widest=widest, hours=hours_text,
+                  busiest=busiest, widest=widest, most_coded=most_coded, hours=hours_text,
                   targets=state.settings.review_target_hours)
