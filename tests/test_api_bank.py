@@ -269,6 +269,14 @@ def test_a_clip_of_a_banked_poster_is_blocked(wdb: World, tmp_path: Path) -> Non
     refused = w.call("POST", "/api/banks/withdrawn/entries", "sam",
                      json={"version_id": copy.json()["version_id"]})
     assert refused.status_code == 422 and "copy" in refused.json()["detail"]
+    # an unknown version named in the body is the request's fault (422), an unknown bank in the
+    # address is 404: the stateful contract test reads a 404 after a create as "not found"
+    unknown = w.call("POST", "/api/banks/withdrawn/entries", "sam", json={"version_id": 987654})
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["type"].endswith("invalid-input")
+    assert "no asset version 987654" in unknown.json()["detail"]
+    assert w.call("POST", "/api/banks/no-such-bank/entries", "sam",
+                  json={"version_id": key_art["version_id"]}).status_code == 404
 
     movie = clip(art, tmp_path, seconds=4)
     item = upload(w, movie.read_bytes(), kind="clip", locale="fr-FR", channel="social",

@@ -98,6 +98,16 @@ def test_roles_open_act_and_read(api: Api) -> None:
     listed = api("GET", "/api/incidents?state=closed", "rita").json()["incidents"]
     assert [i["id"] for i in listed] == [iid]
     assert api("GET", "/api/incidents/99999", "rita").status_code == 404
+    # what the body names and does not exist is 422; what the address names, 404
+    for path, body in ((f"/api/incidents/{iid}/links", {"version_id": 99999}),
+                       (f"/api/incidents/{iid}/links", {"alert_id": 99999}),
+                       ("/api/incidents", {"title_id": "no-such-title"}),
+                       ("/api/incidents", {"alert_id": 99999})):
+        answer = api("POST", path, "jo", json=body)
+        assert answer.status_code == 422, (path, body, answer.text)
+        assert "99999" in answer.json()["detail"] or "no-such-title" in answer.json()["detail"]
+    assert api("POST", "/api/incidents/99999/links", "jo",
+               json={"version_id": api.world.key_art}).status_code == 404
 
 
 def test_replacement_and_withdraw_everywhere_through_the_api(api: Api) -> None:

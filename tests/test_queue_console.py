@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api_world import World as ApiWorld
 from api_world import world as api_world
-from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
+from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict, UnknownReference
 from clearance.review import queue, routing, saved_filters
 from clearance.review.access import Actor
 from clearance.review.audit import verify
@@ -85,7 +85,7 @@ def test_assignment_gives_an_item_to_one_reviewer(world: World) -> None:
     with session_scope(world.engine) as s:
         with pytest.raises(Forbidden):
             queue.assign(s, world.alice, mine, "bob")
-        with pytest.raises(NotFound):
+        with pytest.raises(UnknownReference, match="nobody"):
             queue.assign(s, world.sen, mine, "nobody")
         with pytest.raises(InputError, match="reviewers"):
             queue.assign(s, world.sen, mine, "out")
@@ -114,7 +114,7 @@ def test_routes_send_items_to_reviewer_teams(world: World) -> None:
     with session_scope(world.engine) as s:
         with pytest.raises(Forbidden):
             routing.add_route(s, world.sen, "fr-desk", locales=["fr"])
-        with pytest.raises(NotFound):
+        with pytest.raises(UnknownReference, match="no-such-team"):
             routing.add_route(s, world.admin, "no-such-team", locales=["fr"])
         with pytest.raises(InputError, match="block or review"):
             routing.add_route(s, world.admin, "fr-desk", decisions=["pass"])
@@ -220,7 +220,7 @@ def test_api_escalate_assign_and_routing(w: ApiWorld) -> None:
     r = w.call("POST", f"/api/items/{item}/assign", "sam", json={"username": "ravi"})
     assert r.status_code == 200 and r.json()["assigned_to"] == "ravi"
     assert w.call("POST", f"/api/items/{item}/assign", "sam",
-                  json={"username": "nobody"}).status_code == 404
+                  json={"username": "nobody"}).status_code == 422
     assert w.call("POST", f"/api/items/{item}/assign", "sam",
                   json={"username": "alice"}).status_code == 422
     assert w.call("GET", f"/api/items/{item}/routing", "ravi").json()["assigned_to"] == "ravi"
@@ -235,7 +235,7 @@ def test_api_escalate_assign_and_routing(w: ApiWorld) -> None:
     route = r.json()
     assert route["team_id"] == "studio" and route["locales"] == ["en"]
     assert w.call("POST", "/api/queue/routes", "ada",
-                  json={"team_id": "nope"}).status_code == 404
+                  json={"team_id": "nope"}).status_code == 422
     assert w.call("POST", "/api/queue/routes", "ada",
                   json={"team_id": "studio", "decisions": ["pass"]}).status_code == 422
     assert [x["id"] for x in w.call("GET", "/api/queue/routes", "rita").json()["routes"]] == [

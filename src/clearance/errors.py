@@ -133,6 +133,15 @@ class NotFound(StorageError):
     """A catalog object that does not exist."""
 
 
+class UnknownReference(InputError):
+    """A request names, in its body or options rather than in its address, an object that does
+    not exist: a version to bank, a team to route to, a user to assign. The address was found,
+    so the API answers 422 (the request is what is wrong), not 404; the command line exits 5,
+    as for :class:`NotFound`."""
+
+    exit_code = 5
+
+
 class AuditError(StorageError):
     """The audit log refused an event (not a registered event type, a subject of the wrong
     kind, no actor) or could not append it. The change it records is rolled back with it."""

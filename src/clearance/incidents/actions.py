@@ -39,7 +39,7 @@ from clearance.bank import lineage
 from clearance.catalog.publication import resolve_version
 from clearance.catalog.write import add_asset_version
 from clearance.content.visible import has_visible_words
-from clearance.errors import InputError, NotFound, ReviewConflict
+from clearance.errors import InputError, NotFound, ReviewConflict, UnknownReference
 from clearance.findings import Finding
 from clearance.incidents.records import add_event, get_incident, set_state, subject
 from clearance.incidents.versions import short_ref, version_record, version_ref
@@ -94,7 +94,10 @@ def record_action(session: Session, incident: Incident, kind: str, *, by: str,
 
 
 def _version_of(session: Session, incident: Incident, ref: str) -> AssetVersion:
-    version = resolve_version(session, ref)
+    try:
+        version = resolve_version(session, ref)
+    except NotFound as exc:  # named in the request, not in its address
+        raise UnknownReference(exc.message) from exc
     if version.asset.title_id != incident.title_id:
         raise InputError(f"{version_ref(version)} is not an asset of the incident's title "
                          f"{incident.title_id}")

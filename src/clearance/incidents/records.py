@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from clearance import events
 from clearance.catalog.publication import live_at
 from clearance.content.visible import has_visible_words
-from clearance.errors import InputError, NotFound, ReviewConflict
+from clearance.errors import InputError, NotFound, ReviewConflict, UnknownReference
 from clearance.incidents.versions import version_record
 from clearance.monitor import signals
 from clearance.review import audit
@@ -142,7 +142,7 @@ def open_incident(session: Session, *, title_id: str | None = None, name: str = 
     if alert_id is not None:
         alert = session.get(MonitorAlert, alert_id)
         if alert is None:
-            raise NotFound(f"no alert {alert_id}")
+            raise UnknownReference(f"no alert {alert_id}")
         if title_id is not None and alert.title_id != title_id:
             raise InputError(f"alert {alert_id} is about {alert.title_id}, not {title_id}")
         title_id = alert.title_id
@@ -153,7 +153,7 @@ def open_incident(session: Session, *, title_id: str | None = None, name: str = 
         raise InputError("an incident needs the title it is about (or an alert about one)")
     title = session.get(Title, title_id)
     if title is None:
-        raise NotFound(f"no title {title_id!r} in the catalog")
+        raise UnknownReference(f"no title {title_id!r} in the catalog")
     name = " ".join(name.split()) or (
         f"{title.original_title}: {alert.rule}" if alert is not None
         else f"{title.original_title}: backlash")
@@ -226,7 +226,7 @@ def link_version(session: Session, incident: Incident, version_id: int, *, by: s
     """Link an asset version of the incident's title by hand; ``False`` if it was linked."""
     version = session.get(AssetVersion, version_id)
     if version is None:
-        raise NotFound(f"no asset version {version_id}")
+        raise UnknownReference(f"no asset version {version_id}")
     if version.asset.title_id != incident.title_id:
         raise InputError(f"version {version_id} belongs to {version.asset.title_id}, not to "
                          f"the incident's title {incident.title_id}")

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from clearance.content.visible import has_visible_words
-from clearance.errors import InputError, NotFound, ReviewConflict
+from clearance.errors import InputError, ReviewConflict, UnknownReference
 from clearance.review import audit
 from clearance.review.access import Actor, require_role
 from clearance.review.audit import Subject
@@ -74,7 +74,7 @@ def assign(session: Session, actor: Actor, item_id: int, username: str | None,
     if username is not None:
         target = session.query(User).filter(User.username == username.strip()).one_or_none()
         if target is None or not target.active:
-            raise NotFound(f"no active user {username!r}")
+            raise UnknownReference(f"no active user {username!r}")
         if target.role not in ("reviewer", "senior_reviewer", "admin"):
             raise InputError(f"{target.username} is {target.role}: items are assigned to "
                              "reviewers")

@@ -30,7 +30,7 @@ from typing import Final
 from sqlalchemy import ColumnElement, and_, case, false, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from clearance.errors import InputError, NotFound, ReviewConflict
+from clearance.errors import InputError, NotFound, ReviewConflict, UnknownReference
 from clearance.review import audit
 from clearance.review.access import Actor, require_role
 from clearance.review.audit import Subject
@@ -203,7 +203,7 @@ def add_route(session: Session, actor: Actor, team_id: str, *, locales: Sequence
     """Add a route to ``team_id`` (an existing team), last unless ``position`` is given."""
     require_role(actor, "admin")
     if session.get(Team, team_id) is None:
-        raise NotFound(f"no team {team_id!r}")
+        raise UnknownReference(f"no team {team_id!r}")
     wanted = {"locales": _clean(locales, "locales"), "rules": _clean(rules, "rules"),
               "teams": _clean(teams, "teams"), "decisions": _clean(decisions, "decisions")}
     bad = [d for d in wanted["decisions"] if d not in DECISIONS]

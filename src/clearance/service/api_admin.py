@@ -9,7 +9,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from clearance.errors import InputError, NotFound
+from clearance.errors import InputError, UnknownReference
 from clearance.review import access, audit, webhooks
 from clearance.service import views
 from clearance.service.deps import AdminDep, SeniorDep, SessionDep, StateDep
@@ -89,7 +89,8 @@ def set_asset_team(asset_id: IdPath, body: AssetTeamIn, actor: AdminDep,
     """Give an asset to a team: only that team's submitters may add versions to it (reviewers
     and admins may add to any). ``null`` leaves it to no team. Audited as ``asset.team``."""
     if body.team_id is not None and session.get(Team, body.team_id) is None:
-        raise NotFound(f"no team {body.team_id!r} (a team exists once a user belongs to it)")
+        raise UnknownReference(f"no team {body.team_id!r} (a team exists once a user "
+                               "belongs to it)")
     asset = access.set_asset_team(session, actor.audit_name, asset_id, body.team_id)
     return AssetPublic(id=asset.id, title_id=asset.title_id, kind=asset.kind,
                        locale=asset.locale, channel=asset.channel, team_id=asset.team_id)

@@ -33,7 +33,14 @@ from clearance.bank.hashing import PerceptualHash
 from clearance.bank.index import BankIndex
 from clearance.content.images import load_picture
 from clearance.detectors.extras import unavailable
-from clearance.errors import ContentError, InputError, NotFound, Problem, ReviewConflict
+from clearance.errors import (
+    ContentError,
+    InputError,
+    NotFound,
+    Problem,
+    ReviewConflict,
+    UnknownReference,
+)
 from clearance.review.access import Actor
 from clearance.service import bank_views, intake
 from clearance.service.api_uploads import screening_limiter
@@ -155,7 +162,7 @@ def add_version(name: str, body: BankVersionIn, actor: SeniorDep, session: Sessi
     bank = banks.get_bank(session, name)
     version = session.get(AssetVersion, body.version_id)
     if version is None:
-        raise NotFound(f"no asset version {body.version_id}")
+        raise UnknownReference(f"no asset version {body.version_id}")
     banks.use_blobs(session, state.blobs)
     added = banks.bank_version(session, bank, version, source="manual", reason=body.reason,
                                by=actor.audit_name)

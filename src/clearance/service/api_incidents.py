@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
-from clearance.errors import InputError, NotFound
+from clearance.errors import InputError, UnknownReference
 from clearance.incidents import actions, records
 from clearance.incidents.learning import learn
 from clearance.incidents.outcome import measure_actions, theme_shift
@@ -118,7 +118,7 @@ def link(incident_id: IdPath, body: IncidentLinkIn, actor: SeniorDep,
     if body.alert_id is not None:
         alert = session.get(MonitorAlert, body.alert_id)
         if alert is None:
-            raise NotFound(f"no alert {body.alert_id}")
+            raise UnknownReference(f"no alert {body.alert_id}")
         records.link_alert(session, incident, alert, by=actor.audit_name)
     if body.version_id is not None:
         records.link_version(session, incident, body.version_id, by=actor.audit_name)
