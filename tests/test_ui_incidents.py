@@ -12,18 +12,23 @@ import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from clearance.catalog.publication import was_withdrawn
 from clearance.incidents import records
 from clearance.service.app import create_app
 from clearance.storage import LocalBlobStore, session_scope
-from clearance.storage.incident_models import Incident
+from clearance.storage.incident_models import Incident, IncidentAction
+from clearance.storage.models import Asset, AssetVersion, Title
 from clearance.storage.monitor_models import MonitorAlert
 from clearance.storage.review_models import ReviewItem
 from test_ui import login
+from test_ui_bank import thumbnail_of
 from test_ui_monitor import add_monitor_data
 from ui_world import UIWorld, build, clone
 
@@ -32,10 +37,10 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 
-def incident_world(folder: Path) -> tuple[UIWorld, int]:
+def incident_world(folder: Path, **overrides: Any) -> tuple[UIWorld, int]:
     """The UI world with the monitor's backlash: the incident its alert opened, with the world's
     drawn key art linked by hand (so the page has a picture to blur)."""
-    w = build(folder)
+    w = build(folder, **overrides)
     add_monitor_data(w.engine, LocalBlobStore(w.settings.resolved_blob_dir), folder)
     with session_scope(w.engine) as s:
         incident = s.scalars(select(Incident)).one()
@@ -150,3 +155,108 @@ def test_a_senior_opens_an_incident_from_an_alert(client: TestClient,
     assert "from person" in new and f'href="/monitor/alerts/{alert_id}"' in new
     login(client, "rev")
     assert 'id="open-from-alert"' not in client.get(f"/monitor/alerts/{template[1]}").text
+
+
+# -- withdraw everywhere: preview, then confirm --------------------------------------------
+
+@pytest.fixture
+def withdrawing(tmp_path: Path, database_url: str
+                ) -> Iterator[tuple[TestClient, int, dict[str, int]]]:
+    """The incident world on SQLite and PostgreSQL, with the linked key art's near-copies: a
+    thumbnail cut from it (fr/partner), a copy of the same bytes (de/social) and the thumbnail
+    again as another title's key art."""
+    w, incident_id = incident_world(tmp_path / "world", database_url=database_url)
+    blobs = LocalBlobStore(w.settings.resolved_blob_dir)
+    ids: dict[str, int] = {}
+    with session_scope(w.engine) as s:
+        art = s.get_one(AssetVersion, s.get_one(ReviewItem, w.image_item).version_id)
+        ids["art"] = art.id
+        data = blobs.get(art.content_sha256)
+        thumb = thumbnail_of(data)
+        s.add(Title(id="t-other", original_title="Another Film", type="movie", rating="PG"))
+        for key, title, kind, locale, channel, content, kind_of in (
+                ("thumb", "t-light", "thumbnail", "fr", "partner", thumb, "image/jpeg"),
+                ("copy", "t-light", "key_art", "de", "social", data, art.content_type),
+                ("other", "t-other", "key_art", "en", "web", thumb, "image/jpeg")):
+            asset = Asset(title_id=title, kind=kind, locale=locale, channel=channel)
+            s.add(asset)
+            s.flush()
+            version = AssetVersion(asset_id=asset.id, number=1, content_sha256=blobs.put(content),
+                                   content_type=kind_of, size_bytes=len(content),
+                                   created_by="sub")
+            s.add(version)
+            s.flush()
+            ids[key] = version.id
+    with TestClient(create_app(w.settings, engine=w.engine, webhook_worker=False)) as c:
+        yield c, incident_id, ids
+    w.engine.dispose()
+
+
+def _withdrawn(client: TestClient, *version_ids: int) -> list[bool]:
+    engine = client.app.state.clearance.engine  # type: ignore[attr-defined]
+    with Session(engine) as s:
+        return [was_withdrawn(s, v) is not None for v in version_ids]
+
+
+def test_incident_withdraw_everywhere_lists_then_confirms(
+        withdrawing: tuple[TestClient, int, dict[str, int]]) -> None:
+    client, incident_id, ids = withdrawing
+    art, thumb, copy, other = ids["art"], ids["thumb"], ids["copy"], ids["other"]
+    preview = f"/incidents/{incident_id}/withdraw"
+    login(client, "rev")
+    assert client.get(preview, params={"version_id": art}).status_code == 403
+    csrf = login(client, "senior")
+    page = client.get(f"/incidents/{incident_id}").text
+    # the incident page asks for the version only: no form withdraws in one step any more
+    form = page[page.index('id="incident-withdraw"'):]
+    form = form[:form.index("</form>")]
+    assert 'method="get"' in page[page.index('<form method="get" action="'
+                                             f'/incidents/{incident_id}/withdraw"'):]
+    assert 'name="version_id"' in form and 'name="reason"' not in form
+    assert 'value="withdraw_everywhere"' not in page
+
+    # the preview: the version and what else it takes down, where each lives; nothing changes
+    shown = client.get(preview, params={"version_id": str(art)})
+    assert shown.status_code == 200, shown.text
+    assert f"For incident {incident_id}:" in shown.text
+    # across locales, channels and titles: the other title's copy is listed (and taken down)
+    for vid, where in ((thumb, "fr · partner"), (copy, "de · social"),
+                       (other, "Another Film")):
+        row = shown.text[shown.text.index(f'<tr data-version="{vid}"'):]
+        assert where in row[:row.index("</tr>")]
+    assert "Withdraw 4 versions everywhere" in shown.text
+    assert f'action="/incidents/{incident_id}/actions"' in shown.text
+    assert 'name="kind" value="withdraw_everywhere"' in shown.text
+    for vid in (art, thumb, copy, other):
+        assert f'name="expect" value="{vid}"' in shown.text
+    assert _withdrawn(client, art, thumb, copy, other) == [False] * 4
+    # a version that is not of the incident's title, or none, or no id: refused before listing
+    assert client.get(preview, params={"version_id": other}).status_code == 422
+    assert client.get(preview, params={"version_id": 999999}).status_code == 422
+    assert client.get(preview, params={"version_id": "x"}).status_code == 422
+
+    act = f"/incidents/{incident_id}/actions"
+    form_data = {"csrf": csrf, "kind": "withdraw_everywhere", "version_id": str(art),
+                 "reason": "the artwork sexualises a child"}
+    # without the confirmed list (the old one-step form): refused, nothing withdrawn
+    unconfirmed = client.post(act, data=form_data, follow_redirects=False)
+    assert unconfirmed.status_code == 422 and "confirm the list first" in unconfirmed.text
+    # a list that is not what withdraw everywhere would take down now: refused
+    stale = client.post(act, data={**form_data, "expect": [str(art), str(thumb), str(copy)]},
+                        follow_redirects=False)
+    assert stale.status_code == 409 and "changed" in stale.text
+    assert _withdrawn(client, art, thumb, copy, other) == [False] * 4
+
+    listed = [str(v) for v in (art, thumb, copy, other)]
+    done = client.post(act, data={**form_data, "expect": listed}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"/incidents/{incident_id}#actions"
+    assert _withdrawn(client, art, thumb, copy, other) == [True] * 4
+    engine = client.app.state.clearance.engine  # type: ignore[attr-defined]
+    with Session(engine) as s:
+        recorded = s.scalars(select(IncidentAction).where(
+            IncidentAction.incident_id == incident_id,
+            IncidentAction.kind == "withdraw_everywhere")).one()
+        assert sorted(w["version_id"] for w in recorded.detail["withdrawn"]) == sorted(
+            [art, thumb, copy, other])
+    assert "4 withdrawn now" in client.get(f"/incidents/{incident_id}").text

@@ -6,6 +6,12 @@ what screening saw with the draft policy change and its what-if). Reviewers and 
 senior reviewers and admins act through the forms, which call the same service functions as the
 API (:mod:`clearance.service.api_incidents`), with the same rules and audit log. Opening an
 incident from an alert is a button on the alert's page.
+
+Withdraw everywhere takes two steps, as on a version's page (:mod:`clearance.service.ui_bank`):
+the incident page's form asks for the version and opens ``/incidents/{id}/withdraw``, which lists
+every variant and near-copy it would take down across locales and channels; the senior gives the
+reason there and confirms, and the form sends back the ids it listed (``expect``), so a list that
+changed meanwhile is refused (409) rather than withdrawing what nobody saw.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearance.bank import lineage
 from clearance.catalog.publication import latest_item
 from clearance.errors import Forbidden, InputError, NotFound
 from clearance.incidents import actions, records
@@ -27,9 +34,9 @@ from clearance.incidents.report import charts, effect_table, learning_html
 from clearance.incidents.views import incident_summary, incident_view
 from clearance.policy.loader import load_policy
 from clearance.quarantine.holds import is_held
-from clearance.service import reveals
+from clearance.service import bank_views, reveals
 from clearance.service.deps import SessionDep, StateDep
-from clearance.service.params import Flag, IdPath, parse_id
+from clearance.service.params import BodyId, Flag, IdPath, parse_id
 from clearance.service.ui_base import Page, PageDep, UIRoute, redirect, render
 from clearance.storage.incident_models import INCIDENT_STATES, IncidentAlert, IncidentVersion
 from clearance.storage.models import AssetVersion
@@ -148,21 +155,53 @@ def set_owner(incident_id: IdPath, page: PageDep, session: SessionDep,
     return redirect(f"/incidents/{incident_id}")
 
 
+@router.get("/incidents/{incident_id}/withdraw")
+def withdraw_preview(request: Request, incident_id: IdPath, page: PageDep, session: SessionDep,
+                     state: StateDep,
+                     version_id: Annotated[str, Query(max_length=20)] = "") -> Response:
+    """The confirm step of withdraw everywhere for the incident (senior reviewers): the version
+    and every variant and near-copy it would take down, across locales and channels, with the
+    reason to give and the button that confirms exactly this list. Looking changes nothing."""
+    _require(page, senior=True)
+    incident = records.get_incident(session, incident_id)
+    vid = parse_id(version_id, "version id")
+    version = session.get(AssetVersion, vid)
+    if version is None:
+        raise InputError(f"no asset version {vid}")
+    if version.asset.title_id != incident.title_id:
+        raise InputError(f"version {vid} is not an asset of the incident's title "
+                         f"{incident.title_id}")
+    session.commit()  # the preview hashes never-hashed versions in transactions of its own
+    found = lineage.plan(state.engine, state.blobs, str(vid))
+    version = session.get_one(AssetVersion, vid)
+    rows = bank_views.related_rows(session, found.related)
+    todo = sum(1 for r in rows if r.state != "withdrawn") + (0 if found.is_withdrawn else 1)
+    return render(request, "withdraw.html", page, found=found, version=version,
+                  asset=version.asset, rows=rows,
+                  expect=[found.version_id, *(r.version_id for r in rows)], todo=todo,
+                  done=False, item_id=bank_views.latest_item_id(session, vid),
+                  incident=records.get_incident(session, incident_id))
+
+
 @router.post("/incidents/{incident_id}/actions")
 def act(incident_id: IdPath, page: PageDep, session: SessionDep, state: StateDep,
         kind: Field = "", version_id: Field = "", replacement_id: Field = "",
         text: Field = "", channel: Field = "", reason: Field = "", rating: Field = "",
         placement_from: Field = "", placement_to: Field = "", to: Field = "",
-        at: Field = "") -> Response:
-    """A response action from the page's forms (senior reviewers)."""
+        at: Field = "", expect: Annotated[list[BodyId] | None, Form()] = None) -> Response:
+    """A response action from the page's forms (senior reviewers). Withdraw everywhere needs
+    ``expect``, the ids its confirm step listed (:func:`withdraw_preview`)."""
     _require(page, senior=True)
     by, when = page.actor.audit_name, _moment(at)
     if kind == "withdraw_everywhere":
         ref = str(parse_id(version_id, "version id"))
         records.get_incident(session, incident_id)
+        if not expect:
+            raise InputError("confirm the list first: open withdraw everywhere from the "
+                             "incident's page again")
         session.commit()  # withdraw everywhere runs its own transactions
         actions.withdraw_everywhere(state.engine, state.blobs, incident_id, ref, by=by,
-                                    reason=reason, now=when)
+                                    reason=reason, now=when, expect=expect)
         if state.bank is not None:
             state.bank.refresh(force=True)
     elif kind in ("replace", "copy_rewritten"):
