@@ -24,9 +24,11 @@ from clearance.errors import Forbidden, InputError, NotFound, ReviewConflict
 from clearance.review import access
 from clearance.review.audit import verify
 from clearance.screening import team_lexicon
+from clearance.screening.records import findings_of, latest_screenings
 from clearance.service.api_queue import LexiconTermIn
 from clearance.service.app import create_app
-from clearance.storage import session_scope
+from clearance.storage import LocalBlobStore, session_scope
+from clearance.storage.models import Asset, AssetVersion
 from clearance.storage.review_models import AuditEvent
 from test_ui_queue import login
 from ui_world import UIWorld, build
@@ -105,6 +107,40 @@ def test_the_teams_copy_is_screened_with_its_list(w: ApiWorld) -> None:
     # another team's copy is screened with the shipped lexicon alone
     other = w.upload_text("bob", COPY, kind="synopsis", title="t2").json()
     assert other["screening_decision"] == "pass"
+
+
+def test_a_context_copy_is_screened_with_its_own_teams_list(w: ApiWorld) -> None:
+    """The title's other copy, screened beside an upload because it has no screening yet (a
+    catalog import leaves none), is screened with its own team's list: the studio's copy finds
+    the studio's term, the rival's copy of the same words does not."""
+    r = w.call("POST", "/api/teams/studio/lexicon", "ada",
+               json={"term": "moonlight shimmy", "category": "sexualised_dance",
+                     "language": "en"})
+    assert r.status_code == 201, r.text
+    blobs = LocalBlobStore(w.settings.resolved_blob_dir)
+    data = COPY.encode()
+    imported: dict[str, int] = {}
+    with session_scope(w.engine) as s:
+        for team, kind in (("studio", "synopsis"), ("rival", "tagline")):
+            asset = Asset(title_id="t1", kind=kind, locale="en", channel="web", team_id=team)
+            s.add(asset)
+            s.flush()
+            version = AssetVersion(asset_id=asset.id, number=1, content_sha256=blobs.put(data),
+                                   content_type="text/plain; charset=utf-8",
+                                   size_bytes=len(data), created_by="import")
+            s.add(version)
+            s.flush()
+            imported[team] = version.id
+    up = w.upload_text("alice", "A quiet summer at the lighthouse.", kind="synopsis",
+                       locale="de")
+    assert up.status_code == 201, up.text
+    with Session(w.engine) as s:
+        screened = latest_screenings(s, list(imported.values()))
+        assert {screened[v].requested_by for v in imported.values()} == {"context"}
+        team = {name: [(f.attr("term"), f.attr("word_list"))
+                       for f in findings_of(screened[v]) if f.detector == "team-lexicon"]
+                for name, v in imported.items()}
+    assert team == {"studio": [("moonlight shimmy", "studio v1")], "rival": []}
 
 
 def test_the_lists_version_is_in_the_findings_cache_key() -> None:

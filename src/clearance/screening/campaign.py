@@ -5,9 +5,12 @@ every transaction.
    title's rating, the known minors it depicts, and the campaign context — each other asset of the
    title at its live version (its open publication) or else its newest, with the findings of its
    latest screening when that screening ran today's detector versions. Copy with no usable
-   screening is carried as text, to be screened; an image with none is used with the findings it
-   has (possibly from older detectors) or left out, since screening a picture for context costs
-   seconds. Everything is plain values: the session can close before step 2.
+   screening is carried as text, to be screened, with the word list of its own asset's team
+   (:mod:`clearance.screening.team_lexicon`), as the team's copy is screened when it is uploaded
+   (a stored screening is used as it is: a list that changed reaches the copies screened before
+   once they are re-screened, as for the uploads themselves). An image with none is used with
+   the findings it has (possibly from older detectors) or left out, since screening a picture for
+   context costs seconds. Everything is plain values: the session can close before step 2.
 2. :func:`run_screening` (no session): the model work, under the caller's screener lock. The
    version is an image item, a copy item, or — a trailer or clip (``video/*`` content) — a video
    item read from a private temporary file (ffmpeg's libraries read files), deleted afterwards.
@@ -78,6 +81,8 @@ class ContextAsset:
     version_id: int
     findings: tuple[Finding, ...] | None = None
     text: str | None = None
+    #: The word list of the copy's own team, to screen ``text`` with.
+    team_words: TeamWords | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,9 @@ def plan_screening(session: Session, blobs: BlobStore, version_id: int,
     current = dict(detectors)
     others = {aid: v for aid, v in live_versions(session, title.id).items() if aid != asset.id}
     stored = latest_screenings(session, [v.id for v in others.values()])
+    copy_teams = [v.asset.team_id for v in others.values()
+                  if v.content_type.startswith(TEXT_PREFIX)]
+    lists = team_lexicon.current_many(session, copy_teams)
     context: list[ContextAsset] = []
     for other in sorted(others.values(), key=lambda v: v.asset_id):
         ref = asset_ref(other.asset)
@@ -177,7 +185,8 @@ def plan_screening(session: Session, blobs: BlobStore, version_id: int,
             context.append(ContextAsset(ref, other.id, findings=findings_of(screening)))
         elif is_text:
             text = blobs.get(other.content_sha256).decode("utf-8", errors="replace")
-            context.append(ContextAsset(ref, other.id, text=text))
+            context.append(ContextAsset(ref, other.id, text=text,
+                                        team_words=lists.get(other.asset.team_id or "")))
     depicted = tuple(DepictedPerson(m.person.name, m.age, m.person.id)
                      for m in known_minors(session, version.id)) \
         if not version.content_type.startswith(TEXT_PREFIX) else ()
@@ -229,7 +238,8 @@ def run_screening(screener: Screener, plan: ScreeningPlan,
         elif c.text is not None:
             try:
                 to_screen.append((c, screener.text_item(c.text, name=c.ref, rating=plan.rating,
-                                                        title_id=plan.title_id)))
+                                                        title_id=plan.title_id,
+                                                        team_words=c.team_words)))
             except ContentError:
                 continue  # empty copy: nothing to bring into scope
     context_results: dict[int, ScreenResult] = {}

@@ -9,7 +9,9 @@ docs/labels.md). A list is **versioned**: every term added or removed raises its
 it and the one that removed it, so :func:`words_at` rebuilds any version, and every change is
 audited (``lexicon.add``, ``lexicon.remove``, on ``team:ID``). Screening reads the list as it is
 (:func:`current`); its version is the team detector's input key in the findings cache, so a change
-re-screens that team's copy for that detector alone.
+re-screens that team's copy for that detector alone. A copy screened as the campaign context of
+another upload of its title is screened with its own team's list too
+(:func:`clearance.screening.campaign.plan_screening`).
 """
 
 from __future__ import annotations
