@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,6 +138,30 @@ def clone(template: UIWorld, folder: Path, **overrides: Any) -> UIWorld:
                    template.text_item)
 
 
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+@contextmanager
+def _password_hashed_once() -> Iterator[None]:
+    """While it lasts, :func:`access.hash_password` hashes :data:`PASSWORD` once per run and
+    hands back that real argon2id hash (its own salt) for every user after: five hashes a world
+    took ~2 s on the busy test machine. Other passwords are hashed as usual."""
+    real = access.hash_password
+
+    def hashed(password: str) -> str:
+        if password != PASSWORD:
+            return real(password)
+        if password not in _PASSWORD_HASHES:
+            _PASSWORD_HASHES[password] = real(password)
+        return _PASSWORD_HASHES[password]
+
+    access.hash_password = hashed
+    try:
+        yield
+    finally:
+        access.hash_password = real
+
+
 def build(folder: Path, **overrides: Any) -> UIWorld:
     """A migrated SQLite database in ``folder`` with the users, the title and the two items;
     settings to match (development, a fixed secret, blobs under ``folder/data``)."""
@@ -144,7 +170,7 @@ def build(folder: Path, **overrides: Any) -> UIWorld:
     fresh_db.migrate(url)
     engine = make_engine(url)
     blobs = LocalBlobStore(settings.resolved_blob_dir)
-    with session_scope(engine) as s:
+    with session_scope(engine) as s, _password_hashed_once():
         for name, (role, team) in USERS.items():
             access.create_user(s, access.SYSTEM, name, role=role, team_id=team,
                                password=PASSWORD, display_name=name.title())
