@@ -5,6 +5,7 @@ French feed blocked by the hash bank, naming the poster."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ def test_demo_command_meets_every_expectation_and_is_rerunnable(database_url: st
         assert res.exit_code == 0, res.stdout + res.stderr
     assert "10/10 expectations met across 3 moments and the withdrawal" in res.stdout
     assert "1 unchanged" in res.stdout
+    # image evidence names the words read in a box, not only the box (issue 15)
+    assert re.search(r'text\.ocr +[01]\.\d\d +"CUTIES" \(box \d+,\d+ \d+×\d+\)', res.stdout)
     report = json.loads((tmp_path / "out" / "demo-report.json").read_text(encoding="utf-8"))
     assert report["passed"] is True
     assert {m["age"] for m in report["known_minors"]} == {11}

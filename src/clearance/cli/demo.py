@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from clearance.cli.common import handle_errors
+from clearance.cli.output import evidence_cell
 from clearance.demo import MOMENTS, SHOOT_DATE, DemoRun, check, run_demo, write_reports
 from clearance.demo.case import BANK_STEP
 from clearance.screening import Screener
@@ -49,13 +50,7 @@ def _print(run: DemoRun, console: Console) -> None:
                       f"[{STYLE[d]}]{d.upper()}[/]  {mark}")
         console.print(f"  [dim]“{escape(o.text)}”[/]", highlight=False)
         for f in o.result.findings:
-            ev = f.to_dict()["evidence"]
-            if ev["kind"] == "text_span":
-                what = f"“{ev['text']}”"
-            elif ev["kind"] == "image_box":
-                what = f"box {ev['x']},{ev['y']} {ev['width']}×{ev['height']}"
-            else:
-                what = f"{ev['value']}"
+            what = evidence_cell(f.to_dict())  # the words read in a box before the box
             extra = ", ".join(f"{k}={v}" for k, v in f.attributes
                               if k in ("age", "group", "category", "source", "name", "bank",
                                        "distance", "transform"))
