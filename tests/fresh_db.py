@@ -73,6 +73,11 @@ SELECT 'v:' || c.relname || ':' || md5(replace(pg_get_viewdef(c.oid), :s, ''))
 """
 
 
+#: Recycled schemas kept ready at most (tests that migrate with upgrade() itself release
+#: migrated schemas without taking any).
+_SPARE = 4
+
+
 class _Postgres:
     """The pristine schema of one PostgreSQL server, and the recycled schemas ready for use."""
 
@@ -148,7 +153,7 @@ class _Postgres:
     def release(self, schema: str) -> None:
         """Recycle ``schema`` if it is built exactly as the migrations build it; else drop it."""
         self.fresh.discard(schema)
-        if self.pristine is not None and self._reset(schema):
+        if self.pristine is not None and len(self.ready) < _SPARE and self._reset(schema):
             spare = f"test_ready_{uuid.uuid4().hex[:12]}"
             with self.admin.begin() as connection:
                 connection.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"'))

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+import fresh_db
 from api_world import TestClient, World, seed, settings_for
 from bank_world import FFMPEG, clip, poster, thumbnail
 from clearance.bank.index import BankIndex
@@ -30,7 +31,7 @@ from clearance.review import webhooks
 from clearance.screening import Screener
 from clearance.service import create_app
 from clearance.service.intake import video_type
-from clearance.storage import make_engine, session_scope, upgrade
+from clearance.storage import make_engine, session_scope
 from clearance.storage.review_models import AuditEvent, WebhookDelivery
 
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is needed to make a clip")
@@ -40,7 +41,7 @@ needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is needed to ma
 def bank_world(tmp_path: Path, url: str | None = None, **overrides: Any) -> Iterator[World]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = url or f"sqlite:///{tmp_path / 'bank.db'}"
-    upgrade(url)
+    fresh_db.migrate(url)
     engine = make_engine(url)
     try:
         tokens = seed(engine)

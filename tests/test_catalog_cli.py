@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import fresh_db
 from clearance.cli.main import cli  # import main first: it registers the command groups
 from clearance.errors import InputError, StorageError
 from clearance.storage import head_revision, upgrade
@@ -37,7 +38,7 @@ people:
 def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The CLI's settings on a database at the current schema (PostgreSQL is only ever migrated
     on purpose; see test_db_upgrade_refusal for an out-of-date one)."""
-    upgrade(database_url)
+    fresh_db.migrate(database_url)
     values = {
         "CLEARANCE_DATABASE_URL": database_url,
         "CLEARANCE_DATA_DIR": str(tmp_path / "data"),
