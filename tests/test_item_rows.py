@@ -7,11 +7,13 @@ quarantined version and an asset without versions."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,8 @@ from clearance.errors import NotFound
 from clearance.review import access, queue
 from clearance.review.filters import QueueFilter, conditions
 from clearance.review.items import QUEUE_ORDER, not_quarantined, utcnow
-from clearance.service import item_rows, views
+from clearance.service import answers, item_rows, views
+from clearance.service.models_public import ItemDetail, ItemPublic, UtcTime
 from clearance.storage.models import Asset, AssetVersion, Person, VersionPerson
 from clearance.storage.quarantine_models import QuarantineHold
 from clearance.storage.review_models import ReviewItem
@@ -99,8 +102,10 @@ def test_item_detail_is_the_views_answer_for_every_caller(w: World) -> None:
                         item_rows.item_detail(s, actor, item_id)
                     continue
                 got = item_rows.item_detail(s, actor, item_id)
-                assert got.model_dump(mode="json") == want.model_dump(mode="json"), \
-                    (name, item_id)
+                assert got == want.model_dump(mode="json"), (name, item_id)
+                # the JSON the route sends as it is is what its response model gives
+                assert ItemDetail.model_validate(got).model_dump(mode="json") == got
+                assert json.loads(answers.encode(got)) == got
                 compared += 1
                 s.expire_all()
     assert compared >= 20
@@ -130,9 +135,25 @@ def test_queue_page_is_the_views_answer(w: World, flt: QueueFilter) -> None:
                 query = item_rows.page_query([*conditions(flt, utcnow()), not_quarantined()],
                                              QUEUE_ORDER)
                 got = item_rows.item_page(s, actor, query, limit=limit, offset=offset)
-                assert [i.model_dump(mode="json") for i in got] == \
-                    [i.model_dump(mode="json") for i in want], (name, flt, limit, offset)
+                assert got == [i.model_dump(mode="json") for i in want], \
+                    (name, flt, limit, offset)
+                assert [ItemPublic.model_validate(i).model_dump(mode="json")
+                        for i in got] == got
+                assert json.loads(answers.encode(got)) == got
     page = w.call("GET", "/api/items", "rita", params={"state": "all"}).json()["items"]
     assert len(page) == 5  # six items, one quarantined
     awaiting = [i for i in page if i["awaiting_senior"]]
     assert [(i["state"], i["needs_two"]) for i in awaiting] == [("queued", True)]
+
+
+@pytest.mark.parametrize("at", [dt.datetime(2026, 12, 6, 21, 40, 58, 123456),
+                                dt.datetime(2026, 12, 6, 21, 40, 58),
+                                dt.datetime(2026, 12, 6, 21, 40, 58, 5, tzinfo=dt.UTC),
+                                dt.datetime(2026, 12, 6, 22, 40, tzinfo=dt.timezone(
+                                    dt.timedelta(hours=1)))])
+def test_timestamps_are_written_as_the_models_write_them(at: dt.datetime) -> None:
+    """Naive (SQLite), UTC and other offsets (PostgreSQL in another time zone) all come out in
+    UTC with ``+00:00``, as :data:`~clearance.service.models_public.UtcTime` writes them."""
+    expected = TypeAdapter(UtcTime).dump_python(at, mode="json")
+    assert answers.iso_utc(at) == expected
+    assert expected.endswith("+00:00")

@@ -22,7 +22,7 @@ from clearance.review import queue
 from clearance.review.access import Actor
 from clearance.review.filters import conditions
 from clearance.review.items import QUEUE_ORDER, not_quarantined, utcnow
-from clearance.service import item_rows, reveals, views
+from clearance.service import answers, item_rows, reveals, views
 from clearance.service.deps import (
     ReviewerDep,
     SessionDep,
@@ -43,24 +43,25 @@ QueueState = Literal["open", "all", "queued", "claimed", "passed", "approved", "
                      "changes_requested", "superseded"]
 
 
-@router.get("/items")
+@router.get("/items", response_model=ItemPage)
 async def list_items(request: Request, actor: ReviewerDep, service: StateDep,
                      rule: str | None = None, title: str | None = None,
                      locale: str | None = None, older_than_hours: Hours = None,
                      state: QueueState = "open",
                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                     offset: Offset = 0) -> ItemPage:
+                     offset: Offset = 0) -> Response:
     """The review queue (reviewers and above): highest risk first, then oldest."""
     if older_than_hours is None:  # no condition depends on the time: one statement serves
         query = _queue_query(rule, title, locale, state)
     else:
         query = _queue_query.__wrapped__(rule, title, locale, state, older_than_hours)
 
-    def page(session: Session) -> ItemPage:
-        return ItemPage(items=item_rows.item_page(session, actor, query, limit=limit,
-                                                  offset=offset), limit=limit, offset=offset)
+    def page(session: Session) -> bytes:
+        return answers.encode({"items": item_rows.item_page(session, actor, query, limit=limit,
+                                                            offset=offset),
+                               "limit": limit, "offset": offset})
 
-    return await in_transaction(request, service, page)
+    return answers.json_answer(await in_transaction(request, service, page))
 
 
 @functools.lru_cache(maxsize=256)
@@ -82,12 +83,16 @@ def list_mine(actor: SubmitterDep, session: SessionDep,
     return ItemPage(items=views.item_list(session, actor, items), limit=limit, offset=offset)
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", response_model=ItemDetail)
 async def get_item(item_id: IdPath, request: Request, actor: SubmitterDep,
-                   state: StateDep) -> ItemDetail:
+                   state: StateDep) -> Response:
     """One item with findings, reasons, reviews, comments and title context (404 when the
     caller may not see it)."""
-    return await in_transaction(request, state, item_rows.item_detail, actor, item_id)
+
+    def work(session: Session) -> bytes:
+        return answers.encode(item_rows.item_detail(session, actor, item_id))
+
+    return answers.json_answer(await in_transaction(request, state, work))
 
 
 @router.get("/items/{item_id}/content", response_class=Response, responses={200: {
@@ -116,63 +121,64 @@ def get_content(item_id: IdPath, actor: SubmitterDep, session: SessionDep, state
 
 
 def _changed(session: Session, actor: Actor, item_id: int | None,
-             change: Callable[[], ReviewItem]) -> ItemDetail:
-    """The item after ``change``, read in the same transaction before it commits (the audit
-    chain's lock is taken by the commit itself, :mod:`clearance.review.audit`, so it is not
-    held while the answer is built; a failed commit is still the caller's error)."""
+             change: Callable[[], ReviewItem]) -> bytes:
+    """The item after ``change`` (its JSON), read in the same transaction before it commits
+    (the audit chain's lock is taken by the commit itself, :mod:`clearance.review.audit`, so
+    it is not held while the answer is built; a failed commit is still the caller's error)."""
     item = change()
     session.flush()
-    return item_rows.item_detail(session, actor, item.id if item_id is None else item_id)
+    return answers.encode(item_rows.item_detail(session, actor,
+                                                item.id if item_id is None else item_id))
 
 
-@router.post("/items/{item_id}/claim")
+@router.post("/items/{item_id}/claim", response_model=ItemDetail)
 async def claim_item(item_id: IdPath, request: Request, actor: ReviewerDep,
-                     state: StateDep) -> ItemDetail:
+                     state: StateDep) -> Response:
     """Lease the item to the caller for ``CLEARANCE_REVIEW_LEASE_SECONDS`` (409 when someone
     else holds it, or the rules refuse it)."""
     lease = state.settings.review_lease_seconds
 
-    def work(session: Session) -> ItemDetail:
+    def work(session: Session) -> bytes:
         return _changed(session, actor, item_id, lambda: queue.claim(
             session, actor, item_id, lease_seconds=lease))
 
-    return await in_transaction(request, state, work)
+    return answers.json_answer(await in_transaction(request, state, work))
 
 
-@router.post("/queue/claim-next")
-async def claim_next(request: Request, actor: ReviewerDep, state: StateDep) -> ItemDetail:
+@router.post("/queue/claim-next", response_model=ItemDetail)
+async def claim_next(request: Request, actor: ReviewerDep, state: StateDep) -> Response:
     """Lease the next item the caller may review, in queue order (404 when there is none)."""
     lease = state.settings.review_lease_seconds
 
-    def work(session: Session) -> ItemDetail:
+    def work(session: Session) -> bytes:
         return _changed(session, actor, None, lambda: queue.claim(
             session, actor, None, lease_seconds=lease))
 
-    return await in_transaction(request, state, work)
+    return answers.json_answer(await in_transaction(request, state, work))
 
 
-@router.post("/items/{item_id}/release")
+@router.post("/items/{item_id}/release", response_model=ItemDetail)
 async def release_item(item_id: IdPath, request: Request, actor: ReviewerDep,
-                       state: StateDep) -> ItemDetail:
+                       state: StateDep) -> Response:
     """Give a claim back (holder only)."""
 
-    def work(session: Session) -> ItemDetail:
+    def work(session: Session) -> bytes:
         return _changed(session, actor, item_id, lambda: queue.release(session, actor, item_id))
 
-    return await in_transaction(request, state, work)
+    return answers.json_answer(await in_transaction(request, state, work))
 
 
-@router.post("/items/{item_id}/decision")
+@router.post("/items/{item_id}/decision", response_model=ItemDetail)
 async def decide_item(item_id: IdPath, body: DecisionIn, request: Request, actor: ReviewerDep,
-                      state: StateDep) -> ItemDetail:
+                      state: StateDep) -> Response:
     """Record the caller's review; final unless the two-person rule needs a second one."""
 
-    def work(session: Session) -> ItemDetail:
+    def work(session: Session) -> bytes:
         return _changed(session, actor, item_id, lambda: queue.decide(
             session, actor, item_id, body.outcome, reason=body.reason, comment=body.comment,
             reason_code=body.reason_code))
 
-    return await in_transaction(request, state, work)
+    return answers.json_answer(await in_transaction(request, state, work))
 
 
 @router.post("/items/{item_id}/comments", status_code=201)

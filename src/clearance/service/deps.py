@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from clearance.errors import Forbidden, StorageError, TooManyAttempts, Unauthenticated
+from clearance.events import use_bus
 from clearance.review import access, throttle
 from clearance.review.access import Actor
 from clearance.service.state import ServiceState
@@ -111,7 +112,7 @@ async def transaction(request: Request, state: ServiceState) -> AsyncIterator[Se
     committed when the block succeeds, rolled back when it raises). Blocking calls on the
     session belong in :func:`~starlette.concurrency.run_in_threadpool`."""
     async with db_slot(request):
-        session = Session(state.engine, expire_on_commit=False)
+        session = _session(state)
         try:
             yield session
         except SQLAlchemyError as exc:
@@ -126,8 +127,15 @@ async def transaction(request: Request, state: ServiceState) -> AsyncIterator[Se
             raise StorageError(f"database error: {describe_db_error(exc)}") from exc
 
 
-def _in_transaction(state: ServiceState, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+def _session(state: ServiceState) -> Session:
+    """A request's session, its domain events going through the service's bus."""
     session = Session(state.engine, expire_on_commit=False)
+    use_bus(session, state.bus)
+    return session
+
+
+def _in_transaction(state: ServiceState, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    session = _session(state)
     try:
         result = work(session, *args)
         session.commit()

@@ -9,6 +9,13 @@ compares them for every kind of caller); those stay for the pages and the other 
 ORM objects (identity map, relationship loaders: 7 statements for a queue page, 15 for an item).
 Here a queue page is one statement and an item eight, and only the columns shown are read.
 
+The answers are JSON-ready mappings (timestamps already ISO 8601 strings in UTC), which the
+routes encode once (:func:`clearance.service.answers.json_answer`) rather than have FastAPI
+validate a model and serialise it again: a 50-item page spent more time building and
+serialising models than reading its rows. They are what the response models
+(:class:`~clearance.service.models_public.ItemPage`, :class:`~.ItemDetail`) give in JSON mode;
+``tests/test_item_rows.py`` checks that too.
+
 Visibility is the ORM path's: :func:`clearance.review.items.visible` (an item of another team,
 or a quarantined one, is not found) and :mod:`clearance.review.context`'s rules for the title
 context (a submitter sees their own team's assets and decisions, reviews without reviewer
@@ -44,8 +51,7 @@ from clearance.findings import Finding
 from clearance.policy.engine import Decision
 from clearance.review.access import Actor
 from clearance.review.items import FINAL_STATE_OUTCOME, OPEN_STATES, visible
-from clearance.service.models_public import AssetRef, ItemDetail, ItemPublic
-from clearance.storage.db import as_utc
+from clearance.service.answers import iso_utc
 from clearance.storage.models import Asset, AssetVersion, Credit, Person, Title, VersionPerson
 from clearance.storage.quarantine_models import QuarantineHold
 from clearance.storage.review_models import Comment, Review, ReviewItem, User
@@ -69,6 +75,7 @@ _SUMMARY: Final = (
     _Submitter.username.label("submitter_name"), _Holder.username.label("holder_name"),
     _REVIEW_COUNT,
 )
+_SUMMARY_COLUMNS: Final = len(_SUMMARY)
 
 
 def _summary_select(*extra: Any) -> Select[Any]:
@@ -80,61 +87,40 @@ def _summary_select(*extra: Any) -> Select[Any]:
             .outerjoin(_Holder, _Holder.id == ReviewItem.claimed_by))
 
 
-def _summary(row: Any, is_reviewer: bool) -> dict[str, Any]:
-    """An item as listed (:func:`clearance.service.views.item_summary`), as a mapping."""
-    state = row.state
-    return {
-        "id": row.id, "state": state, "outcome": FINAL_STATE_OUTCOME.get(state),
-        "screening_decision": row.screening_decision, "policy_version": row.policy,
-        "risk": round(row.risk, 4), "rules": list(row.rules), "needs_two": row.needs_two,
-        "awaiting_senior": bool(row.needs_two and state in OPEN_STATES
-                                and row.review_count % 2 == 1),
-        "title_id": row.title_id,
-        "asset": {"id": row.asset_id, "kind": row.kind, "locale": row.locale,
-                  "channel": row.channel},
-        "version_id": row.version_id, "version_number": row.number, "round": row.round,
-        "screening_id": row.screening_id, "content_type": row.content_type,
-        "content_url": f"/api/items/{row.id}/content", "team_id": row.team_id,
-        "submitted_by": row.submitter_name if row.submitted_by else None,
-        "claimed_by": row.holder_name if is_reviewer and row.claimed_by else None,
-        "is_claimed": state == "claimed",
-        "lease_expires_at": row.lease_expires_at if is_reviewer else None,
-        "created_at": row.created_at, "updated_at": row.updated_at,
-        "decided_at": row.decided_at,
-    }
-
-
 def item_page(session: Session, actor: Actor, query: Select[Any], *, limit: int,
-              offset: int) -> list[ItemPublic]:
+              offset: int) -> list[dict[str, Any]]:
     """A page of the items ``query`` (:func:`page_query`) selects, as listed, in one statement
-    (the same answer as ``views.item_list`` over the same items)."""
+    (the JSON of ``views.item_list`` over the same items)."""
     rows = session.connection().execute(query, {"limit": max(0, limit),
                                                 "offset": max(0, offset)})
     is_reviewer = actor.at_least("reviewer")
-    return [_listed(row, is_reviewer) for row in rows]
+    return [_summary(row, is_reviewer) for row in rows]
 
 
-def _listed(row: Any, is_reviewer: bool) -> ItemPublic:
-    """:func:`_summary` as the model, built without validation: every value is a column of a
-    known type (``tests/test_item_rows.py`` compares the answers); a 50-item page spent more
-    time validating its rows than reading them."""
+def _summary(row: Any, is_reviewer: bool) -> dict[str, Any]:
+    """An item as listed (:func:`clearance.service.views.item_summary`), in JSON: the first
+    columns of ``row`` are :data:`_SUMMARY`'s."""
     (item_id, state, decision, risk, rules, needs_two, version_id, round_, screening_id,
      team_id, submitted_by, claimed_by, lease, created, updated, decided, policy, number,
      content_type, asset_id, title_id, kind, locale, channel, submitter, holder,
-     review_count) = row
-    return ItemPublic.model_construct(
-        id=item_id, state=state, outcome=FINAL_STATE_OUTCOME.get(state),
-        screening_decision=decision, policy_version=policy, risk=round(risk, 4),
-        rules=list(rules), needs_two=needs_two,
-        awaiting_senior=bool(needs_two and state in OPEN_STATES and review_count % 2 == 1),
-        title_id=title_id,
-        asset=AssetRef.model_construct(id=asset_id, kind=kind, locale=locale, channel=channel),
-        version_id=version_id, version_number=number, round=round_, screening_id=screening_id,
-        content_type=content_type, content_url=f"/api/items/{item_id}/content",
-        team_id=team_id, submitted_by=submitter if submitted_by else None,
-        claimed_by=holder if is_reviewer and claimed_by else None,
-        is_claimed=state == "claimed", lease_expires_at=lease if is_reviewer else None,
-        created_at=created, updated_at=updated, decided_at=decided)
+     review_count) = row[:_SUMMARY_COLUMNS]
+    return {
+        "id": item_id, "state": state, "outcome": FINAL_STATE_OUTCOME.get(state),
+        "screening_decision": decision, "policy_version": policy, "risk": round(risk, 4),
+        "rules": list(rules), "needs_two": needs_two,
+        "awaiting_senior": bool(needs_two and state in OPEN_STATES and review_count % 2 == 1),
+        "title_id": title_id,
+        "asset": {"id": asset_id, "kind": kind, "locale": locale, "channel": channel},
+        "version_id": version_id, "version_number": number, "round": round_,
+        "screening_id": screening_id, "content_type": content_type,
+        "content_url": f"/api/items/{item_id}/content", "team_id": team_id,
+        "submitted_by": submitter if submitted_by else None,
+        "claimed_by": holder if is_reviewer and claimed_by else None,
+        "is_claimed": state == "claimed",
+        "lease_expires_at": iso_utc(lease) if is_reviewer and lease is not None else None,
+        "created_at": iso_utc(created), "updated_at": iso_utc(updated),
+        "decided_at": iso_utc(decided) if decided is not None else None,
+    }
 
 
 def page_query(where: Iterable[ColumnElement[bool]], order_by: Sequence[Any]) -> Select[Any]:
@@ -147,7 +133,7 @@ def page_query(where: Iterable[ColumnElement[bool]], order_by: Sequence[Any]) ->
 # -- one item --------------------------------------------------------------------------------
 
 def _iso(at: dt.datetime | None) -> str | None:
-    return None if at is None else as_utc(at).isoformat()
+    return None if at is None else iso_utc(at)
 
 
 def _reasons(decision: str, policy: str, trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -238,9 +224,9 @@ _COMMENTS: Final = (select(Comment.id, Comment.body, Comment.created_at, Comment
                     .where(Comment.item_id == bindparam("item_id")).order_by(Comment.id))
 
 
-def item_detail(session: Session, actor: Actor, item_id: int) -> ItemDetail:
+def item_detail(session: Session, actor: Actor, item_id: int) -> dict[str, Any]:
     """The item ``actor`` may see, with findings, reasons, reviews, comments and title context
-    (:class:`NotFound` otherwise): the answer of ``views.item_detail(session, actor,
+    (:class:`NotFound` otherwise): the JSON of ``views.item_detail(session, actor,
     queue.get_item(session, actor, item_id))``, in five statements."""
     db = session.connection()
     row = db.execute(_detail_query(actor), {"item_id": item_id}).first()
@@ -250,15 +236,16 @@ def item_detail(session: Session, actor: Actor, item_id: int) -> ItemDetail:
     summary = _summary(row, is_reviewer)
     context = _context(db, actor, row)
     comments = [{"id": c.id, "author": _comment_author(actor, c.author_id, c.username, c.role),
-                 "body": c.body, "created_at": c.created_at}
+                 "body": c.body, "created_at": iso_utc(c.created_at)}
                 for c in db.execute(_COMMENTS, {"item_id": item_id})]
     context["comments"] = [{"author": c["author"], "body": c["body"],
-                            "created_at": _iso(c["created_at"])} for c in comments]
-    return ItemDetail.model_validate({
-        **summary,
-        "findings": [Finding.from_dict(f).to_dict() for f in row.findings],
-        "reasons": _reasons(row.screened, row.policy, row.trace),
-        "reviews": context["reviews"], "comments": comments, "context": context})
+                            "created_at": c["created_at"]} for c in comments]
+    summary["findings"] = [Finding.from_dict(f).to_dict() for f in row.findings]
+    summary["reasons"] = _reasons(row.screened, row.policy, row.trace)
+    summary["reviews"] = context["reviews"]
+    summary["comments"] = comments
+    summary["context"] = context
+    return summary
 
 
 def _context(db: Connection, actor: Actor, item: Any) -> dict[str, Any]:

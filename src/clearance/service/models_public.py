@@ -18,12 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from clearance.storage.db import as_utc
-
-
-def _iso(at: dt.datetime) -> str:
-    return as_utc(at).isoformat()
-
+from clearance.service.answers import iso_utc as _iso
 
 #: A moment, in UTC, as ISO 8601 with ``+00:00`` (SQLite hands back naive UTC datetimes).
 UtcTime = Annotated[dt.datetime, PlainSerializer(_iso, return_type=str, when_used="json"),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from clearance.events import EventBus
 from clearance.screening import Screener
 from clearance.service.callers import CallerCache
 from clearance.settings import Settings
@@ -57,6 +58,9 @@ class ServiceState:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     #: Callers authenticated in the last moments (:mod:`clearance.service.callers`).
     callers: CallerCache = field(default_factory=CallerCache)
+    #: The bus of every request's session (:mod:`clearance.events`; the built-in subscribers),
+    #: built once: a session without one built its own on each write.
+    bus: EventBus = field(default_factory=EventBus)
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)
