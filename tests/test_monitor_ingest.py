@@ -15,10 +15,17 @@ from sqlalchemy import Engine, func, select
 from clearance.cli.main import cli
 from clearance.monitor import retention
 from clearance.monitor.catalog_names import linker_from_catalog
-from clearance.monitor.ingest import Pipeline, ingest_file
+from clearance.monitor.ingest import Pipeline, ingest_file, read_posts
 from clearance.monitor.linking import CatalogNames, Linker
-from clearance.monitor.posts import PostProblem, parse_time, post_from_csv, posts_from_object
+from clearance.monitor.posts import (
+    Post,
+    PostProblem,
+    parse_time,
+    post_from_csv,
+    posts_from_object,
+)
 from clearance.monitor.scoring import Scorer
+from clearance.monitor.store import store_batch
 from clearance.storage import LocalBlobStore, session_scope
 from clearance.storage.monitor_models import MonitorBucket, MonitorPost, MonitorPostLink
 from monitor_world import CATALOG, ORIGINAL_SYNOPSIS, load_catalog, write_posts, x_line
@@ -169,6 +176,56 @@ def test_ingest_is_idempotent_locates_bad_lines_and_links(pipeline: Pipeline,
     write_posts(path, 25, T0)
     third = ingest_file(pipeline, path)
     assert (third.resumed_after, third.stored, third.duplicates) == (0, 5, 20)
+
+
+def test_one_batch_with_a_bad_line_a_duplicate_and_a_forgotten_post(pipeline: Pipeline,
+                                                                    tmp_path: Path) -> None:
+    """The batched store (COPY, one upsert of the aggregates) inside a single batch: the bad
+    line is reported with its line and skipped, the second copy of a key is neither stored
+    nor counted (the first is kept), a forgotten key is stored without its text, and storing
+    the same batch again (a redelivery after a commit whose acknowledgement was lost) adds
+    nothing to the posts, links or aggregates."""
+    with session_scope(pipeline.engine) as session:
+        retention.forget(session, "x:3", by="test")
+    path = tmp_path / "posts.jsonl"
+    write_posts(path, 6, T0)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "{not json")
+    lines.insert(4, x_line("2", "Cuties film, the same post again", T0))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ingest_file(pipeline, path, batch=100)
+    assert (report.stored, report.duplicates, report.bad_lines) == (6, 1, 1)
+    assert [p.line for p in report.problems] == [3]
+
+    def state() -> tuple[object, ...]:
+        with session_scope(pipeline.engine) as session:
+            posts = {p.post_key: (p.text, p.text_removed)
+                     for p in session.scalars(select(MonitorPost))}
+            links = session.scalar(select(func.count()).select_from(MonitorPostLink))
+            buckets = session.execute(
+                select(MonitorBucket.step, MonitorBucket.version_id,
+                       func.sum(MonitorBucket.volume), func.sum(MonitorBucket.reach),
+                       func.sum(MonitorBucket.boycott))
+                .group_by(MonitorBucket.step, MonitorBucket.version_id)
+                .order_by(MonitorBucket.step, MonitorBucket.version_id)).all()
+        return posts, links, [tuple(r) for r in buckets]
+
+    posts, links, buckets = state()
+    assert len(posts) == 6 and posts["x:3"] == (None, "deleted")
+    assert posts["x:2"][0] is not None and "the same post again" not in str(posts["x:2"][0])
+    version_volume = sum(v for step, vid, v, _r, _b in buckets if vid and step == 300)
+    assert [(step, v, r) for step, vid, v, r, _b in buckets if not vid] == [
+        (300, 6, 0 + 1 + 2 + 3 + 4 + 5), (3600, 6, 15)]
+    assert links == 6 + version_volume
+    prepared = pipeline.prepare([post for _, post in _posts_of(path)])
+    with session_scope(pipeline.engine) as session:
+        again = store_batch(session, prepared)
+    assert (again.stored, again.duplicates, again.links) == (0, 7, 0)
+    assert state() == (posts, links, buckets)
+
+
+def _posts_of(path: Path) -> list[tuple[int, Post]]:
+    return [(line, item) for line, item in read_posts(path) if isinstance(item, Post)]
 
 
 def test_a_crash_mid_file_resumes_after_the_last_stored_batch(pipeline: Pipeline,

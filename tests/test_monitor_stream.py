@@ -166,6 +166,37 @@ def test_consumer_killed_mid_stream_resumes_and_stores_each_post_once(
     assert checkpoint == total + 50                        # every message seen, in order
 
 
+def test_a_crash_between_the_commit_and_the_ack_is_redelivered_and_stored_once(
+        world: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consumer commits a batch and dies before acknowledging it: the server redelivers
+    the batch (after ``ack_wait``, shortened here) and the posts are neither stored nor
+    counted twice."""
+    from nats.aio.msg import Msg
+
+    from clearance.monitor import runtime, stream
+
+    monkeypatch.setattr(stream, "ACK_WAIT_SECONDS", 1.0)
+    path = tmp_path / "posts.jsonl"
+    write_posts(path, 30, T0)
+    _clearance(world, "monitor", "replay", str(path), "--speed", "0")
+    settings = _settings(world)
+
+    async def lost(_msg: Msg) -> None:
+        raise ConnectionError("the consumer died after its commit")
+
+    with runtime.open_monitor(settings, need_scorer=True) as monitor:
+        with monkeypatch.context() as patch:
+            patch.setattr(Msg, "ack", lost)
+            with pytest.raises(ConnectionError):
+                asyncio.run(stream.consume(settings, monitor.pipeline, batch=20,
+                                           max_messages=20))
+        assert _stored(world) == (20, 20)                  # committed, not acknowledged
+        report = asyncio.run(stream.consume(settings, monitor.pipeline, batch=50,
+                                            until_idle=2.0))
+    assert (report.stored, report.duplicates) == (10, 20)  # the 20 came back, deduplicated
+    assert _stored(world) == (30, 30)
+
+
 async def _publish_raw(settings: Settings, path: Path) -> None:
     import nats
 

@@ -71,11 +71,10 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words of ``text``, a leading ``#`` or ``@`` kept, a possessive ``'s`` dropped."""
-    out = []
-    for w in _WORD.findall(fold(text)):
-        w = w.replace("’", "'")
-        out.append(w[:-2] if w.endswith("'s") else w)
-    return out
+    folded = fold(text)
+    if "’" in folded:
+        folded = folded.replace("’", "'")
+    return [w[:-2] if w.endswith("'s") else w for w in _WORD.findall(folded)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +186,19 @@ class Linker:
         ws = words(text)
         if not ws:
             return ()
+        # a word needs a look only if it is a hashtag or handle or could start a name, a cast
+        # name, the service's name or a quote: most words are none of these (one set look-up
+        # each, then the work below only where it can find something)
+        bare = [w[1:] if w[0] in "#@" else w for w in ws]
+        starts, quote_starts = self._starts, self._quote_starts
+        places = [i for i, (w, b) in enumerate(zip(ws, bare, strict=True))
+                  if w[0] in "#@" or b in starts or b in quote_starts]
+        if not places:
+            return ()
         found: dict[str, _Found] = defaultdict(_Found)
-        has_context = False
-        bare = [w.lstrip("#@") for w in ws]
-        for i, w in enumerate(ws):
+        has_context = not CONTEXT_WORDS.isdisjoint(bare)
+        for i in places:
+            w = ws[i]
             if w[0] == "@":
                 for tid in self._handles.get(w[1:], ()):
                     _strong(found[tid], "handle")
@@ -200,12 +208,10 @@ class Linker:
                         found[entry.title_id].weak = True
                     else:
                         _strong(found[entry.title_id], "hashtag")
-            if bare[i] in CONTEXT_WORDS:
-                has_context = True
-            longest = self._starts.get(bare[i], 0)   # most words never start a name
+            longest = starts.get(bare[i], 0)
             for n in range(1, min(longest, len(ws) - i) + 1):
                 key = tuple(bare[i:i + n])
-                if n == 1 and ws[i][0] in "#@":
+                if n == 1 and w[0] in "#@":
                     continue  # a hashtag or handle is judged above, not as a name
                 for entry in self._phrases.get(key, ()):
                     if not entry.is_ambiguous or (entry.cased is not None
@@ -220,7 +226,7 @@ class Linker:
                     found[tid].co = True
                 if key in self._service:
                     has_context = True
-            if i + QUOTE_WORDS <= len(bare) and bare[i] in self._quote_starts:
+            if i + QUOTE_WORDS <= len(bare) and bare[i] in quote_starts:
                 for tid, version_id in self._quotes.get(tuple(bare[i:i + QUOTE_WORDS]), ()):
                     _strong(found[tid], "quote")
                     found[tid].versions.add(version_id)

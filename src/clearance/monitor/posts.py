@@ -91,6 +91,15 @@ def parse_time(value: Any) -> dt.datetime:
 def _parse_text_time(text: str) -> dt.datetime:
     if not text:
         raise PostProblem("empty time")
+    if text[4:5] == "-":  # ISO 8601 as the platforms send it (never a number): one call
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.UTC)
+            return moment.astimezone(dt.UTC)
     try:
         return parse_time(float(text))
     except ValueError:

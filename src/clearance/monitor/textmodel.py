@@ -88,21 +88,30 @@ def valence_lexicon() -> dict[str, str]:
 
 def tokens(text: str) -> list[str]:
     """The model's tokens of ``text`` (see the module docstring)."""
-    lowered = _MENTION.sub("@user", _URL.sub(" http ", text.casefold()))
+    lowered = text.casefold()
+    if "http" in lowered or "www." in lowered:
+        lowered = _URL.sub(" http ", lowered)
+    if "@" in lowered:
+        lowered = _MENTION.sub("@user", lowered)
     toks: list[str] = _TOKEN.findall(lowered)
     lexicon = valence_lexicon()
+    # the few tokens that are a negator or in the lexicon, found in one pass
+    marked = [i for i, tok in enumerate(toks)
+              if tok in lexicon or tok in _NEGATORS or tok.endswith("n't")]
+    if not marked:
+        return toks
     last_negator = -10
     extra: list[str] = []
-    for i, tok in enumerate(toks):
+    for i in marked:
+        tok = toks[i]
         if tok in _NEGATORS or tok.endswith("n't"):
             last_negator = i
             continue
-        hit = lexicon.get(tok)
-        if hit is not None:
-            if i - last_negator <= 3:
-                hit = f"<lex{-int(hit[4:-1]):+d}>"
-                extra.append("<neg>")
-            extra.append(hit)
+        hit = lexicon[tok]
+        if i - last_negator <= 3:
+            hit = f"<lex{-int(hit[4:-1]):+d}>"
+            extra.append("<neg>")
+        extra.append(hit)
     return toks + extra
 
 
