@@ -73,6 +73,45 @@ SELECT 'v:' || c.relname || ':' || md5(replace(pg_get_viewdef(c.oid), :s, ''))
 """
 
 
+#: A digest of the catalog rows that describe a schema's tables, columns, defaults, constraints,
+#: indexes, triggers, functions, rules and sequences, by row version (``xmin``): any DDL writes
+#: or deletes one of them, and rows, statistics and vacuum leave them as they are. Cheap where
+#: :data:`_STRUCTURE` deparses every definition, so a recycled schema is described in full again
+#: only when this digest moved.
+_CATALOG_VERSIONS = """
+WITH ns AS MATERIALIZED (SELECT oid FROM pg_namespace WHERE nspname = :s),
+rel AS MATERIALIZED (SELECT array_agg(c.oid) AS oids FROM pg_class c
+                      WHERE c.relnamespace = (SELECT oid FROM ns))
+SELECT md5(coalesce(string_agg(v, ',' ORDER BY v), '')) FROM (
+  SELECT 'c' || c.oid::text || ':' || c.xmin::text FROM pg_class c
+   WHERE c.oid = ANY ((SELECT oids FROM rel)::oid[])
+  UNION ALL
+  SELECT 'a' || a.attrelid::text || '.' || a.attnum::text || ':' || a.xmin::text
+    FROM pg_attribute a WHERE a.attrelid = ANY ((SELECT oids FROM rel)::oid[])
+  UNION ALL
+  SELECT 'd' || d.oid::text || ':' || d.xmin::text FROM pg_attrdef d
+   WHERE d.adrelid = ANY ((SELECT oids FROM rel)::oid[])
+  UNION ALL
+  SELECT 'k' || k.oid::text || ':' || k.xmin::text FROM pg_constraint k
+   WHERE k.connamespace = (SELECT oid FROM ns)
+  UNION ALL
+  SELECT 'i' || i.indexrelid::text || ':' || i.xmin::text FROM pg_index i
+   WHERE i.indrelid = ANY ((SELECT oids FROM rel)::oid[])
+  UNION ALL
+  SELECT 't' || t.oid::text || ':' || t.xmin::text FROM pg_trigger t
+   WHERE t.tgrelid = ANY ((SELECT oids FROM rel)::oid[])
+  UNION ALL
+  SELECT 'p' || p.oid::text || ':' || p.xmin::text FROM pg_proc p
+   WHERE p.pronamespace = (SELECT oid FROM ns)
+  UNION ALL
+  SELECT 'w' || w.oid::text || ':' || w.xmin::text FROM pg_rewrite w
+   WHERE w.ev_class = ANY ((SELECT oids FROM rel)::oid[])
+  UNION ALL
+  SELECT 'q' || q.seqrelid::text || ':' || q.xmin::text FROM pg_sequence q
+   WHERE q.seqrelid = ANY ((SELECT oids FROM rel)::oid[])
+) AS catalog(v)
+"""
+
 #: Recycled schemas kept ready at most (tests that migrate with upgrade() itself release
 #: migrated schemas without taking any).
 _SPARE = 4
@@ -92,6 +131,8 @@ class _Postgres:
         self.sequences: list[tuple[str, int, bool]] = []
         self.ready: list[str] = []
         self.fresh: set[str] = set()
+        #: schema -> its catalog digest (_CATALOG_VERSIONS) when it was last found intact
+        self.intact: dict[str, str] = {}
 
     def url_for(self, schema: str) -> str:
         url = make_url(self.admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
@@ -99,13 +140,16 @@ class _Postgres:
 
     def _describe(self, connection: Connection, schema: str) -> tuple[frozenset[str], list[str]]:
         rows = connection.execute(text(_STRUCTURE), {"s": schema}).scalars().all()
+        return frozenset(rows), self._revision(connection, schema)
+
+    @staticmethod
+    def _revision(connection: Connection, schema: str) -> list[str]:
         has_version = connection.execute(text(
             "SELECT count(*) FROM pg_tables WHERE schemaname = :s "
             "AND tablename = 'alembic_version'"), {"s": schema}).scalar_one()
-        revision = (sorted(connection.execute(text(
+        return (sorted(connection.execute(text(
             f'SELECT version_num FROM "{schema}".alembic_version')).scalars().all())
             if has_version else [])
-        return frozenset(rows), revision
 
     def _ensure_pristine(self) -> str:
         if self.pristine is not None:
@@ -147,34 +191,45 @@ class _Postgres:
             recycled = self.ready.pop()
             connection.execute(text(f'DROP SCHEMA "{schema}"'))
             connection.execute(text(f'ALTER SCHEMA "{recycled}" RENAME TO "{schema}"'))
+        self.intact[schema] = self.intact.pop(recycled)
         self.fresh.discard(schema)
         return True
 
     def release(self, schema: str) -> None:
         """Recycle ``schema`` if it is built exactly as the migrations build it; else drop it."""
         self.fresh.discard(schema)
-        if self.pristine is not None and len(self.ready) < _SPARE and self._reset(schema):
+        known = self.intact.pop(schema, None)
+        digest = (self._reset(schema, known)
+                  if self.pristine is not None and len(self.ready) < _SPARE else None)
+        if digest is not None:
             spare = f"test_ready_{uuid.uuid4().hex[:12]}"
             with self.admin.begin() as connection:
                 connection.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"'))
+            self.intact[spare] = digest
             self.ready.append(spare)
             return
         with self.admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
-    def _reset(self, schema: str) -> bool:
+    def _reset(self, schema: str, known: str | None) -> str | None:
+        """Reset ``schema`` to the pristine rows and return its catalog digest, or None when it
+        is not built as the migrations build it (or cannot be reset)."""
         pristine = self.pristine
         assert pristine is not None
         try:
-            return self._reset_rows(schema, pristine)
+            return self._reset_rows(schema, pristine, known)
         except (SQLAlchemyError, psycopg.Error):
-            return False  # a lock held past the timeout, say: the schema is dropped instead
+            return None  # a lock held past the timeout, say: the schema is dropped instead
 
-    def _reset_rows(self, schema: str, pristine: str) -> bool:
+    def _reset_rows(self, schema: str, pristine: str, known: str | None) -> str | None:
         with self.admin.connect() as connection, connection.begin():
             connection.execute(text("SET LOCAL lock_timeout = '5s'"))
-            if self._describe(connection, schema) != (self.structure, self.revision):
-                return False
+            digest: str = connection.execute(text(_CATALOG_VERSIONS), {"s": schema}).scalar_one()
+            if digest != known:  # DDL since it was last found intact (or never checked)
+                if self._describe(connection, schema) != (self.structure, self.revision):
+                    return None
+            elif self._revision(connection, schema) != self.revision:
+                return None
             # Every row goes, with the triggers (foreign keys, the audit log's append-only
             # guard) off for this transaction: then the rows the migrations seeded, and the
             # sequences as the migrations left them. A single round trip.
@@ -187,13 +242,14 @@ class _Postgres:
                            for name, last, called in self.sequences]
             driver: Any = connection.connection.driver_connection
             driver.execute("; ".join(statements))
-        return True
+        return digest
 
     def close(self) -> None:
         with self.admin.begin() as connection:
             for schema in [*self.ready, *([self.pristine] if self.pristine else [])]:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         self.ready.clear()
+        self.intact.clear()
         self.pristine = None
         self.admin.dispose()
 
