@@ -91,9 +91,12 @@ def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease:
 
 
 def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequence[int],
-                    flt: QueueFilter | None, routes: Sequence[routing.Route]) -> int | None:
-    query = select(ReviewItem.id).where(_claimable(now), *_eligible(actor),
-                                        *routing.eligibility(actor, routes))
+                    flt: QueueFilter | None, routes: Sequence[routing.Route]
+                    ) -> tuple[int, int | None] | None:
+    """The next item ``actor`` may claim: its id and who holds it now (a lapsed claim's
+    holder), read with the row (locked on PostgreSQL) rather than loading the item."""
+    query = select(ReviewItem.id, ReviewItem.claimed_by).where(
+        _claimable(now), *_eligible(actor), *routing.eligibility(actor, routes))
     if flt is not None:
         query = query.where(*conditions(flt, now, states=False),
                             *routing.filter_conditions(flt, actor))
@@ -102,7 +105,8 @@ def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequ
     query = query.order_by(routing.preference(actor, routes), *QUEUE_ORDER).limit(1)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True, of=ReviewItem)
-    return session.scalar(query)
+    row = session.execute(query).first()
+    return None if row is None else (row.id, row.claimed_by)
 
 
 def _held_by_someone(item: ReviewItem, now: dt.datetime) -> bool:
@@ -131,11 +135,10 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
     if item_id is None:
         tried: list[int] = []
         for _ in range(_CLAIM_ATTEMPTS):
-            candidate = _next_candidate(session, actor, now, tried, flt, routes)
-            if candidate is None:
+            found = _next_candidate(session, actor, now, tried, flt, routes)
+            if found is None:
                 break
-            previous = session.get(ReviewItem, candidate)
-            holder = previous.claimed_by if previous is not None else None
+            candidate, holder = found
             if _take(session, actor, candidate, now, lease):
                 return _claimed(session, actor, candidate, holder, now)
             tried.append(candidate)

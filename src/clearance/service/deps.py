@@ -56,7 +56,13 @@ def get_state(request: Request) -> ServiceState:
     return state
 
 
-StateDep = Annotated[ServiceState, Depends(get_state)]
+async def _state(request: Request) -> ServiceState:
+    """:func:`get_state` as a dependency: async, because FastAPI runs a plain function
+    dependency in a worker thread — a second trip there for every request of every route."""
+    return get_state(request)
+
+
+StateDep = Annotated[ServiceState, Depends(_state)]
 
 
 #: At most this many requests hold a database transaction at once. FastAPI runs a request's sync
