@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+import fresh_db
 from clearance.errors import NotFound, ReviewConflict
 from clearance.findings import Fact, Finding
 from clearance.policy.engine import Decision
@@ -25,7 +26,7 @@ from clearance.review import audit, queue
 from clearance.review.access import Actor
 from clearance.review.audit import verify
 from clearance.screening import ScreenResult
-from clearance.storage import make_engine, session_scope, upgrade
+from clearance.storage import make_engine, session_scope
 from clearance.storage.models import Asset, AssetVersion, Title
 from clearance.storage.review_models import AuditEvent, ReviewItem, Team, User
 
@@ -39,7 +40,7 @@ T = TypeVar("T")
 
 @pytest.fixture
 def pg(postgres_url: str) -> Iterator[Engine]:
-    upgrade(postgres_url)
+    fresh_db.migrate(postgres_url)
     engine = make_engine(postgres_url, pool_size=N_REVIEWERS + 2, max_overflow=4)
     yield engine
     engine.dispose()

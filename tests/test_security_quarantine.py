@@ -25,6 +25,7 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import select
 
+import fresh_db
 from api_world import World, png_bytes, seed, settings_for
 from clearance.cli.main import cli
 from clearance.detectors.base import Detector, Example, Item
@@ -37,7 +38,7 @@ from clearance.review import access
 from clearance.screening import Screener
 from clearance.service import create_app
 from clearance.settings import Settings, quarantine_key_problem
-from clearance.storage import LocalBlobStore, make_engine, session_scope, upgrade
+from clearance.storage import LocalBlobStore, make_engine, session_scope
 from clearance.storage.quarantine_models import QuarantineHold
 from clearance.storage.review_models import AuditEvent
 
@@ -71,7 +72,7 @@ class ConstructedFindings(Detector):
 
 def _app(tmp_path: Path, labels: Sequence[str], **overrides: Any) -> tuple[FastAPI, World]:
     url = f"sqlite:///{tmp_path / 'q.db'}"
-    upgrade(url)
+    fresh_db.migrate(url)
     engine = make_engine(url)
     tokens = seed(engine)
     with session_scope(engine) as s:
@@ -249,7 +250,7 @@ def test_a_weak_or_malformed_key_is_refused(key: str, tmp_path: Path) -> None:
 
 def test_production_needs_a_key_of_its_own(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    upgrade(url)
+    fresh_db.migrate(url)
     engine = make_engine(url)
     try:
         prod = settings_for(tmp_path, url, environment="production")

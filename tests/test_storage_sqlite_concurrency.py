@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+import fresh_db
 from clearance.errors import StorageError
 from clearance.review import audit, webhooks
-from clearance.storage import make_engine, session_scope, upgrade
+from clearance.storage import make_engine, session_scope
 from clearance.storage.db import SQLITE_BEGIN, SQLITE_BUSY_TIMEOUT_MS
 from clearance.storage.models import Person
 from clearance.storage.review_models import WebhookSubscription
@@ -50,7 +51,7 @@ WORKLOADS: dict[str, tuple[Callable[[Session, int, int], None], type]] = {
 @pytest.fixture
 def sqlite_file(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'concurrent.db'}"
-    upgrade(url)
+    fresh_db.migrate(url)
     return url
 
 
