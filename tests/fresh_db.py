@@ -10,10 +10,11 @@ has just made:
 - PostgreSQL: a fresh, empty schema from the ``postgres_url`` fixture is replaced by a recycled
   one of the same name. :func:`release` (``postgres_url``'s teardown) recycles a schema only when
   its structure -- tables, columns, defaults, constraints, indexes, triggers, functions, views,
-  the Alembic revision -- is exactly that of a schema the migrations built in this run, and then
-  resets its rows and sequences to that pristine schema's (the rows a migration seeds included);
-  any other schema is dropped as before. A recycled schema therefore holds what a fresh
-  migration would have left.
+  the Alembic revision -- is exactly that of a schema the migrations built in this run (compared
+  in full the first time, and again whenever a digest of its catalog rows' versions has moved,
+  which any DDL does), and then resets its rows and sequences to that pristine schema's (the
+  rows a migration seeds included); any other schema is dropped as before. A recycled schema
+  therefore holds what a fresh migration would have left.
 
 Anything else -- an existing SQLite file, a schema with objects in it, another revision, another
 database -- goes to the real :func:`upgrade`, as do the tests of the migrations themselves, which
