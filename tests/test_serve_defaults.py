@@ -62,3 +62,24 @@ def test_serve_runs_one_process_on_sqlite(env: Path, monkeypatch: pytest.MonkeyP
     (kwargs,) = started
     assert (kwargs["loop"], kwargs["http"], kwargs["access_log"]) == ("uvloop", "httptools",
                                                                      False)
+
+
+def test_the_app_freezes_what_start_up_built(env: Path) -> None:
+    """A running app's start-up objects are out of the collector's reach (``gc.freeze``): a
+    full collection scanned them all, ~0.4 s each under load (bench/bench_load.py)."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from clearance.service import create_app
+    from clearance.settings import Settings
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    app = create_app(Settings(), webhook_worker=False)
+    try:
+        with TestClient(app) as client:
+            assert gc.get_freeze_count() > 10_000
+            assert client.get("/healthz").json() == {"status": "ok"}
+    finally:
+        gc.unfreeze()
