@@ -133,6 +133,27 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
+def _startup_cpu(env: dict[str, str], folder: Path, *args: str) -> float:
+    """CPU seconds of one ``clearance monitor ARGS`` that has nothing to do (an empty file; for
+    ``consume`` an empty stream, until idle): the imports, the models and the linker, paid once
+    per process. Best of two."""
+    empty = folder / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    best = float("inf")
+    for _ in range(2):
+        argv = [a if a != "EMPTY" else str(empty) for a in args]
+        proc = subprocess.Popen([CLEARANCE, "monitor", *argv], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        best = min(best, _wait_cpu([proc]))
+    return best
+
+
+def _net(posts: int, cpu: float, startup: float, workers: int) -> dict[str, float]:
+    return {"startup_cpu_seconds_per_process": round(startup, 2),
+            "posts_per_cpu_second_after_startup": round(posts / max(cpu - workers * startup,
+                                                                    1e-9))}
+
+
 def part_file(copies: int, workers: int, folder: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"posts": 11_712 * copies, "workers": workers}
     for with_lang in (True, False):
@@ -157,11 +178,13 @@ def part_file(copies: int, workers: int, folder: Path) -> dict[str, Any]:
             cpu = _wait_cpu(procs)
             seconds = time.perf_counter() - started
             key = "postgres_with_platform_lang" if with_lang else "postgres_cld3"
+            startup = _startup_cpu(env, folder, "ingest", "EMPTY")
             out[key] = {"seconds": round(seconds, 2),
                         "posts_per_s": round(len(lines) / seconds),
                         "cpu_seconds": round(cpu, 2),
                         "posts_per_cpu_second": round(len(lines) / cpu),
-                        "load_before": round(load, 2)}
+                        **_net(len(lines), cpu, startup, workers),
+                        "load_before": round(load, 2), "load_after": round(_load(), 2)}
             print(key, out[key], flush=True)
         finally:
             schema.drop()
@@ -172,10 +195,15 @@ def part_file(copies: int, workers: int, folder: Path) -> dict[str, Any]:
     path = folder / "all.jsonl"
     path.write_text("\n".join(x_lines(copies, with_lang=True)) + "\n", encoding="utf-8")
     started = time.perf_counter()
-    run(env, "monitor", "ingest", str(path), "--batch", "2000")
+    cpu = _wait_cpu([subprocess.Popen([CLEARANCE, "monitor", "ingest", str(path), "--batch",
+                                       "2000"], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)])
     seconds = time.perf_counter() - started
+    posts = 11_712 * copies
     out["sqlite_one_process_with_platform_lang"] = {
-        "seconds": round(seconds, 2), "posts_per_s": round(11_712 * copies / seconds)}
+        "seconds": round(seconds, 2), "posts_per_s": round(posts / seconds),
+        "cpu_seconds": round(cpu, 2), "posts_per_cpu_second": round(posts / cpu),
+        **_net(posts, cpu, _startup_cpu(env, folder, "ingest", "EMPTY"), 1)}
     print("sqlite", out["sqlite_one_process_with_platform_lang"], flush=True)
     return out
 
@@ -218,6 +246,7 @@ def part_nats(copies: int, workers: int, folder: Path) -> dict[str, Any]:
         started = time.perf_counter()
         run(env, "monitor", "replay", str(path), "--speed", "0")
         publish = time.perf_counter() - started
+        load = _load()
         started = time.perf_counter()
         procs = [subprocess.Popen([CLEARANCE, "monitor", "consume", "--no-alerts",
                                    "--batch", "1000", "--until-idle", "2"], env=env,
@@ -226,12 +255,16 @@ def part_nats(copies: int, workers: int, folder: Path) -> dict[str, Any]:
         cpu = _wait_cpu(procs)
         seconds = time.perf_counter() - started - 2.0   # less the idle wait at the end
         stored = _count(schema.url, "SELECT count(*) FROM monitor_posts")
+        startup = _startup_cpu(_stream_env(env), folder, "consume", "--no-alerts",
+                               "--until-idle", "0.1")
         out = {"posts": len(lines), "stored": stored, "workers": workers,
                "publish_posts_per_s": round(len(lines) / publish),
                "consume_seconds": round(seconds, 2),
                "consume_posts_per_s": round(stored / seconds),
                "consumer_cpu_seconds": round(cpu, 2),
-               "posts_per_cpu_second": round(stored / cpu)}
+               "posts_per_cpu_second": round(stored / cpu),
+               **_net(stored, cpu, startup, workers),
+               "load_before": round(load, 2), "load_after": round(_load(), 2)}
         print("nats", out, flush=True)
         return out
     finally:

@@ -35,6 +35,7 @@ from clearance.monitor.posts import (
     CSV_REQUIRED,
     Post,
     PostProblem,
+    loads,
     post_from_csv,
     posts_from_object,
 )
@@ -122,7 +123,7 @@ def read_posts(path: Path, *, skip_to: int = 0) -> Iterator[tuple[int, Post | Pr
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
+                obj = loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 yield number, Problem(f"malformed JSON ({exc})", name, number)
                 continue
