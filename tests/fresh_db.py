@@ -200,17 +200,21 @@ class _Postgres:
         """Recycle ``schema`` if it is built exactly as the migrations build it; else drop it."""
         self.fresh.discard(schema)
         known = self.intact.pop(schema, None)
-        digest = (self._reset(schema, known)
-                  if self.pristine is not None and len(self.ready) < _SPARE else None)
-        if digest is not None:
-            spare = f"test_ready_{uuid.uuid4().hex[:12]}"
-            with self.admin.begin() as connection:
-                connection.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"'))
-            self.intact[spare] = digest
-            self.ready.append(spare)
-            return
-        with self.admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        recycled = False
+        try:
+            digest = (self._reset(schema, known)
+                      if self.pristine is not None and len(self.ready) < _SPARE else None)
+            if digest is not None:
+                spare = f"test_ready_{uuid.uuid4().hex[:12]}"
+                with self.admin.begin() as connection:
+                    connection.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"'))
+                self.intact[spare] = digest
+                self.ready.append(spare)
+                recycled = True
+        finally:
+            if not recycled:  # whatever went wrong, the schema does not outlive its test
+                with self.admin.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
     def _reset(self, schema: str, known: str | None) -> str | None:
         """Reset ``schema`` to the pristine rows and return its catalog digest, or None when it
