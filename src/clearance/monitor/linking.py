@@ -74,7 +74,10 @@ def words(text: str) -> list[str]:
     folded = fold(text)
     if "’" in folded:
         folded = folded.replace("’", "'")
-    return [w[:-2] if w.endswith("'s") else w for w in _WORD.findall(folded)]
+    found: list[str] = _WORD.findall(folded)
+    if "'s" not in folded:
+        return found
+    return [w[:-2] if w.endswith("'s") else w for w in found]
 
 
 @dataclass(frozen=True, slots=True)

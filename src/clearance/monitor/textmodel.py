@@ -86,6 +86,12 @@ def valence_lexicon() -> dict[str, str]:
     return out
 
 
+@functools.cache
+def _special_words() -> frozenset[str]:
+    """The lexicon's words and the negators: the tokens :func:`tokens` looks at again."""
+    return frozenset(valence_lexicon()) | _NEGATORS
+
+
 def tokens(text: str) -> list[str]:
     """The model's tokens of ``text`` (see the module docstring)."""
     lowered = text.casefold()
@@ -96,8 +102,12 @@ def tokens(text: str) -> list[str]:
     toks: list[str] = _TOKEN.findall(lowered)
     lexicon = valence_lexicon()
     # the few tokens that are a negator or in the lexicon, found in one pass
-    marked = [i for i, tok in enumerate(toks)
-              if tok in lexicon or tok in _NEGATORS or tok.endswith("n't")]
+    if "n't" in lowered:
+        marked = [i for i, tok in enumerate(toks)
+                  if tok in lexicon or tok in _NEGATORS or tok.endswith("n't")]
+    else:
+        special = _special_words()
+        marked = [i for i, tok in enumerate(toks) if tok in special]
     if not marked:
         return toks
     last_negator = -10
