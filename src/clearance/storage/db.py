@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -167,8 +168,10 @@ def _alembic_config(connection: Any | None = None) -> Any:
     return config
 
 
+@cache
 def head_revision() -> str:
-    """The newest migration revision shipped with this version of Clearance."""
+    """The newest migration revision shipped with this version of Clearance (read once per
+    process: the migrations shipped do not change under a running one)."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
@@ -233,10 +236,11 @@ def ensure_schema(engine: Engine) -> None:
     machine must work with nothing set up. Any other database is shared and is only ever migrated
     on purpose, by ``clearance db upgrade``: one at an older revision (or empty) is refused with a
     message saying so, and one at a revision this version does not know (newer) is refused too."""
-    if engine.dialect.name == "sqlite":
-        upgrade(engine)
-        return
     current, head = current_revision(engine), head_revision()
+    if engine.dialect.name == "sqlite":
+        if current != head:
+            upgrade(engine)
+        return
     if current == head:
         return
     where = engine.url.render_as_string(hide_password=True)
