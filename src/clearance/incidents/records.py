@@ -221,15 +221,22 @@ def _add_version(session: Session, incident: Incident, version: AssetVersion, ro
     return row
 
 
-def link_version(session: Session, incident: Incident, version_id: int, *, by: str,
-                 now: dt.datetime | None = None) -> bool:
-    """Link an asset version of the incident's title by hand; ``False`` if it was linked."""
+def title_version(session: Session, incident: Incident, version_id: int) -> AssetVersion:
+    """The asset version ``version_id`` named in a request about ``incident``: it must exist
+    (:class:`UnknownReference`) and be of the incident's title (:class:`InputError`)."""
     version = session.get(AssetVersion, version_id)
     if version is None:
         raise UnknownReference(f"no asset version {version_id}")
     if version.asset.title_id != incident.title_id:
         raise InputError(f"version {version_id} belongs to {version.asset.title_id}, not to "
                          f"the incident's title {incident.title_id}")
+    return version
+
+
+def link_version(session: Session, incident: Incident, version_id: int, *, by: str,
+                 now: dt.datetime | None = None) -> bool:
+    """Link an asset version of the incident's title by hand; ``False`` if it was linked."""
+    version = title_version(session, incident, version_id)
     row = _add_version(session, incident, version, "added", _now(now), by)
     if row is not None:
         audit.record(session, IncidentLinked(subject=subject(incident.id), what="version",

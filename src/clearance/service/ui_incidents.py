@@ -165,12 +165,7 @@ def withdraw_preview(request: Request, incident_id: IdPath, page: PageDep, sessi
     _require(page, senior=True)
     incident = records.get_incident(session, incident_id)
     vid = parse_id(version_id, "version id")
-    version = session.get(AssetVersion, vid)
-    if version is None:
-        raise InputError(f"no asset version {vid}")
-    if version.asset.title_id != incident.title_id:
-        raise InputError(f"version {vid} is not an asset of the incident's title "
-                         f"{incident.title_id}")
+    records.title_version(session, incident, vid)
     session.commit()  # the preview hashes never-hashed versions in transactions of its own
     found = lineage.plan(state.engine, state.blobs, str(vid))
     version = session.get_one(AssetVersion, vid)
