@@ -55,11 +55,11 @@ def lexicon_languages(models: ModelShelf, text: str) -> tuple[str, ...]:
 
 
 def _lexicon_languages(models: ModelShelf, text: str) -> tuple[str, ...]:
-    identifier = models.get(LANGID)
     if len(text) >= SHORT_TEXT:
-        lang, prob = identifier.classify(text)
+        lang, prob = identify(models, text)  # the language detector's answer, not a second run
         if lang in LANGS and prob >= 0.75:
-            return (str(lang),)
+            return (lang,)
+    identifier = models.get(LANGID)
     best = next((str(lang) for lang, _ in identifier.rank(text) if lang in LANGS), "en")
     return _FALLBACK if best in _FALLBACK else (*_FALLBACK, best)
 
