@@ -40,7 +40,7 @@ from clearance.events import use_bus
 from clearance.review import access, throttle
 from clearance.review.access import Actor
 from clearance.service.state import ServiceState
-from clearance.storage.db import describe_db_error
+from clearance.storage.db import describe_db_error, session_scope
 from clearance.storage.review_models import ApiToken, UserSession
 
 T = TypeVar("T")
@@ -141,19 +141,8 @@ def _session(state: ServiceState) -> Session:
 
 
 def _in_transaction(state: ServiceState, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-    session = _session(state)
-    try:
-        result = work(session, *args)
-        session.commit()
-        return result
-    except SQLAlchemyError as exc:
-        session.rollback()
-        raise StorageError(f"database error: {describe_db_error(exc)}") from exc
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    with session_scope(state.engine, bus=state.bus) as session:
+        return work(session, *args)
 
 
 async def in_transaction(request: Request, state: ServiceState, work: Callable[..., T],
