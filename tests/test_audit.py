@@ -406,3 +406,35 @@ def test_the_documented_offline_check_accepts_an_export(engine: Engine, tmp_path
     monkeypatch.chdir(tmp_path)
     exec(compile(snippet.group(1), "docs/audit.md", "exec"), {})
     assert capsys.readouterr().out.startswith("intact; head ")
+
+
+def test_the_commit_trigger_takes_the_lock_class_of_this_module() -> None:
+    """Migration 0012's trigger appends on PostgreSQL; it must serialise on the same advisory
+    lock class as the rest of this module documents."""
+    migration = (Path(audit.__file__).parents[1] / "storage" / "migrations" / "versions"
+                 / "0012_audit_pending.py").read_text("utf-8")
+    assert f"pg_advisory_xact_lock({audit._PG_LOCK_CLASS}, hashtext(current_schema()))" \
+        in migration
+
+
+@pytest.mark.postgres
+def test_the_database_hashes_awkward_text_exactly_as_python_does(postgres_url: str) -> None:
+    """The trigger hashes JSON that Python escaped: quotes, backslashes, newlines, control
+    characters and non-ASCII in the actor, subject and data must give the hash that
+    ``audit.verify`` recomputes, and the pending table is empty after the commit."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url, poolclass=NullPool)
+    odd = 'é "quoted" \\ back\nline\ttab \x01 ☃ 😀'
+    with session_scope(engine) as session:
+        audit.record(session, audit.Commented(subject=Subject.item(7), comment_id=1, body=odd),
+                     actor='user:zoë "z"')
+        audit.record(session, _note(8), actor="system")
+    with session_scope(engine) as session:
+        rows = list(audit.iter_events(session))
+        report = audit.verify(session)
+        pending = session.execute(text("SELECT count(*) FROM audit_pending")).scalar()
+    engine.dispose()
+    assert [r.subject for r in rows] == ["item:7", "item:8"]
+    assert json.loads(rows[0].data)["body"] == odd and rows[0].actor == 'user:zoë "z"'
+    assert report.ok and report.checked == 2, report
+    assert pending == 0

@@ -247,6 +247,28 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditPending(Base):
+    """An event on its way into the chain (PostgreSQL; migration ``0012``). A transaction's
+    events are inserted here without a lock; a deferred constraint trigger moves them into
+    :class:`AuditEvent` inside the ``COMMIT`` itself (lock, head, hashes, insert), so the chain's
+    lock is never held across a round trip to the client. The table is empty outside a
+    transaction. ``body_head`` and ``body_tail`` are the canonical JSON around ``at`` and
+    ``data`` + ``seq``, made by Python, so the database hashes exactly what
+    :func:`clearance.review.audit.event_hash` hashes without escaping JSON itself."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    data: Mapped[str] = mapped_column(Text)
+    #: ``{"actor":…,"at":"`` (the append time follows).
+    body_head: Mapped[str] = mapped_column(Text)
+    #: ``,"subject":…,"type":…}`` (after ``"data":…,"seq":N``).
+    body_tail: Mapped[str] = mapped_column(Text)
+
+
 class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
 
@@ -334,5 +356,5 @@ class AuthEvent(Base):
 
 REVIEW_TABLES: Final = (
     "teams", "users", "api_tokens", "review_items", "reviews", "comments", "audit_events",
-    "webhook_subscriptions", "webhook_deliveries", "user_sessions", "auth_events",
+    "audit_pending", "webhook_subscriptions", "webhook_deliveries", "user_sessions", "auth_events",
 )
