@@ -40,19 +40,29 @@ def subscribe_bank(bus: EventBus) -> None:
     bus.subscribe_in_transaction(VersionWithdrawn, _announce_withdrawal)
 
 
-def _bank(session: Session, bank: str, version_id: int, *, source: str, reason: str,
-          by: str) -> None:
+def _bankable(session: Session, version_id: int) -> AssetVersion | None:
+    """The version when it can be banked; ``None`` for copy (no perceptual hash), decided before
+    anything else is read: a rejected synopsis costs no bank, review or reviewer lookups."""
     version = session.get(AssetVersion, version_id)
     if version is None:  # pragma: no cover - versions are never deleted
-        return
+        return None
+    return version if banks.is_video_version(version) or banks.is_image_version(version) \
+        else None
+
+
+def _bank(session: Session, bank: str, version: AssetVersion, *, source: str, reason: str,
+          by: str) -> None:
     try:
         banks.bank_version(session, bank, version, source=source, reason=reason, by=by)
     except (DetectorUnavailable, ContentError, NotFound) as exc:
         log.error("version %s was not banked in %r: %s (bank it with 'clearance bank add "
-                  "%s --bank %s')", version_id, bank, exc, version_id, bank)
+                  "%s --bank %s')", version.id, bank, exc, version.id, bank)
 
 
 def _bank_rejected(session: Session, event: VersionRejected) -> None:
+    version = _bankable(session, event.version_id)
+    if version is None:
+        return
     reviewer = session.scalar(select(Review).where(Review.item_id == event.item_id,
                                                    Review.final.is_(True))
                               .order_by(Review.id.desc()).limit(1))
@@ -60,13 +70,15 @@ def _bank_rejected(session: Session, event: VersionRejected) -> None:
     reason = f"rejected in review (item {event.item_id})"
     if event.reason:
         reason += f": {event.reason}"
-    _bank(session, "rejected", event.version_id, source="review", reason=reason, by=by)
+    _bank(session, "rejected", version, source="review", reason=reason, by=by)
 
 
 def _bank_withdrawn(session: Session, event: VersionWithdrawn) -> None:
+    version = _bankable(session, event.version_id)
+    if version is None:
+        return
     source = session.info.get(WITHDRAW_SOURCE_KEY, "withdrawal")
-    _bank(session, "withdrawn", event.version_id, source=source, reason=event.reason,
-          by=event.by)
+    _bank(session, "withdrawn", version, source=source, reason=event.reason, by=event.by)
 
 
 #: Set by withdraw-everywhere so its entries say how they got there.

@@ -133,16 +133,7 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
     lease = dt.timedelta(seconds=lease_seconds)
     routes = routing.load_routes(session)
     if item_id is None:
-        tried: list[int] = []
-        for _ in range(_CLAIM_ATTEMPTS):
-            found = _next_candidate(session, actor, now, tried, flt, routes)
-            if found is None:
-                break
-            candidate, holder = found
-            if _take(session, actor, candidate, now, lease):
-                return _claimed(session, actor, candidate, holder, now)
-            tried.append(candidate)
-        raise NotFound("no item in the queue is waiting for you")
+        return _load(session, _claim_next(session, actor, now, lease, flt, routes))
     item = get_item(session, actor, item_id)
     if item.state not in OPEN_STATES:
         raise ReviewConflict(f"item {item_id} is {item.state}; it cannot be claimed")
@@ -165,22 +156,55 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
             raise ReviewConflict(f"item {item_id} is claimed by {who} until "
                                  f"{iso(as_utc(item.lease_expires_at or now))}")
         raise ReviewConflict(f"item {item_id} is {item.state}; it cannot be claimed")
-    return _claimed(session, actor, item.id, holder, now)
+    _record_claim(session, actor, item.id, holder, now + lease)
+    return _load(session, item.id)
 
 
-def _claimed(session: Session, actor: Actor, item_id: int, previous_holder: int | None,
-             now: dt.datetime) -> ReviewItem:
+def claim_next(session: Session, actor: Actor, *, lease_seconds: int,
+               now: dt.datetime | None = None, flt: QueueFilter | None = None) -> int:
+    """:func:`claim` of the next eligible item, answering its id (what the API's claim-next
+    needs: the item is not loaded as an object)."""
+    require_role(actor, "reviewer")
+    if lease_seconds <= 0:
+        raise InputError("lease_seconds must be positive")
+    now = now or utcnow()
+    return _claim_next(session, actor, now, dt.timedelta(seconds=lease_seconds), flt,
+                       routing.load_routes(session))
+
+
+def _claim_next(session: Session, actor: Actor, now: dt.datetime, lease: dt.timedelta,
+                flt: QueueFilter | None, routes: Sequence[routing.Route]) -> int:
+    tried: list[int] = []
+    for _ in range(_CLAIM_ATTEMPTS):
+        found = _next_candidate(session, actor, now, tried, flt, routes)
+        if found is None:
+            break
+        candidate, holder = found
+        if _take(session, actor, candidate, now, lease):
+            _record_claim(session, actor, candidate, holder, now + lease)
+            return candidate
+        tried.append(candidate)
+    raise NotFound("no item in the queue is waiting for you")
+
+
+def _load(session: Session, item_id: int) -> ReviewItem:
+    """The item as the claiming UPDATE left it."""
     item = session.get(ReviewItem, item_id, populate_existing=True)
     if item is None:  # pragma: no cover - the row was just updated in this transaction
         raise NotFound(f"no review item {item_id}")
+    return item
+
+
+def _record_claim(session: Session, actor: Actor, item_id: int, previous_holder: int | None,
+                  lease_until: dt.datetime) -> None:
+    """Audit a claim (and the lapsed claim it took over from someone else)."""
     if previous_holder is not None and previous_holder != actor.user_id:
         audit.record(session, audit.Released(
             subject=Subject.item(item_id), reason="lease expired",
             held_by=username_of(session, previous_holder)), actor=SYSTEM)
     audit.record(session, audit.Claimed(subject=Subject.item(item_id),
-                                        lease_expires_at=iso(item.lease_expires_at or now)),
+                                        lease_expires_at=iso(lease_until)),
                  actor=actor.audit_name)
-    return item
 
 
 def release(session: Session, actor: Actor, item_id: int) -> ReviewItem:

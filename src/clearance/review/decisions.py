@@ -143,7 +143,8 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     else:
         item.state = "queued"
     session.flush()
-    reviewers = [username_of(session, r.reviewer_id) or "" for r in round_reviews]
+    reviewers = [actor.username if r.reviewer_id == actor.user_id
+                 else username_of(session, r.reviewer_id) or "" for r in round_reviews]
     step: ReviewStep = ("single" if not item.needs_two else "first" if first is None
                         else "concurring" if final else "disagreeing")
     who = actor.audit_name

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from clearance.review import queue
+from clearance.review import claims, queue
 from clearance.review.access import Actor
 from clearance.review.filters import conditions
 from clearance.review.items import QUEUE_ORDER, not_quarantined, utcnow
@@ -120,15 +120,21 @@ def get_content(item_id: IdPath, actor: SubmitterDep, session: SessionDep, state
     })
 
 
-def _changed(session: Session, actor: Actor, item_id: int | None,
+#: Where :func:`_changed` keeps the item it changed until the commit.
+_CHANGED_KEY: Final = "clearance.service.changed_item"
+
+
+def _changed(session: Session, actor: Actor, item_id: int,
              change: Callable[[], ReviewItem]) -> bytes:
     """The item after ``change`` (its JSON), read in the same transaction before it commits
     (the audit chain's lock is taken by the commit itself, :mod:`clearance.review.audit`, so
     it is not held while the answer is built; a failed commit is still the caller's error)."""
     item = change()
     session.flush()
-    return answers.encode(item_rows.item_detail(session, actor,
-                                                item.id if item_id is None else item_id))
+    # Held until the commit: the identity map is weak, and the commit-time handlers (webhook
+    # outbox, bank) read this item's version and asset by id -- found there, not re-selected.
+    session.info[_CHANGED_KEY] = item
+    return answers.encode(item_rows.item_detail(session, actor, item_id))
 
 
 @router.post("/items/{item_id}/claim", response_model=ItemDetail)
@@ -151,8 +157,8 @@ async def claim_next(request: Request, actor: ReviewerDep, state: StateDep) -> R
     lease = state.settings.review_lease_seconds
 
     def work(session: Session) -> bytes:
-        return _changed(session, actor, None, lambda: queue.claim(
-            session, actor, None, lease_seconds=lease))
+        item_id = claims.claim_next(session, actor, lease_seconds=lease)
+        return answers.encode(item_rows.item_detail(session, actor, item_id))
 
     return answers.json_answer(await in_transaction(request, state, work))
 
