@@ -22,8 +22,8 @@ from api_world import RISKY, World, world
 #: cursor statements; SQLite's ``BEGIN IMMEDIATE`` is, and it appends the audit chain in Python:
 #: lock, head, insert). Before the cuts (ba6f426), on PostgreSQL: claim-next 10, first review
 #: 10, final decision 18; on SQLite 12, 13 and 21.
-BUDGET = {"postgresql": {"claim-next": 9, "item": 5, "first review": 9, "final decision": 11},
-          "sqlite": {"claim-next": 11, "item": 6, "first review": 12, "final decision": 14}}
+BUDGET = {"postgresql": {"claim-next": 7, "item": 3, "first review": 7, "final decision": 9},
+          "sqlite": {"claim-next": 9, "item": 4, "first review": 10, "final decision": 12}}
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ senior, and never an item whose open first review is one's own.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearance.errors import InputError, NotFound, ReviewConflict
@@ -39,7 +40,7 @@ from clearance.storage.review_models import Review, ReviewItem
 #: How many candidates claim-next tries when a conditional UPDATE loses a race (no SKIP LOCKED).
 _CLAIM_ATTEMPTS: Final = 20
 
-def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+def _claimable(now: Any) -> ColumnElement[bool]:
     """Queued, or claimed with a lapsed lease."""
     return or_(ReviewItem.state == "queued",
                and_(ReviewItem.state == "claimed", ReviewItem.lease_expires_at <= now))
@@ -77,17 +78,38 @@ def refuse_ineligible(item: ReviewItem, actor: Actor) -> None:
                                  "(the two-person rule: the policy asks two people to decide it)")
 
 
+#: The conditional claiming UPDATE, built once (a statement reused keeps its cache key).
+_TAKE: Final = (update(ReviewItem)
+                .where(ReviewItem.id == bindparam("item_id"), _claimable(bindparam("now")))
+                .values(state="claimed", claimed_by=bindparam("user_id"),
+                        lease_expires_at=bindparam("until"), updated_at=bindparam("now"))
+                .execution_options(synchronize_session=False))
+
+
 def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease: dt.timedelta
           ) -> bool:
     """The conditional claiming UPDATE; true when this transaction got the item."""
-    result = session.execute(
-        update(ReviewItem)
-        .where(ReviewItem.id == item_id, _claimable(now))
-        .values(state="claimed", claimed_by=actor.user_id, lease_expires_at=now + lease,
-                updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_TAKE, {"item_id": item_id, "now": now, "user_id": actor.user_id,
+                                     "until": now + lease})
     return getattr(result, "rowcount", 0) == 1
+
+
+def _candidates(actor: Actor, routes: Sequence[routing.Route], now: Any,
+                flt: QueueFilter | None = None) -> Select[int, int | None]:
+    query = select(ReviewItem.id, ReviewItem.claimed_by).where(
+        _claimable(now), *_eligible(actor), *routing.eligibility(actor, routes))
+    if flt is not None:
+        query = query.where(*conditions(flt, now, states=False),
+                            *routing.filter_conditions(flt, actor))
+    return query.order_by(routing.preference(actor, routes), *QUEUE_ORDER).limit(1)
+
+
+@functools.lru_cache(maxsize=512)
+def _next_query(actor: Actor, routes: tuple[routing.Route, ...], postgres: bool
+                ) -> Select[int, int | None]:
+    """Claim-next's unfiltered first try, built once per caller and routing (the time bound)."""
+    query = _candidates(actor, routes, bindparam("now"))
+    return query.with_for_update(skip_locked=True, of=ReviewItem) if postgres else query
 
 
 def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequence[int],
@@ -95,14 +117,13 @@ def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequ
                     ) -> tuple[int, int | None] | None:
     """The next item ``actor`` may claim: its id and who holds it now (a lapsed claim's
     holder), read with the row (locked on PostgreSQL) rather than loading the item."""
-    query = select(ReviewItem.id, ReviewItem.claimed_by).where(
-        _claimable(now), *_eligible(actor), *routing.eligibility(actor, routes))
-    if flt is not None:
-        query = query.where(*conditions(flt, now, states=False),
-                            *routing.filter_conditions(flt, actor))
+    if flt is None and not skip:
+        row = session.execute(_next_query(actor, tuple(routes), is_postgres(session)),
+                              {"now": now}).first()
+        return None if row is None else (row.id, row.claimed_by)
+    query = _candidates(actor, routes, now, flt)
     if skip:
         query = query.where(ReviewItem.id.not_in(skip))
-    query = query.order_by(routing.preference(actor, routes), *QUEUE_ORDER).limit(1)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True, of=ReviewItem)
     row = session.execute(query).first()

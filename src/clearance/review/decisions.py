@@ -16,9 +16,10 @@ item's final decision; comments and wellness reveals.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Final, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from clearance import events
@@ -53,19 +54,25 @@ def _locked_item(session: Session, actor: Actor, item_id: int) -> ReviewItem:
     statement (was six; then two, with the reviews selectin-loaded, which cost more Python than
     the rest of the query in ``bench/bench_load.py``'s profile), row-locked on PostgreSQL until
     the transaction ends."""
-    query = (select(ReviewItem).where(ReviewItem.id == item_id, visible(actor))
+    query = _deciding_query(actor, is_postgres(session))
+    item = session.scalars(query, {"item_id": item_id}).unique().one_or_none()
+    if item is None:
+        raise NotFound(f"no review item {item_id}")
+    return item
+
+
+@functools.lru_cache(maxsize=512)
+def _deciding_query(actor: Actor, postgres: bool) -> Select[ReviewItem]:
+    """:func:`_locked_item`'s statement, built once per caller (a statement reused keeps its
+    cache key)."""
+    query = (select(ReviewItem).where(ReviewItem.id == bindparam("item_id"), visible(actor))
              .options(joinedload(ReviewItem.reviews),
                       joinedload(ReviewItem.version, innerjoin=True)
                       .joinedload(AssetVersion.asset, innerjoin=True),
                       joinedload(ReviewItem.screening, innerjoin=True)
                       .load_only(Screening.policy))
              .execution_options(populate_existing=True))
-    if is_postgres(session):
-        query = query.with_for_update(of=ReviewItem)
-    item = session.scalars(query).unique().one_or_none()
-    if item is None:
-        raise NotFound(f"no review item {item_id}")
-    return item
+    return query.with_for_update(of=ReviewItem) if postgres else query
 
 
 def _confirm_claim(session: Session, actor: Actor, item_id: int, now: dt.datetime) -> None:
