@@ -73,3 +73,33 @@ def test_claim_item_and_reject_stay_within_their_statement_budget(w: World) -> N
     by_id = [s for s in on_final
              if re.search(r"FROM (assets|asset_versions) WHERE \w+\.id = ", s)]
     assert not by_id, by_id
+
+
+@pytest.mark.postgres
+def test_reads_run_without_begin_and_commit_and_writes_in_one_transaction(
+        tmp_path: Path, postgres_url: str) -> None:
+    """On PostgreSQL the queue page and an item's detail read on AUTOCOMMIT connections (no
+    ``BEGIN``/``COMMIT`` round trips); claim-next and a decision stay one transaction."""
+    from psycopg.pq import TransactionStatus
+
+    with world(tmp_path, postgres_url) as w:
+        w.queued_item("alice", text=RISKY)
+        states: list[TransactionStatus] = []
+
+        def note(conn: Any, *_args: Any) -> None:
+            states.append(conn.connection.dbapi_connection.info.transaction_status)
+
+        def during(method: str, path: str, **kwargs: Any) -> set[TransactionStatus]:
+            states.clear()
+            event.listen(w.engine, "after_cursor_execute", note)
+            try:
+                assert w.call(method, path, "rita", **kwargs).status_code == 200
+            finally:
+                event.remove(w.engine, "after_cursor_execute", note)
+            return set(states)
+
+        during("GET", "/api/items")  # authenticates rita (a write: the token's last use)
+        assert during("GET", "/api/items") == {TransactionStatus.IDLE}
+        item_id = w.call("POST", "/api/queue/claim-next", "rita").json()["id"]
+        assert during("GET", f"/api/items/{item_id}") == {TransactionStatus.IDLE}
+        assert during("POST", f"/api/items/{item_id}/release") == {TransactionStatus.INTRANS}

@@ -29,6 +29,7 @@ from clearance.service.deps import (
     StateDep,
     SubmitterDep,
     in_transaction,
+    reading,
 )
 from clearance.service.models_public import CommentPublic, ItemDetail, ItemPage, RevealPublic
 from clearance.service.params import Hours, IdPath, Offset
@@ -61,7 +62,7 @@ async def list_items(request: Request, actor: ReviewerDep, service: StateDep,
                                                             offset=offset),
                                "limit": limit, "offset": offset})
 
-    return answers.json_answer(await in_transaction(request, service, page))
+    return answers.json_answer(await reading(request, service, page))
 
 
 @functools.lru_cache(maxsize=256)
@@ -92,7 +93,7 @@ async def get_item(item_id: IdPath, request: Request, actor: SubmitterDep,
     def work(session: Session) -> bytes:
         return answers.encode(item_rows.item_detail(session, actor, item_id))
 
-    return answers.json_answer(await in_transaction(request, state, work))
+    return answers.json_answer(await reading(request, state, work))
 
 
 @router.get("/items/{item_id}/content", response_class=Response, responses={200: {

@@ -50,7 +50,7 @@ from clearance.service.request_log import RequestLog
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
 from clearance.storage import LocalBlobStore, ensure_schema, make_engine, session_scope
-from clearance.storage.db import SQLITE_BEGIN
+from clearance.storage.db import SQLITE_BEGIN, ping_when_idle
 
 if TYPE_CHECKING:
     from clearance.bank.index import BankIndex
@@ -117,11 +117,12 @@ def body_caps(settings: Settings) -> Callable[[str], int]:
 
 def _engine_for(settings: Settings) -> Engine:
     url = settings.resolved_database_url
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if not url.startswith("sqlite"):
         # Request threads (AnyIO's pool holds 40) each hold one connection for a request.
         kwargs.update(pool_size=20, max_overflow=20)
     engine = make_engine(url, **kwargs)
+    ping_when_idle(engine)  # not pool_pre_ping: a round trip on every request
     try:
         ensure_schema(engine)
     except BaseException:

@@ -155,6 +155,20 @@ async def in_transaction(request: Request, state: ServiceState, work: Callable[.
         return await run_in_threadpool(_in_transaction, state, work, args)
 
 
+def _reading(state: ServiceState, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    with session_scope(state.read_engine) as session:
+        return work(session, *args)
+
+
+async def reading(request: Request, state: ServiceState, work: Callable[..., T],
+                  *args: Any) -> T:
+    """:func:`in_transaction` for ``work`` that only reads: on PostgreSQL without ``BEGIN``
+    and ``COMMIT`` (:attr:`ServiceState.read_engine`), two round trips of the three or four a
+    queue page or an item's detail took. ``work`` must not write."""
+    async with db_slot(request):
+        return await run_in_threadpool(_reading, state, work, args)
+
+
 async def db_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
     """The request's transaction (:func:`transaction`), held until the route has returned."""
     async with transaction(request, state) as session:

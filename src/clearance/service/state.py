@@ -10,6 +10,7 @@ request threads at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,16 @@ class ServiceState:
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @functools.cached_property
+    def read_engine(self) -> Engine:
+        """The engine of read-only requests: on PostgreSQL its connections run each statement
+        in its own implicit transaction (``AUTOCOMMIT``), which saves the ``BEGIN`` and
+        ``COMMIT`` round trips; what they read is what a READ COMMITTED transaction (the
+        default) reads anyway -- each statement its own snapshot. Other databases: the engine."""
+        if self.engine.dialect.name != "postgresql":
+            return self.engine
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def screener(self) -> Screener:

@@ -134,6 +134,41 @@ def _make_sqlite_transactional(engine: Engine, *, is_file: bool) -> None:
         connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
+#: How long a pooled connection may sit unused before its next checkout pings it first.
+IDLE_PING_SECONDS: Final = 10.0
+_CHECKED_IN: Final = "clearance.checked_in"
+
+
+def ping_when_idle(engine: Engine, seconds: float = IDLE_PING_SECONDS) -> None:
+    """Check a pooled connection that sat unused for ``seconds`` or more before handing it out
+    (an empty statement; one that fails is discarded and another taken, as SQLAlchemy's
+    ``pool_pre_ping`` does), instead of pinging on every checkout.
+
+    Why: ``pool_pre_ping`` is a round trip on every transaction; ``bench/bench_load.py``
+    measured ~8 round trips per request, so the ping was one in eight, on both the service's
+    and PostgreSQL's CPU, to guard against what happens to connections at rest (a database
+    restart, an idle timeout, a proxy that drops quiet connections). A connection in steady use
+    is not pinged; if the database restarts under load, requests on connections used within
+    the last ``seconds`` fail once (503) and SQLAlchemy then discards the whole pool."""
+    import time
+
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_CHECKED_IN)
+        if since is None or time.monotonic() - since < seconds:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure means: not this connection
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+
 @contextmanager
 def session_scope(engine: Engine, *, bus: EventBus | None = None) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises.
