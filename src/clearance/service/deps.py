@@ -72,7 +72,13 @@ StateDep = Annotated[ServiceState, Depends(_state)]
 #: thread to finish, nothing moved again: ``bench/bench_load.py`` hung the server that way at 50
 #: clients. Waiting for a slot happens in the event loop, holding no thread, and there are fewer
 #: slots than threads, so a request holding a transaction always finds a thread to finish on.
-DB_SLOTS: Final = 20
+#:
+#: Eight, not twenty: each slot is a worker thread that competes for the GIL (and a PostgreSQL
+#: backend for the cores). With twenty, the load benchmark at 200 req/s offered (2 workers on 2
+#: cores, 50 clients) had p95 441-561 ms in four runs; with ten 244-284, eight 188 and 429 (that
+#: run's machine was a third slower), six 146-442 (median 183), four 368-378 -- the same work,
+#: queued in the event loop instead of switching among threads.
+DB_SLOTS: Final = 8
 
 
 def _slots(request: Request) -> anyio.Semaphore:
