@@ -15,7 +15,7 @@ from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Select
+from sqlalchemy import Connection, Select
 from sqlalchemy.orm import Session
 
 from clearance.review import claims, queue
@@ -57,8 +57,8 @@ async def list_items(request: Request, actor: ReviewerDep, service: StateDep,
     else:
         query = _queue_query.__wrapped__(rule, title, locale, state, older_than_hours)
 
-    def page(session: Session) -> bytes:
-        return answers.encode({"items": item_rows.item_page(session, actor, query, limit=limit,
+    def page(db: Connection) -> bytes:
+        return answers.encode({"items": item_rows.item_page(db, actor, query, limit=limit,
                                                             offset=offset),
                                "limit": limit, "offset": offset})
 
@@ -90,8 +90,8 @@ async def get_item(item_id: IdPath, request: Request, actor: SubmitterDep,
     """One item with findings, reasons, reviews, comments and title context (404 when the
     caller may not see it)."""
 
-    def work(session: Session) -> bytes:
-        return answers.encode(item_rows.item_detail(session, actor, item_id))
+    def work(db: Connection) -> bytes:
+        return answers.encode(item_rows.item_detail(db, actor, item_id))
 
     return answers.json_answer(await reading(request, state, work))
 

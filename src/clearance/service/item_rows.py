@@ -92,11 +92,17 @@ def _summary_select(*extra: Any) -> Select[Any]:
             .outerjoin(_Holder, _Holder.id == ReviewItem.claimed_by))
 
 
-def item_page(session: Session, actor: Actor, query: Select[Any], *, limit: int,
+def _db(session: Session | Connection) -> Connection:
+    """The connection to read with: the session's, or the one given (a read-only request reads
+    on a bare connection: :func:`clearance.service.deps.reading`)."""
+    return session.connection() if isinstance(session, Session) else session
+
+
+def item_page(session: Session | Connection, actor: Actor, query: Select[Any], *, limit: int,
               offset: int) -> list[dict[str, Any]]:
     """A page of the items ``query`` (:func:`page_query`) selects, as listed, in one statement
     (the JSON of ``views.item_list`` over the same items)."""
-    rows = session.connection().execute(query, {"limit": max(0, limit),
+    rows = _db(session).execute(query, {"limit": max(0, limit),
                                                 "offset": max(0, offset)})
     is_reviewer = actor.at_least("reviewer")
     return [_summary(row, is_reviewer) for row in rows]
@@ -272,11 +278,11 @@ def _side(db: Connection, row: Any) -> _Side:
     return side
 
 
-def item_detail(session: Session, actor: Actor, item_id: int) -> dict[str, Any]:
+def item_detail(session: Session | Connection, actor: Actor, item_id: int) -> dict[str, Any]:
     """The item ``actor`` may see, with findings, reasons, reviews, comments and title context
     (:class:`NotFound` otherwise): the JSON of ``views.item_detail(session, actor,
     queue.get_item(session, actor, item_id))``, in three statements."""
-    db = session.connection()
+    db = _db(session)
     row = db.execute(_detail_query(actor), {"item_id": item_id}).first()
     if row is None:
         raise NotFound(f"no review item {item_id}")

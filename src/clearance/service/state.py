@@ -24,6 +24,7 @@ from clearance.screening import Screener
 from clearance.service.callers import CallerCache
 from clearance.settings import Settings
 from clearance.storage import BlobStore
+from clearance.storage.db import SQLITE_BEGIN
 
 if TYPE_CHECKING:
     from clearance.bank.index import BankIndex
@@ -71,7 +72,11 @@ class ServiceState:
         """The engine of read-only requests: on PostgreSQL its connections run each statement
         in its own implicit transaction (``AUTOCOMMIT``), which saves the ``BEGIN`` and
         ``COMMIT`` round trips; what they read is what a READ COMMITTED transaction (the
-        default) reads anyway -- each statement its own snapshot. Other databases: the engine."""
+        default) reads anyway -- each statement its own snapshot. On SQLite its transactions
+        begin deferred (:data:`~clearance.storage.db.SQLITE_BEGIN`): a read does not take the
+        write lock."""
+        if self.engine.dialect.name == "sqlite":
+            return self.engine.execution_options(**{SQLITE_BEGIN: "deferred"})
         if self.engine.dialect.name != "postgresql":
             return self.engine
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
