@@ -147,14 +147,11 @@ def claim(session: Session, actor: Actor, item_id: int | None = None, *, lease_s
     by someone else, final, the actor's own submission, awaiting a senior second review (for a
     non-senior) or first-reviewed by the actor in this round is refused with
     :class:`ReviewConflict`."""
-    require_role(actor, "reviewer")
-    if lease_seconds <= 0:
-        raise InputError("lease_seconds must be positive")
-    now = now or utcnow()
-    lease = dt.timedelta(seconds=lease_seconds)
-    routes = routing.load_routes(session)
     if item_id is None:
-        return _load(session, _claim_next(session, actor, now, lease, flt, routes))
+        return _load(session, claim_next(session, actor, lease_seconds=lease_seconds, now=now,
+                                         flt=flt))
+    now, lease = _lease(actor, lease_seconds, now)
+    routes = routing.load_routes(session)
     item = get_item(session, actor, item_id)
     if item.state not in OPEN_STATES:
         raise ReviewConflict(f"item {item_id} is {item.state}; it cannot be claimed")
@@ -185,16 +182,8 @@ def claim_next(session: Session, actor: Actor, *, lease_seconds: int,
                now: dt.datetime | None = None, flt: QueueFilter | None = None) -> int:
     """:func:`claim` of the next eligible item, answering its id (what the API's claim-next
     needs: the item is not loaded as an object)."""
-    require_role(actor, "reviewer")
-    if lease_seconds <= 0:
-        raise InputError("lease_seconds must be positive")
-    now = now or utcnow()
-    return _claim_next(session, actor, now, dt.timedelta(seconds=lease_seconds), flt,
-                       routing.load_routes(session))
-
-
-def _claim_next(session: Session, actor: Actor, now: dt.datetime, lease: dt.timedelta,
-                flt: QueueFilter | None, routes: Sequence[routing.Route]) -> int:
+    now, lease = _lease(actor, lease_seconds, now)
+    routes = routing.load_routes(session)
     tried: list[int] = []
     for _ in range(_CLAIM_ATTEMPTS):
         found = _next_candidate(session, actor, now, tried, flt, routes)
@@ -206,6 +195,15 @@ def _claim_next(session: Session, actor: Actor, now: dt.datetime, lease: dt.time
             return candidate
         tried.append(candidate)
     raise NotFound("no item in the queue is waiting for you")
+
+
+def _lease(actor: Actor, lease_seconds: int, now: dt.datetime | None
+           ) -> tuple[dt.datetime, dt.timedelta]:
+    """Who may claim (reviewers and above) and for how long: the time now and the lease."""
+    require_role(actor, "reviewer")
+    if lease_seconds <= 0:
+        raise InputError("lease_seconds must be positive")
+    return now or utcnow(), dt.timedelta(seconds=lease_seconds)
 
 
 def _load(session: Session, item_id: int) -> ReviewItem:
