@@ -50,7 +50,6 @@ from clearance.service.deps import (
     SeniorDep,
     SessionDep,
     StateDep,
-    early_actor,
     require,
     transaction,
 )
@@ -83,8 +82,8 @@ MAX_PAGE: Final = 200
 FILES_MAX: Final = 20
 #: A reviewer / senior reviewer authenticated in a short transaction that has ended before the
 #: route runs (the route hashes for seconds, holding no transaction).
-EarlyReviewerDep = Annotated[Actor, Depends(require("reviewer", early_actor))]
-EarlySeniorDep = Annotated[Actor, Depends(require("senior_reviewer", early_actor))]
+EarlyReviewerDep = Annotated[Actor, Depends(require("reviewer"))]
+EarlySeniorDep = Annotated[Actor, Depends(require("senior_reviewer"))]
 
 
 def bank_index(state: ServiceState) -> BankIndex:

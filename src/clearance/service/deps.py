@@ -344,29 +344,16 @@ early_actor = current_actor
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def require(role: str, source: Callable[..., Any] = current_actor
-            ) -> Callable[..., Awaitable[Actor]]:
-    """A dependency: the caller (as ``source`` authenticates them), who must have at least
-    ``role`` (async: the check does no I/O, so it costs no trip into the thread pool)."""
+def require(role: str) -> Callable[[Request], Awaitable[Actor]]:
+    """A dependency: the caller (:func:`current_actor`), who must have at least ``role``
+    (async: the check does no I/O, so it costs no trip into the thread pool). One dependency,
+    not four (this one, the caller, the state and the CSRF token): FastAPI's dependency
+    solving was ~7% of the service's CPU in ``bench/bench_load.py``."""
 
-    if source is current_actor:
-        # One dependency instead of four (this one, the caller, the state and the CSRF token):
-        # FastAPI's dependency solving was ~7% of the service's CPU in bench/bench_load.py.
-        async def direct(request: Request) -> Actor:
-            actor = await current_actor(request, get_state(request),
-                                        await submitted_csrf(request))
-            access.require_role(actor, role)
-            return actor
-
-        dependency: Callable[..., Awaitable[Actor]] = direct
-    else:
-        # A default, not Annotated: the annotation would be a string naming a local
-        # (``source``) that FastAPI could not resolve.
-        async def layered(actor: Actor = Depends(source)) -> Actor:  # noqa: B008
-            access.require_role(actor, role)
-            return actor
-
-        dependency = layered
+    async def dependency(request: Request) -> Actor:
+        actor = await current_actor(request, get_state(request), await submitted_csrf(request))
+        access.require_role(actor, role)
+        return actor
 
     dependency.__name__ = f"require_{role}"
     return dependency
@@ -379,4 +366,4 @@ AdminDep = Annotated[Actor, Depends(require("admin"))]
 #: The legal role, alone (:data:`clearance.review.access.LEGAL`): the quarantine's routes.
 LegalDep = Annotated[Actor, Depends(require("legal"))]
 #: A submitter authenticated by :func:`early_actor` (the route holds no transaction).
-EarlySubmitterDep = Annotated[Actor, Depends(require("submitter", early_actor))]
+EarlySubmitterDep = Annotated[Actor, Depends(require("submitter"))]
