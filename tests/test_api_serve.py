@@ -97,3 +97,112 @@ def test_serve_with_workers_migrates_once_then_runs_them(env: Path,
     assert app == "clearance.service.app:create_app"
     assert (kwargs["workers"], kwargs["port"], kwargs["host"]) == (3, 8766, "127.0.0.1")
     assert (env / "data" / "clearance.db").exists()  # migrated before the workers start
+
+
+def test_worker_socket_pickles_as_a_listener_of_its_own() -> None:
+    """What a spawned worker receives for the supervisor's socket: a new socket bound to the
+    same address (SO_REUSEPORT, TCP_NODELAY), not the shared one."""
+    import socket
+    from multiprocessing.reduction import ForkingPickler
+
+    from clearance.service.server import SPREAD_CONNECTIONS, NoDelayConfig
+
+    if not SPREAD_CONNECTIONS:
+        pytest.skip("no SO_REUSEPORT on this platform")
+    shared = NoDelayConfig("x:y", host="127.0.0.1", port=0).bind_socket()
+    twins = [ForkingPickler.loads(bytes(ForkingPickler.dumps(shared))) for _ in range(2)]
+    try:
+        for twin in twins:
+            assert twin.fileno() != shared.fileno()
+            assert twin.getsockname() == shared.getsockname()
+            assert twin.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0
+            assert twin.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+            twin.listen(64)
+        with socket.create_connection(shared.getsockname()):
+            pass  # a worker's socket accepts at the shared address
+    finally:
+        for sock in (shared, *twins):
+            sock.close()
+
+
+PID_APP = '''
+import os
+import time
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/busy":
+        time.sleep(1.5)  # holds this worker's event loop
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": str(os.getpid()).encode()})
+'''
+
+
+def test_connections_are_spread_across_workers(tmp_path: Path) -> None:
+    """Two real workers, each on a listening socket of its own: both start and bind, and 40
+    keep-alive connections opened at once, while one of them is busy, are spread over both
+    with a fair share each (a hash of the addresses picks the worker)."""
+    import http.client
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from clearance.service.server import SPREAD_CONNECTIONS
+
+    if not SPREAD_CONNECTIONS:
+        pytest.skip("no SO_REUSEPORT on this platform")
+    (tmp_path / "pidapp.py").write_text(PID_APP)
+    port = _free_port()
+    launch = ("from clearance.service.server import run_workers, serve_options; "
+              f"run_workers('pidapp:app', host='127.0.0.1', port={port}, workers=2, "
+              "factory=False, **serve_options('warning', access_log=False))")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-c", launch], cwd=tmp_path, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        pids: set[str] = set()
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline:  # both workers up
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/")
+                pids.add(conn.getresponse().read().decode())
+                conn.close()
+            except OSError:
+                time.sleep(0.2)
+        assert len(pids) == 2, (tmp_path / "server.log").read_text(errors="replace")
+        busy = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        busy.request("GET", "/busy")
+        time.sleep(0.3)  # one worker is now asleep in that request
+        socks = [socket.socket() for _ in range(40)]
+        for sock in socks:  # a burst, as 50 clients starting at once
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+        served: dict[str, int] = {}
+        for sock in socks:
+            sock.settimeout(10)
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            conn.sock = sock  # the connection of the burst
+            conn.request("GET", "/")
+            pid = conn.getresponse().read().decode()
+            served[pid] = served.get(pid, 0) + 1
+            conn.close()
+        busy.getresponse().read()
+        busy.close()
+        assert len(served) == 2 and min(served.values()) >= 8, served
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
