@@ -15,6 +15,9 @@ request, and who is asking.
   database (an upload is screened for seconds): the caller is authenticated in a short
   transaction that ends before the route runs (:data:`EarlySubmitterDep`), and the route opens
   short slot-guarded transactions of its own around its database steps only.
+* :func:`in_transaction` and :func:`reading` — the busiest routes' database work, run in one
+  piece on the event loop's own thread while no other request of the process has a transaction
+  open, in a worker thread otherwise (see :func:`_inline`).
 * :func:`require` — the caller, with at least a role (:class:`~clearance.errors.Forbidden`
   naming the role otherwise); :data:`ReviewerDep`, :data:`SeniorDep` and :data:`AdminDep` are
   the usual ones.
@@ -118,25 +121,48 @@ def _finish(session: Session, commit: bool) -> None:
         session.close()
 
 
+_OPEN: Final = "clearance_open_transactions"
+
+
+def _open_transactions(request: Request) -> int:
+    """How many :func:`transaction` blocks of this process are open now."""
+    count: int = getattr(request.app.state, _OPEN, 0)
+    return count
+
+
+def _count_open(request: Request, step: int) -> None:
+    setattr(request.app.state, _OPEN, _open_transactions(request) + step)
+
+
 @asynccontextmanager
 async def transaction(request: Request, state: ServiceState) -> AsyncIterator[Session]:
     """One transaction within one of :data:`DB_SLOTS` (as :func:`~clearance.storage.session_scope`:
     committed when the block succeeds, rolled back when it raises). Blocking calls on the
     session belong in :func:`~starlette.concurrency.run_in_threadpool`."""
     async with db_slot(request):
-        session = _session(state)
+        _count_open(request, 1)
         try:
-            yield session
-        except SQLAlchemyError as exc:
-            await run_in_threadpool(_finish, session, False)
-            raise StorageError(f"database error: {describe_db_error(exc)}") from exc
-        except BaseException:
-            await run_in_threadpool(_finish, session, False)
-            raise
-        try:
-            await run_in_threadpool(_finish, session, True)
-        except SQLAlchemyError as exc:
-            raise StorageError(f"database error: {describe_db_error(exc)}") from exc
+            async with _transaction(state) as session:
+                yield session
+        finally:
+            _count_open(request, -1)
+
+
+@asynccontextmanager
+async def _transaction(state: ServiceState) -> AsyncIterator[Session]:
+    session = _session(state)
+    try:
+        yield session
+    except SQLAlchemyError as exc:
+        await run_in_threadpool(_finish, session, False)
+        raise StorageError(f"database error: {describe_db_error(exc)}") from exc
+    except BaseException:
+        await run_in_threadpool(_finish, session, False)
+        raise
+    try:
+        await run_in_threadpool(_finish, session, True)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database error: {describe_db_error(exc)}") from exc
 
 
 def _session(state: ServiceState) -> Session:
@@ -151,12 +177,36 @@ def _in_transaction(state: ServiceState, work: Callable[..., T], args: tuple[Any
         return work(session, *args)
 
 
+def _inline(request: Request) -> bool:
+    """Whether a request's database work may run on the event loop's own thread now: when no
+    other request of this process has a transaction open (:func:`transaction`, which every
+    :data:`SessionDep` is). The work then holds the loop until it has committed.
+
+    Why: with the work in AnyIO's worker threads, up to :data:`DB_SLOTS` threads and the loop
+    compete for the GIL and the cores, a request's work is a hop to a thread and back, and
+    ``bench/bench_load.py`` at 200 req/s offered had p95 56-398 ms (median 140, goal met in 2
+    of 5 runs); run on the loop, one request's work at a time per process and no hop, 28-254
+    ms (median 81, met in 5 of 7), the kernel's share of the server's CPU 5-7 % instead of 10 %
+    (fewer thread switches). Interleaved runs, same code; this machine's speed varies a lot.
+
+    Why not always: a transaction open across awaits (a :data:`SessionDep` route's, committed
+    by the loop after the route) may hold a row lock or the SQLite write lock; work on the
+    loop that waited for that lock would block the very loop that must commit it. Work in
+    the background threads (jobs, webhooks, lease sweeps) and sync routes that open their own
+    transactions (``/healthz``) never needs the loop to finish, so work on the loop only waits
+    for it. The pool has connections beyond :data:`DB_SLOTS` for those."""
+    return _open_transactions(request) == 0 and not request.scope.get(_HOLDS_SLOT)
+
+
 async def in_transaction(request: Request, state: ServiceState, work: Callable[..., T],
                          *args: Any) -> T:
     """``work(session, *args)`` in one transaction, committed when it returns, all of it in
-    **one** trip to a worker thread (within one of :data:`DB_SLOTS`): what the busiest routes
-    do instead of a session dependency, a sync route and a sync response check (a trip each,
-    and two more for the commit and the close)."""
+    one piece: on the event loop when :func:`_inline`, else in **one** trip to a worker thread
+    (within one of :data:`DB_SLOTS`): what the busiest routes do instead of a session
+    dependency, a sync route and a sync response check (a trip each, and two more for the
+    commit and the close)."""
+    if _inline(request):
+        return _in_transaction(state, work, args)
     async with db_slot(request):
         return await run_in_threadpool(_in_transaction, state, work, args)
 
@@ -175,7 +225,10 @@ async def reading(request: Request, state: ServiceState, work: Callable[..., T],
     (within one of :data:`DB_SLOTS`), on a bare connection of
     :attr:`ServiceState.read_engine`: no session (its unit of work and commit hooks cost
     ~0.15 ms a read), and on PostgreSQL no ``BEGIN`` and ``COMMIT``, two round trips of the
-    three or four a queue page or an item's detail took. ``work`` must not write."""
+    three or four a queue page or an item's detail took; on the event loop when
+    :func:`_inline`. ``work`` must not write."""
+    if _inline(request):
+        return _reading(state, work, args)
     async with db_slot(request):
         return await run_in_threadpool(_reading, state, work, args)
 
