@@ -157,3 +157,18 @@ def test_timestamps_are_written_as_the_models_write_them(at: dt.datetime) -> Non
     expected = TypeAdapter(UtcTime).dump_python(at, mode="json")
     assert answers.iso_utc(at) == expected
     assert expected.endswith("+00:00")
+
+
+def test_detail_statement_is_one_object_per_kind_of_caller() -> None:
+    """Every reviewer gets the same statement object (a copy of the same shape per caller made
+    SQLAlchemy adapt its cached result columns on every execution); submitters, who see only
+    their team's items, one of their own."""
+    def actor(user_id: int, role: str, team: str | None) -> access.Actor:
+        return access.Actor(user_id, f"u{user_id}", role, team, "token")
+
+    rita, ravi = actor(1, "reviewer", None), actor(2, "senior_reviewer", "studio")
+    alice, bob = actor(3, "submitter", "studio"), actor(4, "submitter", "other")
+    assert item_rows._detail_query(rita) is item_rows._detail_query(ravi)
+    assert item_rows._detail_query(alice) is item_rows._detail_query(alice)
+    assert item_rows._detail_query(alice) is not item_rows._detail_query(bob)
+    assert item_rows._detail_query(alice) is not item_rows._detail_query(rita)

@@ -6,7 +6,7 @@ round an item is in. The shared ground of :mod:`clearance.review.claims` and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
@@ -214,6 +214,16 @@ def visible(actor: Actor) -> ColumnElement[bool]:
     if actor.team_id is not None:
         conditions.append(ReviewItem.team_id == actor.team_id)
     return and_(or_(*conditions), not_quarantined())
+
+
+def visibility_key(actor: Actor) -> Hashable:
+    """What :func:`visible` depends on: equal for callers it treats alike (every reviewer and
+    above sees the same items), so a statement built for one of them serves them all."""
+    if actor.role == LEGAL:
+        return "legal"
+    if actor.at_least("reviewer"):
+        return "reviewer"
+    return ("own", actor.user_id, actor.team_id)
 
 
 def get_item(session: Session, actor: Actor, item_id: int) -> ReviewItem:

@@ -25,9 +25,8 @@ names).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -55,7 +54,7 @@ from clearance.errors import NotFound
 from clearance.findings import Finding
 from clearance.policy.engine import Decision
 from clearance.review.access import Actor
-from clearance.review.items import FINAL_STATE_OUTCOME, OPEN_STATES, visible
+from clearance.review.items import FINAL_STATE_OUTCOME, OPEN_STATES, visibility_key, visible
 from clearance.service.answers import iso_utc
 from clearance.storage.models import Asset, AssetVersion, Credit, Person, Title, VersionPerson
 from clearance.storage.quarantine_models import QuarantineHold
@@ -178,16 +177,30 @@ def _can_see(actor: Actor, item: Any, held: set[int]) -> bool:
         actor.team_id is not None and item.team_id == actor.team_id)
 
 
-@functools.lru_cache(maxsize=512)
+#: :func:`_detail_query`'s statements by :func:`~clearance.review.items.visibility_key`.
+_DETAIL_QUERIES: Final[dict[Hashable, Select[Any]]] = {}
+
+
 def _detail_query(actor: Actor) -> Select[Any]:
-    """The item row of :func:`item_detail` for what ``actor`` may see, built once per caller
-    (a statement reused is not rebuilt, nor its cache key recomputed)."""
-    return (_summary_select(Screening.findings, Screening.decision.label("screened"),
+    """The item row of :func:`item_detail` for what ``actor`` may see, built once per kind of
+    caller (a statement reused is not rebuilt, nor its cache key recomputed). One object for
+    every reviewer, not one each: SQLAlchemy's compiled cache is keyed by the statement's
+    shape, and a different object of the same shape made it adapt the cached result columns
+    to the new object on every execution (comparing column expressions: ~2 % of the service's
+    CPU in ``bench/bench_load.py``, where 50 reviewers each had their own)."""
+    key = visibility_key(actor)
+    query = _DETAIL_QUERIES.get(key)
+    if query is None:
+        if len(_DETAIL_QUERIES) >= 512:
+            _DETAIL_QUERIES.clear()
+        query = _DETAIL_QUERIES[key] = (
+            _summary_select(Screening.findings, Screening.decision.label("screened"),
                             Screening.trace, AssetVersion.content_sha256,
                             AssetVersion.shoot_date, Asset.team_id.label("asset_team"),
                             Title.original_title, Title.rating)
             .join(Title, Title.id == Asset.title_id)
             .where(ReviewItem.id == bindparam("item_id"), visible(actor)))
+    return query
 
 
 #: Every asset of a title (by id) with its versions (by id), whether each is quarantined and its
