@@ -28,7 +28,7 @@ def w(tmp_path: Path, database_url: str) -> Iterator[World]:
     if url.get_backend_name() == "postgresql":  # a deadlock fails the test, not hang the suite
         options = f"{url.query.get('options', '')} -clock_timeout=15000".strip()
         url = url.update_query_dict({"options": options})
-    with world(tmp_path, url.render_as_string(hide_password=False)) as built:
+    with world(tmp_path, url.render_as_string(hide_password=False), db_work="loop") as built:
         yield built
 
 
@@ -127,3 +127,15 @@ def test_work_waiting_for_an_open_transactions_lock_runs_in_a_thread(w: World) -
     assert answers["hold"].status_code == 200, answers["hold"].text
     assert answers["decision"].status_code == 200, answers["decision"].text
     assert threads.on(loop) == 0 and threads.on_workers() > 0, threads.seen
+
+
+def test_a_lone_process_keeps_the_work_in_threads(tmp_path: Path) -> None:
+    """``db_work=auto`` (the default) outside a worker of several: threads, since the loop
+    would wait idle for every answer of the database."""
+    with world(tmp_path) as lone:
+        loop = _loop_thread(lone)
+        lone.queued_item("alice", text=RISKY + " Three.")
+        with _Threads(lone) as threads:
+            claimed = lone.call("POST", "/api/queue/claim-next", "rita")
+        assert claimed.status_code == 200, claimed.text
+        assert threads.on(loop) == 0 and threads.on_workers() > 0, threads.seen

@@ -160,6 +160,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
     session_max_age: int = Field(default=8 * 3600, gt=0)
+    #: Where the busiest routes' database work runs (``clearance.service.deps._inline``):
+    #: ``loop`` on the event loop when it is safe, ``threads`` always in worker threads, ``auto``
+    #: the loop in a worker of several (``clearance serve --workers N``, N > 1), threads in a
+    #: lone process.
+    db_work: Literal["auto", "loop", "threads"] = "auto"
     review_lease_seconds: int = Field(default=15 * 60, gt=0)
     #: Service-level targets: hours an item may wait for its decision, by screening decision
     #: (:mod:`clearance.review.service_levels`). A JSON object in the environment.

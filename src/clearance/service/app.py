@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import gc
 import logging
+import multiprocessing
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -157,6 +158,16 @@ def _include_ui(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
+def work_on_loop(settings: Settings) -> bool:
+    """``settings.db_work`` for this process: ``auto`` is the loop in a worker of several
+    (``clearance serve --workers N`` spawns them with :mod:`multiprocessing`, so they have a
+    parent process there) and threads in a lone process, where the loop would wait idle for
+    each answer of the database with no other worker to run meanwhile."""
+    if settings.db_work == "auto":
+        return multiprocessing.parent_process() is not None
+    return settings.db_work == "loop"
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
                screener: Screener | None = None, webhook_worker: bool = True) -> FastAPI:
     """The service app. ``engine`` (already migrated) and ``screener`` may be given, e.g. by
@@ -183,7 +194,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     state = ServiceState(settings=settings, engine=engine,
                          blobs=LocalBlobStore(settings.resolved_blob_dir), secret=secret,
                          screener_factory=build_screener, bank=bank,
-                         vault=vault)
+                         vault=vault, work_on_loop=work_on_loop(settings))
     runner = state.jobs = JobRunner(engine, functools.partial(run_batch_step, state))
 
     def sweep_leases() -> None:

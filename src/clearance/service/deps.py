@@ -188,6 +188,8 @@ def _inline(request: Request) -> bool:
     of 5 runs); run on the loop, one request's work at a time per process and no hop, 28-254
     ms (median 81, met in 5 of 7), the kernel's share of the server's CPU 5-7 % instead of 10 %
     (fewer thread switches). Interleaved runs, same code; this machine's speed varies a lot.
+    A lone process waits idle on the loop while the database answers, so ``settings.db_work``
+    (:attr:`ServiceState.work_on_loop`) keeps threads there by default.
 
     Why not always: a transaction open across awaits (a :data:`SessionDep` route's, committed
     by the loop after the route) may hold a row lock or the SQLite write lock; work on the
@@ -195,7 +197,8 @@ def _inline(request: Request) -> bool:
     the background threads (jobs, webhooks, lease sweeps) and sync routes that open their own
     transactions (``/healthz``) never needs the loop to finish, so work on the loop only waits
     for it. The pool has connections beyond :data:`DB_SLOTS` for those."""
-    return _open_transactions(request) == 0 and not request.scope.get(_HOLDS_SLOT)
+    return (get_state(request).work_on_loop and _open_transactions(request) == 0
+            and not request.scope.get(_HOLDS_SLOT))
 
 
 async def in_transaction(request: Request, state: ServiceState, work: Callable[..., T],

@@ -63,6 +63,9 @@ class ServiceState:
     #: The bus of every request's session (:mod:`clearance.events`; the built-in subscribers),
     #: built once: a session without one built its own on each write.
     bus: EventBus = field(default_factory=EventBus)
+    #: Whether the busiest routes' database work may run on the event loop (``settings.db_work``
+    #: resolved by ``create_app``: :func:`clearance.service.deps._inline`).
+    work_on_loop: bool = False
     _screener: Screener | None = None
     _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _screen_lock: threading.Lock = field(default_factory=threading.Lock)
