@@ -108,7 +108,8 @@ class NoDelayConfig(uvicorn.Config):
 def run_workers(app: str, *, host: str, port: int, workers: int, factory: bool = True,
                 **options: Any) -> None:
     """Serve the ASGI app at import path ``app`` (a factory by default) with ``workers``
-    processes sharing one listening socket; returns when they stop."""
+    processes on one address, each on a listening socket of its own where the platform allows
+    (:class:`NoDelayConfig`); returns when they stop."""
     config = NoDelayConfig(app, host=host, port=port, workers=workers, factory=factory,
                            **options)
     sock = config.bind_socket()
