@@ -197,8 +197,7 @@ def _inline(request: Request) -> bool:
     the background threads (jobs, webhooks, lease sweeps) and sync routes that open their own
     transactions (``/healthz``) never needs the loop to finish, so work on the loop only waits
     for it. The pool has connections beyond :data:`DB_SLOTS` for those."""
-    return (get_state(request).work_on_loop and _open_transactions(request) == 0
-            and not request.scope.get(_HOLDS_SLOT))
+    return get_state(request).work_on_loop and _open_transactions(request) == 0
 
 
 async def in_transaction(request: Request, state: ServiceState, work: Callable[..., T],
