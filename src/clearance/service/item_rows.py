@@ -134,10 +134,18 @@ def _summary(row: Any, is_reviewer: bool) -> dict[str, Any]:
 
 
 def page_query(where: Iterable[ColumnElement[bool]], order_by: Sequence[Any]) -> Select[Any]:
-    """The listed items matching ``where`` in ``order_by``; the page's ``limit`` and
-    ``offset`` are bound when it runs (so one statement serves every page)."""
-    return (_summary_select().where(*where).order_by(*order_by)
-            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+    """The listed items matching ``where`` (conditions on :class:`ReviewItem`) in ``order_by``
+    (its columns); the page's ``limit`` and ``offset`` are bound when it runs (so one
+    statement serves every page).
+
+    The page is chosen from the items alone and only its rows are joined to what a listed item
+    shows: with the joins around the sort, PostgreSQL joined every open item to five tables
+    before keeping fifty (5.6 ms a page with ~1,500 open items under
+    ``bench/bench_load.py``, two thirds of the database's time there)."""
+    page = (select(ReviewItem.id).where(*where).order_by(*order_by)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+            .subquery("page"))
+    return _summary_select().join(page, page.c.id == ReviewItem.id).order_by(*order_by)
 
 
 # -- one item --------------------------------------------------------------------------------
