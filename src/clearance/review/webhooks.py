@@ -133,11 +133,15 @@ def unsubscribe(session: Session, by: str, sub_id: int) -> None:
                                                     url=sub.url), actor=by)
 
 
+#: The subscriptions, all or the active ones, built once: every final decision reads them
+#: (:func:`enqueue`), and a statement built anew has its cache key recomputed each time.
+_ALL_SUBSCRIPTIONS: Final = select(WebhookSubscription).order_by(WebhookSubscription.id)
+_ACTIVE_SUBSCRIPTIONS: Final = _ALL_SUBSCRIPTIONS.where(WebhookSubscription.active.is_(True))
+
+
 def list_subscriptions(session: Session, *, include_inactive: bool = False
                        ) -> list[WebhookSubscription]:
-    query = select(WebhookSubscription).order_by(WebhookSubscription.id)
-    if not include_inactive:
-        query = query.where(WebhookSubscription.active.is_(True))
+    query = _ALL_SUBSCRIPTIONS if include_inactive else _ACTIVE_SUBSCRIPTIONS
     return list(session.execute(query).scalars())
 
 
