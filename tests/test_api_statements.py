@@ -103,3 +103,39 @@ def test_reads_run_without_begin_and_commit_and_writes_in_one_transaction(
         item_id = w.call("POST", "/api/queue/claim-next", "rita").json()["id"]
         assert during("GET", f"/api/items/{item_id}") == {TransactionStatus.IDLE}
         assert during("POST", f"/api/items/{item_id}/release") == {TransactionStatus.INTRANS}
+
+
+def test_a_decision_writes_its_rows_without_the_unit_of_work(w: World) -> None:
+    """The review and the item's new state are two statements, not a flush of ORM objects (the
+    unit of work cost ~1.4 ms of Python a decision): no flush sees a review or an item, and the
+    item answered and the rows agree."""
+    from sqlalchemy.orm import Session
+
+    from clearance.storage.review_models import Review, ReviewItem
+
+    item_id = w.queued_item("alice", text=RISKY)
+    w.call("POST", f"/api/items/{item_id}/claim", "rita")
+    flushed: list[str] = []
+
+    def note(session: Session, *_args: Any) -> None:
+        flushed.extend(type(o).__name__ for o in (*session.new, *session.dirty)
+                       if isinstance(o, Review | ReviewItem))
+
+    event.listen(Session, "before_flush", note)
+    try:
+        first, _ = _statements(w, "POST", f"/api/items/{item_id}/decision", "rita",
+                               json={"outcome": "reject", "comment": "Please reword."})
+        w.call("POST", f"/api/items/{item_id}/claim", "sam")
+        final, _ = _statements(w, "POST", f"/api/items/{item_id}/decision", "sam",
+                               json={"outcome": "reject"})
+    finally:
+        event.remove(Session, "before_flush", note)
+    assert flushed == []
+    assert first.json()["state"] == "queued" and final.json()["state"] == "rejected"
+    assert [r["outcome"] for r in final.json()["reviews"]] == ["reject", "reject"]
+    with Session(w.engine) as s:
+        item = s.get_one(ReviewItem, item_id)
+        assert (item.state, item.claimed_by, item.lease_expires_at) == ("rejected", None, None)
+        assert item.decided_at is not None
+        assert [(r.outcome, r.final) for r in item.reviews] == [("reject", False),
+                                                                ("reject", True)]

@@ -20,7 +20,7 @@ import functools
 from typing import Final, Literal
 
 from sqlalchemy import Select, bindparam, insert, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clearance import events
@@ -106,15 +106,18 @@ _SETTLE_OPEN: Final = (update(ReviewItem).where(ReviewItem.id == bindparam("item
 _SETTLE_FINAL: Final = _SETTLE_OPEN.values(decided_at=bindparam("now"))
 
 
-def _settled(session: Session, item: ReviewItem, state: str, decided_at: dt.datetime | None,
-             now: dt.datetime) -> None:
-    """``item`` as :data:`_SETTLE_OPEN` / :data:`_SETTLE_FINAL` left its row: its loaded
-    attributes set as the database's (nothing for a flush to write again), its reviews to be
-    read again if asked for (one more is in the database now)."""
+def _settled(session: Session, item: ReviewItem, review: Review, state: str,
+             decided_at: dt.datetime | None, now: dt.datetime) -> None:
+    """``item`` and its new ``review`` as :data:`_SETTLE_OPEN` / :data:`_SETTLE_FINAL` and
+    :data:`_INSERT_REVIEW` left their rows: the item's attributes set as the database's and the
+    review joined to the session as a row already there (nothing for a flush to write again),
+    one more of the item's reviews."""
     for key, value in (("state", state), ("claimed_by", None), ("lease_expires_at", None),
                        ("updated_at", now), ("decided_at", decided_at)):
         set_committed_value(item, key, value)
-    session.expire(item, ["reviews"])
+    make_transient_to_detached(review)
+    session.add(review)
+    set_committed_value(item, "reviews", [*item.reviews, review])
 
 
 def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason: str = "",
@@ -167,12 +170,13 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     else:
         final = first.outcome == outcome
     state = FINAL_STATE[outcome] if final else "queued"
-    review_id = session.execute(_INSERT_REVIEW, {
-        "item_id": item.id, "reviewer_id": actor.user_id, "outcome": outcome,
-        "reason": reason, "final": final, "created_at": now, "reason_code": code}).scalar_one()
+    values = {"item_id": item.id, "reviewer_id": actor.user_id, "outcome": outcome,
+              "reason": reason, "final": final, "created_at": now, "reason_code": code}
+    review_id = session.execute(_INSERT_REVIEW, values).scalar_one()
     session.execute(_SETTLE_FINAL if final else _SETTLE_OPEN,
                     {"item_id": item.id, "state": state, "now": now})
-    _settled(session, item, state, now if final else item.decided_at, now)
+    _settled(session, item, Review(id=review_id, **values), state,
+             now if final else item.decided_at, now)
     earlier = [first] if first is not None and item.needs_two else []
     reviewers = [username_of(session, r.reviewer_id) or "" for r in earlier] + [actor.username]
     reasons = (*(r.reason for r in earlier), reason)
