@@ -34,7 +34,7 @@ from clearance.review.items import (
     username_of,
     utcnow,
 )
-from clearance.storage.db import as_utc
+from clearance.storage.db import as_utc, core
 from clearance.storage.review_models import Review, ReviewItem
 
 #: How many candidates claim-next tries when a conditional UPDATE loses a race (no SKIP LOCKED).
@@ -89,7 +89,7 @@ _TAKE: Final = (update(ReviewItem)
 def _take(session: Session, actor: Actor, item_id: int, now: dt.datetime, lease: dt.timedelta
           ) -> bool:
     """The conditional claiming UPDATE; true when this transaction got the item."""
-    result = session.execute(_TAKE, {"item_id": item_id, "now": now, "user_id": actor.user_id,
+    result = core(session).execute(_TAKE, {"item_id": item_id, "now": now, "user_id": actor.user_id,
                                      "until": now + lease})
     return getattr(result, "rowcount", 0) == 1
 
@@ -118,7 +118,7 @@ def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequ
     """The next item ``actor`` may claim: its id and who holds it now (a lapsed claim's
     holder), read with the row (locked on PostgreSQL) rather than loading the item."""
     if flt is None and not skip:
-        row = session.execute(_next_query(actor, tuple(routes), is_postgres(session)),
+        row = core(session).execute(_next_query(actor, tuple(routes), is_postgres(session)),
                               {"now": now}).first()
         return None if row is None else (row.id, row.claimed_by)
     query = _candidates(actor, routes, now, flt)
@@ -126,7 +126,7 @@ def _next_candidate(session: Session, actor: Actor, now: dt.datetime, skip: Sequ
         query = query.where(ReviewItem.id.not_in(skip))
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True, of=ReviewItem)
-    row = session.execute(query).first()
+    row = core(session).execute(query).first()
     return None if row is None else (row.id, row.claimed_by)
 
 

@@ -41,7 +41,7 @@ from clearance.review.items import (
     utcnow,
     visible,
 )
-from clearance.storage.db import as_utc
+from clearance.storage.db import as_utc, core
 from clearance.storage.models import AssetVersion
 from clearance.storage.review_models import OUTCOMES, Comment, Review, ReviewItem
 from clearance.storage.screening_models import Screening
@@ -172,8 +172,9 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     state = FINAL_STATE[outcome] if final else "queued"
     values = {"item_id": item.id, "reviewer_id": actor.user_id, "outcome": outcome,
               "reason": reason, "final": final, "created_at": now, "reason_code": code}
-    review_id = session.execute(_INSERT_REVIEW, values).scalar_one()
-    session.execute(_SETTLE_FINAL if final else _SETTLE_OPEN,
+    db = core(session)
+    review_id = db.execute(_INSERT_REVIEW, values).scalar_one()
+    db.execute(_SETTLE_FINAL if final else _SETTLE_OPEN,
                     {"item_id": item.id, "state": state, "now": now})
     _settled(session, item, Review(id=review_id, **values), state,
              now if final else item.decided_at, now)

@@ -37,6 +37,7 @@ from clearance.review.audit import Subject
 from clearance.review.audit_events import RouteAdded, RouteRemoved
 from clearance.review.filters import QueueFilter, rule_condition
 from clearance.storage.console_models import ReviewRoute
+from clearance.storage.db import core
 from clearance.storage.models import Asset, AssetVersion
 from clearance.storage.review_models import ReviewItem, Team
 
@@ -103,7 +104,7 @@ _ROUTES: Final = (select(ReviewRoute.id, ReviewRoute.position, ReviewRoute.team_
 
 def load_routes(session: Session) -> tuple[Route, ...]:
     """Every route, in the order they are tried."""
-    return tuple(_of(r) for r in session.execute(_ROUTES))
+    return tuple(_of(r) for r in core(session).execute(_ROUTES))
 
 
 def routed_team(routes: Sequence[Route]) -> ColumnElement[str | None] | None:

@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -45,6 +45,17 @@ def as_utc(at: dt.datetime) -> dt.datetime:
     """A stored timestamp as an aware UTC datetime. Every timestamp is stored in UTC, but SQLite
     hands ``DateTime(timezone=True)`` columns back naive; PostgreSQL hands them back aware."""
     return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+
+
+def core(session: Session) -> Connection:
+    """``session``'s connection, for a Core statement that needs none of the ORM's work (it
+    loads no objects): run through ``Session.execute``, a statement on mapped columns goes the
+    ORM's way (its compile state, bulk persistence for DML, execution events), ~0.1-0.2 ms of
+    Python each; on the connection it is compiled and run as Core. What is pending in the
+    session is flushed first, as ``Session.execute`` would."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
 
 
 def describe_db_error(exc: SQLAlchemyError) -> str:
