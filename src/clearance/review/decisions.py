@@ -97,7 +97,7 @@ def _confirm_claim(session: Session, actor: Actor, item_id: int, now: dt.datetim
 #: A decision's writes as Core statements, built once: the review (its id returned for the
 #: audit event) and the item's new state. Through the unit of work (``Session.flush``) the two
 #: rows cost ~1.4 ms of Python a decision, ~7 % of the service's CPU under
-#: ``bench/bench_load.py``; these, a fifth of that.
+#: ``bench/bench_load.py`` (a lone client's decision is ~1.2 ms faster this way).
 _INSERT_REVIEW: Final = insert(Review).returning(Review.id)
 _SETTLE_OPEN: Final = (update(ReviewItem).where(ReviewItem.id == bindparam("item_id"))
                        .values(state=bindparam("state"), claimed_by=None,
@@ -175,7 +175,7 @@ def decide(session: Session, actor: Actor, item_id: int, outcome: str, *, reason
     db = core(session)
     review_id = db.execute(_INSERT_REVIEW, values).scalar_one()
     db.execute(_SETTLE_FINAL if final else _SETTLE_OPEN,
-                    {"item_id": item.id, "state": state, "now": now})
+               {"item_id": item.id, "state": state, "now": now})
     _settled(session, item, Review(id=review_id, **values), state,
              now if final else item.decided_at, now)
     earlier = [first] if first is not None and item.needs_two else []
