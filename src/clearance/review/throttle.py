@@ -44,12 +44,12 @@ import math
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from sqlalchemy import ColumnElement, delete, select, text
+from sqlalchemy import ColumnElement, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from clearance.review import audit
 from clearance.review.audit_events import LoginFailed, Throttled, TokenRefused
-from clearance.storage.db import as_utc
+from clearance.storage.db import as_utc, core
 from clearance.storage.review_models import AuthEvent
 
 #: Failures within this window count.
@@ -195,11 +195,20 @@ def record_login_success(session: Session, secret: str, username: str, address: 
     session.flush()
 
 
+#: An address's refused tokens within the window, oldest first (read on every authentication
+#: by token: a statement built once, run as Core).
+_TOKEN_FAILURES: Final = (select(AuthEvent.at)
+                          .where(AuthEvent.kind == "token_failure",
+                                 AuthEvent.address == bindparam("address"),
+                                 AuthEvent.at > bindparam("since"))
+                          .order_by(AuthEvent.at))
+
+
 def token_wait(session: Session, address: str, *, now: dt.datetime | None = None) -> Wait:
     """Whether a bearer token from ``address`` may be checked now."""
     at = _now(now)
-    times = _times(session, AuthEvent.kind == "token_failure", AuthEvent.address == address,
-                   AuthEvent.at > at - WINDOW)
+    times = [as_utc(t) for t in core(session).execute(
+        _TOKEN_FAILURES, {"address": address, "since": at - WINDOW}).scalars()]
     seconds = wait_for(times, at, backoff=False)
     return Wait(seconds, "address", len(times)) if seconds > 0 else ALLOWED
 
