@@ -438,3 +438,17 @@ def test_the_database_hashes_awkward_text_exactly_as_python_does(postgres_url: s
     assert json.loads(rows[0].data)["body"] == odd and rows[0].actor == 'user:zoë "z"'
     assert report.ok and report.checked == 2, report
     assert pending == 0
+
+
+@pytest.mark.parametrize("count", [1, 3, 8, 9, 30])
+def test_a_transactions_events_keep_their_order_however_many(engine: Engine,
+                                                             count: int) -> None:
+    """On PostgreSQL up to eight pending events go in as one multi-row ``INSERT``, more as a
+    batch; either way the chain holds them in the order they were recorded."""
+    with session_scope(engine) as session:
+        for n in range(1, count + 1):
+            audit.record(session, _note(n), actor="system")
+    with session_scope(engine) as session:
+        assert [r.subject for r in audit.iter_events(session)] == [
+            f"item:{n}" for n in range(1, count + 1)]
+        assert audit.verify(session).ok
