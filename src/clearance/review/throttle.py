@@ -207,10 +207,14 @@ _TOKEN_FAILURES: Final = (select(AuthEvent.at)
 def token_wait(session: Session, address: str, *, now: dt.datetime | None = None) -> Wait:
     """Whether a bearer token from ``address`` may be checked now."""
     at = _now(now)
-    times = [as_utc(t) for t in core(session).execute(
-        _TOKEN_FAILURES, {"address": address, "since": at - WINDOW}).scalars()]
+    times = _token_failures(session, address, at)
     seconds = wait_for(times, at, backoff=False)
     return Wait(seconds, "address", len(times)) if seconds > 0 else ALLOWED
+
+
+def _token_failures(session: Session, address: str, at: dt.datetime) -> list[dt.datetime]:
+    return [as_utc(t) for t in core(session).execute(
+        _TOKEN_FAILURES, {"address": address, "since": at - WINDOW}).scalars()]
 
 
 def record_token_failure(session: Session, address: str, reason: str, *,
@@ -223,8 +227,7 @@ def record_token_failure(session: Session, address: str, reason: str, *,
     subject = audit.Subject("address", address)
     audit.record(session, TokenRefused(subject=subject, reason=reason),
                  actor=audit_actor(address))
-    times = _times(session, AuthEvent.kind == "token_failure", AuthEvent.address == address,
-                   AuthEvent.at > at - WINDOW)
+    times = _token_failures(session, address, at)
     if len(times) == LIMIT:
         audit.record(session, Throttled(subject=subject, what="token", scope="address",
                                         username=None, failures=LIMIT,
