@@ -28,7 +28,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_serve_options_are_the_fast_ones() -> None:
     options = server.serve_options("info")
-    assert (options["loop"], options["http"]) == ("uvloop", "httptools")
+    assert (options["loop"], options["http"]) == ("uvloop", server.ONE_WRITE_HTTP)
     assert options["access_log"] is False  # uvicorn's prints queries; ours does not
     # a worker slow to import the app on a busy machine is not killed and restarted forever
     assert options["timeout_worker_healthcheck"] == server.HEALTHCHECK_SECONDS >= 30
@@ -49,7 +49,7 @@ def test_serve_runs_two_workers_on_postgresql(env: Path, postgres_url: str,
     assert result.exit_code == 0, result.output
     (kwargs,) = calls
     assert kwargs["workers"] == server.DEFAULT_WORKERS == 2
-    assert (kwargs["loop"], kwargs["http"]) == ("uvloop", "httptools")
+    assert (kwargs["loop"], kwargs["http"]) == ("uvloop", server.ONE_WRITE_HTTP)
     assert "2 workers" in result.output
 
 
@@ -60,8 +60,8 @@ def test_serve_runs_one_process_on_sqlite(env: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 0, result.output
     (kwargs,) = started
-    assert (kwargs["loop"], kwargs["http"], kwargs["access_log"]) == ("uvloop", "httptools",
-                                                                     False)
+    assert (kwargs["loop"], kwargs["http"], kwargs["access_log"]) == (
+        "uvloop", server.ONE_WRITE_HTTP, False)
 
 
 def test_the_app_freezes_what_start_up_built(env: Path) -> None:

@@ -34,6 +34,8 @@ from uvicorn.supervisors import Multiprocess
 #: ``clearance serve``'s worker processes by default: one per core of a two-core machine
 #: (``bench/bench_load.py`` measured one and two; ``docs/cli.md``).
 DEFAULT_WORKERS: Final = 2
+#: httptools' protocol, each response in one write (:mod:`clearance.service.one_write`).
+ONE_WRITE_HTTP: Final = "clearance.service.one_write:OneWriteHttpToolsProtocol"
 #: How long a worker may leave its supervisor's ping unanswered before it is replaced.
 HEALTHCHECK_SECONDS: Final = 60
 
@@ -41,7 +43,8 @@ HEALTHCHECK_SECONDS: Final = 60
 def serve_options(log_level: str = "info", *, access_log: bool = True) -> dict[str, Any]:
     """uvicorn's options as ``clearance serve`` runs it (and ``bench/bench_load.py``, which
     measures what production runs): uvloop's event loop and httptools' HTTP parser (both
-    dependencies; asyncio's loop and h11 where they cannot be imported), the request lines of
+    dependencies; asyncio's loop and h11 where they cannot be imported), each response in one
+    write (:data:`ONE_WRITE_HTTP`), the request lines of
     :mod:`clearance.service.request_log` instead of uvicorn's access log, the client address
     from a proxy's ``X-Forwarded-For`` (when ``FORWARDED_ALLOW_IPS`` trusts it) and no
     ``Server`` header.
@@ -55,7 +58,7 @@ def serve_options(log_level: str = "info", *, access_log: bool = True) -> dict[s
     from clearance.service.request_log import log_config
 
     return {"loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-            "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+            "http": ONE_WRITE_HTTP if importlib.util.find_spec("httptools") else "h11",
             "log_level": log_level, "access_log": False,
             "log_config": log_config(log_level, access_log=access_log),
             "proxy_headers": True, "server_header": False,
