@@ -15,7 +15,9 @@ What it does, in one run:
    two-person rule applies; some are screening blocks). No screening model is loaded.
 2. starts the service in a subprocess (so the load generator does not share its GIL) on a free
    loopback port with ``--workers N`` uvicorn processes, launched as ``clearance serve
-   --workers N`` launches them (``clearance.service.server.run_workers``).
+   --workers N`` launches them (``clearance.service.server.run_workers``; with one, a single
+   process, as the CLI runs it: ``CLEARANCE_DB_WORK=auto`` then keeps the database work in
+   threads, where a worker spawned by ``run_workers`` would have taken the loop).
 3. measures, in the same run: a **single client** (closed loop, one request at a time) on every
    endpoint; ``/healthz`` (one ``SELECT 1``, no auth, no ORM) at the target rate with all
    clients; the **mixed workload at the target rate** (open loop: a pacer issues tickets at
@@ -308,10 +310,14 @@ def start_server(url: str, data_dir: Path, port: int, workers: int, threads: int
     # clearance.service.server.run_workers with serve_options(), as `clearance serve --workers
     # N` runs (uvloop, httptools, a request line per request into the log): plain `uvicorn
     # --workers N` leaves Nagle on its sockets (~40 ms per keep-alive response)
+    options = f"**serve_options({log_level!r}, access_log={access_log!r})"
     launch = ("from clearance.service.server import run_workers, serve_options; "
               f"run_workers('bench_load:server_app', host='127.0.0.1', port={port}, "
-              f"workers={workers}, **serve_options({log_level!r}, "
-              f"access_log={access_log!r}))")
+              f"workers={workers}, {options})")
+    if workers == 1:  # one process, as `clearance serve --workers 1` runs (no supervisor)
+        launch = ("import uvicorn; from clearance.service.server import serve_options; "
+                  "uvicorn.run('bench_load:server_app', factory=True, host='127.0.0.1', "
+                  f"port={port}, {options})")
     cmd = [sys.executable, "-c", launch]
     return subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
