@@ -10,10 +10,12 @@ import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, text
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
@@ -452,3 +454,32 @@ def test_a_transactions_events_keep_their_order_however_many(engine: Engine,
         assert [r.subject for r in audit.iter_events(session)] == [
             f"item:{n}" for n in range(1, count + 1)]
         assert audit.verify(session).ok
+
+
+@pytest.mark.postgres
+def test_the_pending_insert_is_compiled_once(postgres_url: str) -> None:
+    """The pending events' ``INSERT`` comes from SQLAlchemy's compiled cache after its first
+    use (a multi-row ``insert().values([...])`` has no cache key: it was compiled again for
+    every transaction that recorded an event)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.default import DefaultExecutionContext
+
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url, poolclass=NullPool)
+    hits: list[object] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, _params: Any,
+             context: DefaultExecutionContext, _many: bool) -> None:
+        if statement.startswith("INSERT INTO audit_pending"):
+            hits.append(context.cache_hit)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for n in range(3):
+            with session_scope(engine) as session:
+                audit.record(session, _note(n), actor="system")
+                audit.record(session, _note(n + 10), actor="system")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        engine.dispose()
+    assert len(hits) == 3 and hits[1:] == [CacheStats.CACHE_HIT] * 2, hits
