@@ -141,7 +141,7 @@ _APPROX_FR = r"(?:presque|bientôt|pas\s+encore|à\s+peine|tout\s+juste|environ|
 _APPROX_ES = r"(?:unos|unas|casi|apenas|todavía\s+no|aún\s+no|ni\s+siquiera|menos\s+de|" \
              r"alrededor\s+de|solo|sólo|recién)"
 _APPROX_DE = r"(?:etwa|ungefähr|rund|fast|beinahe|knapp|kaum|noch\s+keine|noch\s+nicht|" \
-             r"gerade\s+erst|gerade\s+mal|erst|nur|unter)"
+             r"gerade\s+erst|gerade\s+(?:ein)?mal|erst|nur|unter)"
 
 _EN_PERSON = (r"girl|girls|boy|boys|child|children|kid|kids|daughter|son|sister|brother|niece|"
               r"nephew|orphan|pupil|schoolgirl|schoolboy|twins|heroine|hero|youngster|tomboy|"
@@ -165,6 +165,17 @@ _ES_PERSON = (r"niña|niño|niñas|niños|chica|chico|cría|crío|chaval|chavala
 _DE_PERSON = (r"Mädchen|Junge|Jungen|Kind|Kinder|Tochter|Sohn|Schwester|Bruder|Nichte|Neffe|"
               r"Schülerin|Schüler|Waise|Tänzerin|Turnerin|Sängerin|Model|Frau|Mann|Mutter|Vater|"
               r"Witwe|Lehrer|Lehrerin")
+
+#: A capitalised word that is a name, not a noun (German capitalises both): no article or
+#: possessive before it, and not "Es", "Das" or "Dies".
+_DE_NAME = (r"(?<![Dd]er )(?<![Dd]ie )(?<![Dd]as )(?<![Dd]en )(?<![Dd]em )(?<![Ee]in )"
+            r"(?<![Ee]ine )(?<!ihr )(?<!ihre )(?<!sein )(?<!seine )(?<!mein )(?<!meine )"
+            r"\b(?!(?:Es|Das|Dies|Dieser|Diese|Jetzt|Heute|Nun)\b)[A-ZÄÖÜ][a-zäöüß]+")
+
+#: The same in Spanish: no article or possessive before it, not a demonstrative.
+_ES_NAME = (r"(?<![Ll]a )(?<![Ee]l )(?<![Uu]na )(?<![Uu]n )(?<![Ss]u )(?<![Mm]i )(?<![Tt]u )"
+            r"\b(?!(?:Esta|Este|Esto|Esa|Ese|Eso|Aquella|Aquel|Cada|Nadie|Alguien|Ahora|Hoy)\b)"
+            r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+")
 
 _FORMS: tuple[_Form, ...] = tuple(
     _Form(re.compile(p, f), k, frozenset(langs.split())) for p, f, k, langs in (
@@ -198,7 +209,7 @@ _FORMS: tuple[_Form, ...] = tuple(
         (rf"(?:^|[.!?]\s+)(?:(?i:at)\s+)?(?:(?P<approx>(?i:{_APPROX_EN}))\s+)?"
          rf"(?P<num>(?i:{_EN_NUM}))(?:\s+(?i:and\s+a\s+half)|\s+(?i:or)\s+(?P<num_hi>"
          rf"(?i:{_EN_NUM})))?(?=,\s+(?:[A-Z][a-z]+\b|(?i:she|he)\b))", 0, "bare", "en"),
-        (rf"(?<=, )(?P<approx>{_APPROX_EN}|still|already|newly)\s+(?P<num>{_EN_NUM})"
+        (rf"(?<=, )(?P<approx>{_APPROX_EN}|still|already|newly|all\s+of)\s+(?P<num>{_EN_NUM})"
          r"(?:\s+and\s+a\s+half)?(?=\s*[,;—–)])", re.I, "bare", "en"),
         (rf"\b(?:turn(?:s|ed|ing)?|(?:will|would|to|soon)\s+be|(?P<notyet>(?:won['’]t|"
          rf"wouldn['’]t)\s+be|shy\s+of|short\s+of))\s+(?:(?P<approx>{_APPROX_EN})\s+)?"
@@ -278,9 +289,12 @@ _FORMS: tuple[_Form, ...] = tuple(
          r"programm|studie|ausbildung|lehre|kampf|fahrt)\b))", re.I, "exact", "de"),
         (rf"(?:^|[.!?:]\s+)(?:[A-ZÄÖÜ]\w+\s+(?=mit))?(?i:mit)\s+(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>(?i:{_DE_NUM}))"
          r"(?:\s+Jahren)?,?\s+(?=[a-zäöü])", 0, "exact", "de"),
-        (rf"(?:\b(?:{_DE_PERSON})\s+(?:von|mit)\s+|\bmit\s+|\bist\s+|\bwird\s+|,\s*)"
+        (rf"(?:\b(?:{_DE_PERSON})\s+(?:von|mit)\s+|\bmit\s+|,\s*)"
          rf"(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahren?(?:\s+alt)?\b", re.I,
          "exact", "de"),
+        # "ist elf Jahre alt", not "ist elf Jahre verheiratet"
+        (rf"\b(?:ist|wird|war)\s+(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahre"
+         r"\s+alt\b", re.I, "exact", "de"),
         (rf"\b(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahre\s+alt\b", re.I, "exact",
          "de"),
         (rf"\b(?:in\s+dem|als|bevor|wenn)\s+(?:sie|er)\s+(?P<num>{_DE_NUM})\s+wird\b", re.I,
@@ -293,6 +307,21 @@ _FORMS: tuple[_Form, ...] = tuple(
          r"siebte|achte|neunte|zehnte)\s+Klasse\b|\b(?P<num>[1-9]|10)\.\s*Klasse\b"
          r"|\b(?P<gs>Grundschüler(?:in|innen)?|Grundschuljahr\w*|Grundschulkind\w*)\b",
          re.I, "grade:de", "de"),
+        # a bare number word in apposition with a qualifier (", à peine douze,", ", apenas
+        # doce,", ", gerade einmal elf,") or after a verb of age with someone before it ("Lucía
+        # tiene doce.", "Lena ist elf."), the number ending its clause (never "doce hermanos")
+        (rf"(?<=, )(?P<approx>{_APPROX_FR})\s+(?P<num>{_FR_NUM})"
+         r"(?=\s*[,;—–)])", re.I, "bare", "fr"),
+        (rf"(?<=, )(?:con\s+)?(?P<approx>{_APPROX_ES})\s+(?P<num>{_ES_NUM})"
+         r"(?=\s*[,;—–)])", re.I, "bare", "es"),
+        (rf"(?<=, )(?P<approx>{_APPROX_DE})\s+(?P<num>{_DE_NUM})"
+         r"(?=\s*[,;—–)])", re.I, "bare", "de"),
+        (rf"(?:\b(?i:ella|él|quien)|{_ES_NAME})\s+(?i:tiene|tenía|cumple|"
+         rf"cumplió)\s+(?:(?P<approx>(?i:{_APPROX_ES}))\s+)?(?P<num>(?i:{_ES_NUM}))"
+         r"(?=\s*(?:[,.;:!?)—–]|$)|\s+(?i:y|pero|cuando|y\s+medio)\b)", 0, "bare", "es"),
+        (rf"(?:\b(?i:sie|er)|{_DE_NAME})\s+(?i:ist|war|wird)\s+"
+         rf"(?:(?P<approx>(?i:{_APPROX_DE}))\s+)?(?P<num>(?i:{_DE_NUM}))"
+         r"(?=\s*(?:[,.;:!?)—–]|$)|\s+(?i:und|aber|als)\b)", 0, "bare", "de"),
         (rf"(?:^|[.!?:]\s+)(?P<num>{_FR_NUM})\s+ans\s+et\b", re.I, "exact", "fr"),
         (rf"(?:^|[.!?:]\s+)(?P<num>{_ES_NUM})\s+años\s+y\b", re.I, "exact", "es"),
         (rf"(?:^|[.!?:]\s+)(?P<num>{_DE_NUM})\s+Jahre\s+und\b", re.I, "exact", "de"),
