@@ -28,7 +28,7 @@ _PLACEHOLDERS = {
 LANGS: tuple[str, ...] = ("en", "fr", "es", "de")
 #: The ``version`` of each word list, named in its detector's version (so a screening record says
 #: which list decided). Bump both when a list changes; a test checks they agree.
-MINOR_TERMS_VERSION = "2026.12.2"
+MINOR_TERMS_VERSION = "2026.12.3"
 SUGGESTIVE_LEXICON_VERSION = "2026.11.3"
 #: The suggestive lexicon's categories and whether each is sexualising framing (a test checks the
 #: file has exactly these).
