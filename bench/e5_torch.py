@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import hashlib
 import math
 import os
 import struct
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +42,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from torch import nn
+
+import e5_tokens
 
 Arr = npt.NDArray[Any]
 QK = 32
@@ -163,18 +163,7 @@ def model_path() -> Path:
 
 def build(cache: Path) -> Path:
     """Compile the wheel's engine with :data:`_EXTRA_C` into ``cache`` (once)."""
-    pkg = wheel_dir()
-    src = (pkg / "e5.c").read_text(encoding="utf-8") + _EXTRA_C
-    tag = hashlib.sha1(src.encode("utf-8")).hexdigest()[:12]
-    lib = cache / f"libe5torch-{tag}.so"
-    if not lib.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        c = cache / f"e5torch-{tag}.c"
-        c.write_text(src, encoding="utf-8")
-        (cache / "e5.h").write_bytes((pkg / "e5.h").read_bytes())
-        subprocess.run(["cc", "-O3", "-mavx2", "-mfma", "-fopenmp", "-shared", "-fPIC",
-                        "-o", str(lib), str(c), "-lm"], check=True)
-    return lib
+    return e5_tokens.build(cache, _EXTRA_C, "e5torch")
 
 
 class Engine:

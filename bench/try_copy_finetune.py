@@ -40,9 +40,9 @@ from torch import nn
 
 import train_copy as tc
 from clearance.content.text import make_copy
-from clearance.detectors.sexualised import SexualisedMinorDetector, cues
+from clearance.detectors.sexualised import cues
 from e5_torch import E5Torch, Engine, QLinear, model_path, pad, read_bin
-from try_copy_heads import Data, Scorer, evaluate, shipped
+from try_copy_heads import Data, Scorer, evaluate, shipped, windows
 
 Arr = npt.NDArray[Any]
 STOP = 8  # cached hidden states enter this layer
@@ -108,14 +108,7 @@ class FtData(Data):
         self.rows = corpus + tc.catalog_negatives()
         self.corpus = corpus
         self.folds = np.array(tc.kind_folds(self.rows))
-        det = SexualisedMinorDetector()
-        self.wins = []
-        for r in corpus:
-            copy = make_copy(r.text, max_bytes=100_000)
-            ws = det.candidates(copy)
-            self.wins.append(([w.text(copy) for w in ws],
-                              np.array([cues(w.context(copy), w.lexicon) for w in ws],
-                                       dtype=np.float32).reshape(len(ws), 2)))
+        self.wins = windows(corpus)
         self.states = States(cache)
         texts = [r.text for r in self.rows]
         self.states.add(texts + [t for ws, _ in self.wins for t in ws])

@@ -84,20 +84,26 @@ def maxima(heads: tuple[Arr, Arr], bags: Sequence[Arr]) -> Arr:
     return np.array([(b @ hw + hb).max(axis=0) for b in bags])
 
 
+def windows(corpus: Sequence[tc.Row]) -> list[tuple[list[str], Arr]]:
+    """Each corpus item's windows, as the detector reads them: their texts and their cues."""
+    det = SexualisedMinorDetector()
+    out: list[tuple[list[str], Arr]] = []
+    for r in corpus:
+        copy = make_copy(r.text, max_bytes=100_000)
+        ws = det.candidates(copy)
+        out.append(([w.text(copy) for w in ws],
+                    np.array([cues(w.context(copy), w.lexicon) for w in ws],
+                             dtype=np.float32).reshape(len(ws), 2)))
+    return out
+
+
 class Data:
     def __init__(self, cache: Path) -> None:
         corpus = tc.load_corpus()
         self.rows = corpus + tc.catalog_negatives()
         self.corpus = corpus
         self.folds = np.array(tc.kind_folds(self.rows))
-        det = SexualisedMinorDetector()
-        self.wins: list[tuple[list[str], Arr]] = []
-        for r in corpus:
-            copy = make_copy(r.text, max_bytes=100_000)
-            ws = det.candidates(copy)
-            self.wins.append(([w.text(copy) for w in ws],
-                              np.array([cues(w.context(copy), w.lexicon) for w in ws],
-                                       dtype=np.float32).reshape(len(ws), 2)))
+        self.wins = windows(corpus)
         enc = tc.CachedEncoder(cache)
         self.tokens = TokenStates(cache)
         texts = [r.text for r in self.rows]
