@@ -292,9 +292,7 @@ _FORMS: tuple[_Form, ...] = tuple(
         (rf"(?:\b(?:{_DE_PERSON})\s+(?:von|mit)\s+|\bmit\s+|,\s*)"
          rf"(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahren?(?:\s+alt)?\b", re.I,
          "exact", "de"),
-        # "ist elf Jahre alt", not "ist elf Jahre verheiratet"
-        (rf"\b(?:ist|wird|war)\s+(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahre"
-         r"\s+alt\b", re.I, "exact", "de"),
+        # "(ist) elf Jahre alt", not "ist elf Jahre verheiratet"
         (rf"\b(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})\s+Jahre\s+alt\b", re.I, "exact",
          "de"),
         (rf"\b(?:in\s+dem|als|bevor|wenn)\s+(?:sie|er)\s+(?P<num>{_DE_NUM})\s+wird\b", re.I,
