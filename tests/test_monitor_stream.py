@@ -193,7 +193,9 @@ def test_a_crash_between_the_commit_and_the_ack_is_redelivered_and_stored_once(
         assert _stored(world) == (20, 20)                  # committed, not acknowledged
         report = asyncio.run(stream.consume(settings, monitor.pipeline, batch=50,
                                             until_idle=2.0))
-    assert (report.stored, report.duplicates) == (10, 20)  # the 20 came back, deduplicated
+    # the 20 came back and were deduplicated; on a slow machine a batch can outlast the short
+    # ack_wait and a message come back once more (CI saw 21): stored once all the same
+    assert report.stored == 10 and report.duplicates >= 20, report
     assert _stored(world) == (30, 30)
 
 
