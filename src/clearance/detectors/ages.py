@@ -166,6 +166,12 @@ _DE_PERSON = (r"Mädchen|Junge|Jungen|Kind|Kinder|Tochter|Sohn|Schwester|Bruder|
               r"Schülerin|Schüler|Waise|Tänzerin|Turnerin|Sängerin|Model|Frau|Mann|Mutter|Vater|"
               r"Witwe|Lehrer|Lehrerin")
 
+def _apposition(approx: str, num: str, lead: str = "") -> str:
+    """A qualified bare number set off by commas (", à peine douze,"): the pattern of one
+    language's qualifiers and number words."""
+    return rf"(?<=, ){lead}(?P<approx>{approx})\s+(?P<num>{num})(?=\s*[,;—–)])"
+
+
 #: A capitalised word that is a name, not a noun (German capitalises both): no article or
 #: possessive before it, and not "Es", "Das" or "Dies".
 _DE_NAME = (r"(?<![Dd]er )(?<![Dd]ie )(?<![Dd]as )(?<![Dd]en )(?<![Dd]em )(?<![Ee]in )"
@@ -308,12 +314,9 @@ _FORMS: tuple[_Form, ...] = tuple(
         # a bare number word in apposition with a qualifier (", à peine douze,", ", apenas
         # doce,", ", gerade einmal elf,") or after a verb of age with someone before it ("Lucía
         # tiene doce.", "Lena ist elf."), the number ending its clause (never "doce hermanos")
-        (rf"(?<=, )(?P<approx>{_APPROX_FR})\s+(?P<num>{_FR_NUM})"
-         r"(?=\s*[,;—–)])", re.I, "bare", "fr"),
-        (rf"(?<=, )(?:con\s+)?(?P<approx>{_APPROX_ES})\s+(?P<num>{_ES_NUM})"
-         r"(?=\s*[,;—–)])", re.I, "bare", "es"),
-        (rf"(?<=, )(?P<approx>{_APPROX_DE})\s+(?P<num>{_DE_NUM})"
-         r"(?=\s*[,;—–)])", re.I, "bare", "de"),
+        (_apposition(_APPROX_FR, _FR_NUM), re.I, "bare", "fr"),
+        (_apposition(_APPROX_ES, _ES_NUM, r"(?:con\s+)?"), re.I, "bare", "es"),
+        (_apposition(_APPROX_DE, _DE_NUM), re.I, "bare", "de"),
         (rf"(?:\b(?i:ella|él|quien)|{_ES_NAME})\s+(?i:tiene|tenía|cumple|"
          rf"cumplió)\s+(?:(?P<approx>(?i:{_APPROX_ES}))\s+)?(?P<num>(?i:{_ES_NUM}))"
          r"(?=\s*(?:[,.;:!?)—–]|$)|\s+(?i:y|pero|cuando|y\s+medio)\b)", 0, "bare", "es"),
