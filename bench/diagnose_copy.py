@@ -1,12 +1,14 @@
 """Why does the copy classifier miss? Out-of-fold diagnosis on the training corpus (issue 9).
 
-    .venv/bin/python bench/diagnose_copy.py [--cache DIR] [--show N]
+    .venv/bin/python bench/diagnose_copy.py [--cache DIR] [--show N] [--dev]
 
 Uses ``bench/train_copy.py``'s rows, folds (by kind) and classifier, and for every held-out item
 that names a minor says where the chain stops: no minor read, only a weak "girl"/"boy" anchor
 without a cue, the cheap stage, the framing probability under its threshold (with or without a
 cue), or the policy. Prints the counts per label and the missed child-subject positives with the
-scores of their best window. Never reads ``bench/data/copy-eval``.
+scores of their best window. With ``--dev``, the same for every item of the development set
+``bench/data/copy-dev`` (written by another hand; it may be tuned on) with the *shipped*
+classifier. Never reads ``bench/data/copy-eval``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from ruamel.yaml import YAML
 
 import train_copy as tc
 from clearance.content.text import make_copy
 from clearance.detectors.lexicon import load_data
-from clearance.detectors.sexualised import cues
+from clearance.detectors.sexualised import cues, load_classifier
+
+DEV = Path(__file__).resolve().parent / "data" / "copy-dev" / "copy-dev.yaml"
 
 
 def stage_of(det, clf, encoder, stage, row: tc.Row) -> tuple[str, dict[str, float]]:  # type: ignore[no-untyped-def]
@@ -56,8 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", type=Path, default=Path("/tmp/clearance-copy-emb"))
     ap.add_argument("--show", type=int, default=200)
+    ap.add_argument("--dev", action="store_true",
+                    help="diagnose the development set with the shipped classifier")
     args = ap.parse_args(argv)
     encoder = tc.CachedEncoder(args.cache)
+    if args.dev:
+        return diagnose_dev(encoder)
     corpus = tc.load_corpus()
     catalog = tc.catalog_negatives()
     rows = corpus + catalog
@@ -97,6 +106,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r, where, info, g in results:
         if r.label != "child_positive" and g in tc.FLAGGED:
             print(f"  [{r.lang} {r.label}/{r.kind} {where} {g}] {info} {r.text}")
+    return 0
+
+
+def diagnose_dev(encoder: tc.CachedEncoder, path: Path = DEV) -> int:
+    """Where the chain stops for every development item, with the shipped classifier."""
+    items = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    rows = [tc.Row(str(it["text"]), str(it["lang"]),
+                   "child_positive" if it["label"] == "positive" else "child_benign",
+                   str(it["class"]), "dev") for it in items]
+    clf = load_classifier()
+    stage = tc.StageEncoder()
+    screener = tc.screener_with(clf, encoder, stage)
+    det = next(d for d in screener.detectors if d.name == "minor-sexualised")
+    got = tc.screen(screener, rows)
+    encoder.save()
+    table: Counter[tuple[str, str, str]] = Counter()
+    out = []
+    for it, r, g in zip(items, rows, got, strict=True):
+        where, info = stage_of(det, clf, encoder, stage, r)
+        flagged = g in tc.FLAGGED
+        table[(str(it["label"]), where, "flagged" if flagged else "pass")] += 1
+        if flagged != (it["label"] == "positive"):
+            out.append(f"  [{it['id']} {it['class']} {where} {g}] "
+                       f"{ {k: round(v, 3) for k, v in info.items()} } {r.text}")
+    for key in sorted(table):
+        print(f"{key[0]:15} {key[1]:24} {key[2]:8} {table[key]}")
+    print("\nwrong:")
+    print("\n".join(out))
     return 0
 
 

@@ -19,6 +19,11 @@ recall on positives, flag rate on negatives and precision, overall, per language
 printed or written, because nobody may tune on that set (its README); run it when development is
 finished, not while choosing anything.
 
+(c') ``--dev``: the development set ``bench/data/copy-dev`` (written by another hand than the
+training corpus and the evaluation set, for choosing models and thresholds), the same figures
+plus every missed positive and flagged negative. Once chosen on, it no longer measures
+generality; the frozen set does.
+
 (d) Every description of the Netflix catalog (``--catalog-semantic``, default ``auto``): the shares
 decided review and block against the goals (<= 3 % review, <= 0.3 % block) on the **gate half**
 (``show_id`` whose SHA-256 starts with an odd byte: the half the classifier never trained on; see
@@ -70,6 +75,7 @@ GOAL_REVIEW_PCT = 3.0
 GOAL_BLOCK_PCT = 0.3
 FLAGGED = frozenset({"review", "block"})
 EVAL = Path(__file__).resolve().parent / "data" / "copy-eval" / "copy-eval.yaml"
+DEV = Path(__file__).resolve().parent / "data" / "copy-dev" / "copy-dev.yaml"
 TRAIN_RESULTS = RESULTS / "copy_train.json"
 OUTCOME_RANK = {"pass": 0, "review": 1, "block": 2}
 
@@ -331,8 +337,10 @@ def _rate(hits: int, n: int) -> float | None:
     return round(hits / n, 4) if n else None
 
 
-def run_eval(policy: Policy, path: Path = EVAL) -> dict[str, Any]:
-    """The frozen evaluation set, aggregates only (see the module docstring)."""
+def run_eval(policy: Policy, path: Path = EVAL, *, errors: bool = False) -> dict[str, Any]:
+    """The frozen evaluation set, aggregates only (see the module docstring); with ``errors``
+    (the development set only, never the frozen one) also every missed positive and flagged
+    negative."""
     raw = path.read_bytes()
     items: list[dict[str, Any]] = YAML(typ="safe").load(raw.decode("utf-8"))
     screener = Screener.from_settings(Settings(), policy=policy, models=MODELS)
@@ -369,8 +377,12 @@ def run_eval(policy: Policy, path: Path = EVAL) -> dict[str, Any]:
     right = sum(outcome[p["positive"]] in FLAGGED and outcome[p["negative"]] not in FLAGGED
                 for p in full)
     ordered = sum(risk[p["positive"]] > risk[p["negative"]] for p in full)
+    wrong = [{"id": it["id"], "class": it["class"], "outcome": outcome[i],
+              "score": round(risk[i] - OUTCOME_RANK[outcome[i]], 3), "text": it["text"]}
+             for i, it in enumerate(items)
+             if (it["label"] == "positive") != (outcome[i] in FLAGGED)] if errors else None
     return {"path": str(path), "sha256": hashlib.sha256(raw).hexdigest(), "items": len(items),
-            "overall": cell(every), "by_lang": by_lang, "by_class": by_class,
+            "errors": wrong, "overall": cell(every), "by_lang": by_lang, "by_class": by_class,
             "minimal_pairs": {"pairs": len(full), "correct": right,
                               "accuracy": _rate(right, len(full)),
                               "positive_scores_higher": ordered,
@@ -384,8 +396,9 @@ def print_eval(e: dict[str, Any]) -> None:
                 f"{c['negatives']:<3} flagged (block {c['blocked_negatives']}); precision "
                 f"{c['precision']}")
 
-    print(f"\n=== evaluation set {e['path']} (sha256 {e['sha256'][:16]}..., {e['items']} "
-          "items; aggregates only)")
+    kind = "development set" if e.get("errors") is not None else "evaluation set"
+    print(f"\n=== {kind} {e['path']} (sha256 {e['sha256'][:16]}..., {e['items']} items"
+          f"{'' if e.get('errors') is not None else '; aggregates only'})")
     print(line("all", e["overall"]))
     for k, c in e["by_lang"].items():
         print(line(k, c))
@@ -394,6 +407,8 @@ def print_eval(e: dict[str, Any]) -> None:
     mp = e["minimal_pairs"]
     print(f"  minimal pairs: {mp['correct']}/{mp['pairs']} right (positive flagged, negative "
           f"not); positive half riskier in {mp['positive_scores_higher']}/{mp['pairs']}")
+    for w in e.get("errors") or ():
+        print(f"  {w['id']:<8} {w['class']:<20} {w['outcome']:<6} {w['score']:.3f}  {w['text']}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -407,6 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--eval", action="store_true",
                    help="also run the frozen evaluation set (aggregates only; see its README: "
                         "only when development is finished)")
+    p.add_argument("--dev", action="store_true",
+                   help="also run the development set bench/data/copy-dev (may be tuned on: "
+                        "prints every missed positive and flagged negative)")
     p.add_argument("--limit", type=int, default=None, help="first N catalog rows only")
     p.add_argument("--labelled", type=Path, default=LABELLED)
     p.add_argument("--out", type=Path, default=RESULTS / "quality.json")
@@ -433,6 +451,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         evaluation = run_eval(policy)
         print_eval(evaluation)
 
+    development = None
+    if args.dev:
+        print("\nscreening the development set ...", file=sys.stderr, flush=True)
+        development = run_eval(policy, DEV, errors=True)
+        print_eval(development)
+
     catalog = None
     if not args.no_catalog:
         cmode = args.catalog_semantic or ("auto" if args.semantic == "all" else args.semantic)
@@ -447,7 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   for k, v in per_mode.items()},
                         "decisions": {k: v["got"] for k, v in per_mode.items()},
                         "compare_vs_off": cmp},
-           "validation": validation, "evaluation": evaluation, "catalog": catalog}
+           "validation": validation, "evaluation": evaluation, "development": development,
+           "catalog": catalog}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")
