@@ -134,13 +134,14 @@ class _Form:
     langs: frozenset[str]
 
 
-_APPROX_EN = r"(?:about|around|roughly|some|nearly|almost|not\s+yet|not\s+quite|barely|just|only|" \
-             r"under|just\s+under|scarcely|hardly)"
-_APPROX_FR = r"(?:presque|bientôt|pas\s+encore|à\s+peine|tout\s+juste|environ|même\s+pas|" \
-             r"moins\s+de|seulement|juste)"
+_APPROX_EN = r"(?:somewhere\s+(?:around|about|near)|about|around|roughly|some|nearly|" \
+             r"almost|not\s+yet|not\s+quite|barely|just|only|under|just\s+under|scarcely|hardly)"
+_APPROX_FR = r"(?:presque|bientôt|pas\s+encore|pas\s+tout\s+à\s+fait|à\s+peine|" \
+             r"tout\s+juste|environ|même\s+pas|moins\s+de|seulement|juste)"
 _APPROX_ES = r"(?:unos|unas|casi|apenas|todavía\s+no|aún\s+no|ni\s+siquiera|menos\s+de|" \
              r"alrededor\s+de|solo|sólo|recién)"
 _APPROX_DE = r"(?:etwa|ungefähr|rund|fast|beinahe|knapp|kaum|noch\s+keine|noch\s+nicht|" \
+             r"nicht\s+ganz|" \
              r"gerade\s+erst|gerade\s+(?:ein)?mal|erst|nur|unter)"
 
 _EN_PERSON = (r"girl|girls|boy|boys|child|children|kid|kids|daughter|son|sister|brother|niece|"
@@ -207,14 +208,17 @@ _FORMS: tuple[_Form, ...] = tuple(
          0, "exact", "en"),
         (rf"\bat\s+(?:the\s+age\s+of\s+|(?P<approx>{_APPROX_EN})\s+)(?P<num>{_EN_NUM})\b", re.I,
          "exact", "en"),
-        (rf"(?:^|[.!?]\s+)(?:[a-z]+\s+)?at\s+(?P<num>{_EN_NUM})(?=\s*,)", re.I, "exact", "en"),
+        (rf"(?:^|[.!?]\s+|(?<=[:—–] ))(?:[a-z]+\s+)?at\s+(?P<num>{_EN_NUM})(?=\s*,)", re.I,
+         "exact", "en"),
         # a bare number word that can only be an age: opening the sentence before the person
         # ("Not quite eleven, Tom ...", "Eleven and a half, Zoe ...", "At ten or eleven, Omar"),
         # in apposition with a qualifier (", barely ten,"), or after a verb of age ("turned
         # eleven,", "won't be thirteen until", "shy of thirteen")
-        (rf"(?:^|[.!?]\s+)(?:(?i:at)\s+)?(?:(?P<approx>(?i:{_APPROX_EN}))\s+)?"
+        (rf"(?:^|[.!?]\s+|(?<=[:—–] ))(?:(?i:at)\s+)?(?:(?P<approx>(?i:{_APPROX_EN}))\s+)?"
          rf"(?P<num>(?i:{_EN_NUM}))(?:\s+(?i:and\s+a\s+half)|\s+(?i:or)\s+(?P<num_hi>"
-         rf"(?i:{_EN_NUM})))?(?=,\s+(?:[A-Z][a-z]+\b|(?i:she|he)\b))", 0, "bare", "en"),
+         rf"(?i:{_EN_NUM}))|\s+and\s+[a-z]+(?:\s+[a-z]+)?)?"
+         r"(?=,\s+(?:(?:(?i:little|young)|(?i:the)\s+[a-z]+)\s+)?(?:[A-Z][a-z]+\b|(?i:she|he)\b))",
+         0, "bare", "en"),
         (rf"(?<=, )(?P<approx>{_APPROX_EN}|still|already|newly|all\s+of)\s+(?P<num>{_EN_NUM})"
          r"(?:\s+and\s+a\s+half)?(?=\s*[,;—–)])", re.I, "bare", "en"),
         (rf"\b(?:turn(?:s|ed|ing)?|(?:will|would|to|soon)\s+be|(?P<notyet>(?:won['’]t|"
@@ -323,8 +327,16 @@ _FORMS: tuple[_Form, ...] = tuple(
         (rf"(?:\b(?i:sie|er)|{_DE_NAME})\s+(?i:ist|war|wird)\s+"
          rf"(?:(?P<approx>(?i:{_APPROX_DE}))\s+)?(?P<num>(?i:{_DE_NUM}))"
          r"(?=\s*(?:[,.;:!?)—–]|$)|\s+(?i:und|aber|als)\b)", 0, "bare", "de"),
-        (rf"(?:^|[.!?:]\s+)(?P<num>{_FR_NUM})\s+ans\s+et\b", re.I, "exact", "fr"),
-        (rf"(?:^|[.!?:]\s+)(?P<num>{_ES_NUM})\s+años\s+y\b", re.I, "exact", "es"),
+        (rf"(?:^|[.!?:]\s+)(?P<num>{_FR_NUM})\s+ans(?:\s+et\b|(?=\s*,(?!\s*(?:c['’]est|ça|cela|"
+         r"déjà|plus\s+tard|après|que|qu['’]|de\s|d['’]|pour|il\s+y\s+a))))", re.I, "exact", "fr"),
+        (rf"(?:^|[.!?:]\s+)(?P<num>{_ES_NUM})\s+años(?:\s+y\b|(?=\s*,(?!\s*(?:después|más\s+tarde|"
+         r"que|de\s|para|hace|es\s|son\s|eso))))", re.I, "exact", "es"),
+        (rf"(?:^|[.!?:]\s+)(?P<approx>{_APPROX_FR})\s+(?P<num>{_FR_NUM})(?=\s*,|\s+et\b)",
+         re.I, "bare", "fr"),
+        (rf"(?:^|[.!?:]\s+)(?P<approx>{_APPROX_ES})\s+(?P<num>{_ES_NUM})(?=\s*,|\s+y\b)",
+         re.I, "bare", "es"),
+        (rf"(?:^|[.!?:]\s+)(?P<approx>{_APPROX_DE})\s+(?P<num>{_DE_NUM})(?=\s*,|\s+und\b)",
+         re.I, "bare", "de"),
         (rf"(?:^|[.!?:]\s+)(?P<num>{_DE_NUM})\s+Jahre\s+und\b", re.I, "exact", "de"),
     )
 )
@@ -332,12 +344,14 @@ _FORMS: tuple[_Form, ...] = tuple(
 
 def _band_for_approx(how: str, n: int) -> tuple[int | None, tuple[int, int] | None]:
     h = re.sub(r"\s+", " ", how.lower())
-    if h in ("about", "around", "roughly", "some", "environ", "unos", "unas", "alrededor de",
-             "etwa", "ungefähr", "rund"):
+    if h.startswith("somewhere ") or h in ("about", "around", "roughly", "some", "environ",
+                                           "unos", "unas", "alrededor de", "etwa", "ungefähr",
+                                           "rund"):
         return None, (max(1, n - 1), n + 1)
     if h in ("nearly", "almost", "presque", "bientôt", "casi", "fast", "beinahe", "knapp"):
         return None, (max(1, n - 1), n - 1 if n > 1 else n)
     if h in ("not yet", "not quite", "under", "just under", "pas encore", "même pas",
+             "pas tout à fait", "nicht ganz",
              "moins de", "todavía no", "aún no", "ni siquiera", "menos de", "noch keine",
              "noch nicht", "unter"):
         return None, (max(1, n - 2), max(1, n - 1))
