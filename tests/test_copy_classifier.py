@@ -66,10 +66,11 @@ def test_shipped_model_keeps_its_validation_floors() -> None:
     retrained model that reads worse does not ship. Measured for 2026.12.2: recall 64/93 =
     0.688 at 58/6371 = 0.0091 of negatives flagged; for 2026.12.3, whose corpus added 64
     positives of six harder kinds (each held out of its fold), 96/157 = 0.611 at 64/6459 =
-    0.0099 (the 93 older positives: 63/93)."""
+    0.0099 (the 93 older positives: 63/93); for 2026.12.4 (Spanish and German lexicon terms as
+    cues) 104/157 = 0.662 at 66/6459 = 0.0102."""
     by_kind = load_data("copy_classifier.yaml")["validation"]["by_kind"]
     assert by_kind["positives"] >= 157
-    assert by_kind["recall"] >= 0.6, by_kind
+    assert by_kind["recall"] >= 0.64, by_kind
     assert by_kind["negatives_flagged"] <= 0.011, by_kind
 
 

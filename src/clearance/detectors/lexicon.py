@@ -23,13 +23,15 @@ from clearance.content.normalise import plain_lower
 _PLACEHOLDERS = {
     "<her>": r"(?:her|his|their|its|one's)",
     "<sa>": r"(?:sa|son|ses|leur|leurs)",
+    "<su>": r"(?:su|sus)",
+    "<ihr>": r"(?:ihre[nmrs]?|ihr|seine[nmrs]?|sein)",
 }
 #: The languages the word lists may have terms in (a list need not cover every one).
 LANGS: tuple[str, ...] = ("en", "fr", "es", "de")
 #: The ``version`` of each word list, named in its detector's version (so a screening record says
 #: which list decided). Bump both when a list changes; a test checks they agree.
 MINOR_TERMS_VERSION = "2026.12.3"
-SUGGESTIVE_LEXICON_VERSION = "2026.11.3"
+SUGGESTIVE_LEXICON_VERSION = "2026.12.1"
 #: The suggestive lexicon's categories and whether each is sexualising framing (a test checks the
 #: file has exactly these).
 SUGGESTIVE_CATEGORIES: dict[str, bool] = {
