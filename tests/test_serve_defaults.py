@@ -5,6 +5,7 @@ uvicorn's access log."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "development")
     monkeypatch.setenv("CLEARANCE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CLEARANCE_DATABASE_URL", raising=False)
+    monkeypatch.setenv(server.WORKERS_ENV, "")  # serve sets it: restored after the test
     return tmp_path
 
 
@@ -62,6 +64,37 @@ def test_serve_runs_one_process_on_sqlite(env: Path, monkeypatch: pytest.MonkeyP
     (kwargs,) = started
     assert (kwargs["loop"], kwargs["http"], kwargs["access_log"]) == (
         "uvloop", server.ONE_WRITE_HTTP, False)
+    assert os.environ[server.WORKERS_ENV] == "1"  # CLEARANCE_DB_WORK=auto: threads
+
+
+def test_run_workers_tells_the_workers_how_many_they_are(env: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    class Supervisor:
+        def __init__(self, config: Any, sockets: Any) -> None:
+            for sock in sockets:
+                sock.close()
+
+        def run(self) -> None:  # the workers would be spawned here, with this environment
+            seen.append(os.environ[server.WORKERS_ENV])
+
+    monkeypatch.setattr(server, "Multiprocess", Supervisor)
+    server.run_workers("clearance.service.app:create_app", host="127.0.0.1", port=0,
+                       workers=3)
+    assert seen == ["3"]
+
+
+@pytest.mark.parametrize(("workers", "db_work", "on_loop"), [
+    ("2", "auto", True), ("1", "auto", False), ("", "auto", False),  # unset: no parent here
+    ("2", "threads", False), ("1", "loop", True)])
+def test_auto_db_work_follows_the_number_of_workers(workers: str, db_work: str, on_loop: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from clearance.service.app import work_on_loop
+    from clearance.settings import Settings
+
+    monkeypatch.setenv(server.WORKERS_ENV, workers)
+    assert work_on_loop(Settings(db_work=db_work)) is on_loop  # type: ignore[arg-type]
 
 
 def test_the_app_freezes_what_start_up_built(env: Path) -> None:

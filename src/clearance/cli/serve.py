@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 
 import click
 
@@ -98,6 +99,9 @@ def serve(host: str | None, port: int | None, log_level: str, workers: int | Non
         run_workers("clearance.service.app:create_app", host=settings.host,
                     port=settings.port, workers=workers, **options)
         return
+    from clearance.service.server import WORKERS_ENV
+
+    os.environ[WORKERS_ENV] = "1"  # a lone process: CLEARANCE_DB_WORK=auto keeps threads
     app = create_app(settings)
     err_console.print(where)
     uvicorn.run(app, host=settings.host, port=settings.port, **options)

@@ -22,6 +22,7 @@ import functools
 import gc
 import logging
 import multiprocessing
+import os
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -48,6 +49,7 @@ from clearance.service.models_public import Health
 from clearance.service.openapi import install as install_openapi
 from clearance.service.problems import install as install_problems
 from clearance.service.request_log import RequestLog
+from clearance.service.server import WORKERS_ENV
 from clearance.service.state import ServiceState
 from clearance.settings import Settings, get_settings
 from clearance.storage import LocalBlobStore, ensure_schema, make_engine, session_scope
@@ -159,11 +161,16 @@ def _include_ui(app: FastAPI) -> None:
 
 
 def work_on_loop(settings: Settings) -> bool:
-    """``settings.db_work`` for this process: ``auto`` is the loop in a worker of several
-    (``clearance serve --workers N`` spawns them with :mod:`multiprocessing`, so they have a
-    parent process there) and threads in a lone process, where the loop would wait idle for
-    each answer of the database with no other worker to run meanwhile."""
+    """``settings.db_work`` for this process: ``auto`` is the loop in a worker of several and
+    threads in a lone process, where the loop would wait idle for each answer of the database
+    with no other worker to run meanwhile. ``clearance serve`` says how many workers it started
+    (:data:`~clearance.service.server.WORKERS_ENV`); without that word, a process spawned by
+    :mod:`multiprocessing` counts as a worker of several (a launcher that forks, such as
+    gunicorn, is not recognised: set ``CLEARANCE_DB_WORK`` there)."""
     if settings.db_work == "auto":
+        workers = os.environ.get(WORKERS_ENV, "").strip()
+        if workers.isdigit():
+            return int(workers) > 1
         return multiprocessing.parent_process() is not None
     return settings.db_work == "loop"
 

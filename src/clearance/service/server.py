@@ -25,6 +25,7 @@ ms against 363/488/519; two more: 145/389 against 88/252).
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 from typing import Any, Final
 
@@ -108,11 +109,19 @@ class NoDelayConfig(uvicorn.Config):
         return SpreadSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
 
 
+#: The number of worker processes ``clearance serve`` started, in each worker's environment: how
+#: ``CLEARANCE_DB_WORK=auto`` knows it runs in a worker of several
+#: (:func:`clearance.service.app.work_on_loop`) without guessing from how it was started.
+WORKERS_ENV = "CLEARANCE_SERVE_WORKERS"
+
+
 def run_workers(app: str, *, host: str, port: int, workers: int, factory: bool = True,
                 **options: Any) -> None:
     """Serve the ASGI app at import path ``app`` (a factory by default) with ``workers``
     processes on one address, each on a listening socket of its own where the platform allows
-    (:class:`NoDelayConfig`); returns when they stop."""
+    (:class:`NoDelayConfig`); returns when they stop. The workers find their number in
+    :data:`WORKERS_ENV`."""
+    os.environ[WORKERS_ENV] = str(workers)
     config = NoDelayConfig(app, host=host, port=port, workers=workers, factory=factory,
                            **options)
     sock = config.bind_socket()
