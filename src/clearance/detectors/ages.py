@@ -144,13 +144,14 @@ class _Form:
 
 
 _APPROX_EN = r"(?:somewhere\s+(?:around|about|near)|about|around|roughly|some|nearly|" \
-             r"almost|not\s+yet|not\s+quite|barely|just|only|under|just\s+under|scarcely|hardly)"
-_APPROX_FR = r"(?:presque|bientôt|pas\s+encore|pas\s+tout\s+à\s+fait|à\s+peine|" \
+             r"almost|not\s+yet|not\s+quite|not\s+even|no\s+older\s+than|barely|just|only|" \
+             r"under|just\s+under|scarcely|hardly)"
+_APPROX_FR = r"(?:presque|bientôt|pas\s+encore|pas\s+tout\s+à\s+fait|pas\s+même|à\s+peine|" \
              r"tout\s+juste|environ|même\s+pas|moins\s+de|seulement|juste)"
 _APPROX_ES = r"(?:unos|unas|casi|apenas|todavía\s+no|aún\s+no|ni\s+siquiera|menos\s+de|" \
              r"alrededor\s+de|solo|sólo|recién)"
-_APPROX_DE = r"(?:etwa|ungefähr|rund|fast|beinahe|knapp|kaum|noch\s+keine|noch\s+nicht|" \
-             r"nicht\s+ganz|" \
+_APPROX_DE = r"(?:etwa|ungefähr|rund|fast|beinahe|knapp|kaum|noch\s+keine|" \
+             r"noch\s+nicht\s+(?:ganz|einmal|mal)|noch\s+nicht|nicht\s+ganz|" \
              r"gerade\s+erst|gerade\s+(?:ein)?mal|erst|nur|unter)"
 
 _EN_PERSON = (r"girl|girls|boy|boys|child|children|kid|kids|daughter|son|sister|brother|niece|"
@@ -201,7 +202,7 @@ _FORMS: tuple[_Form, ...] = tuple(
          r"(?:\s+(?:ans|años|Jahre(?:\s+alt)?)\b|(?=\s*(?:,|;|:|\.|\)|—|–)))"
          r"|\s+\((?P<num2>\d{1,2})(?:\s+(?:ans|años|Jahre))?\))", 0, "apposition", "en fr es de"),
         # --- English ------------------------------------------------------------------------
-        (rf"(?<![\w-])(?:(?P<approx>{_APPROX_EN})\s+)?(?P<num>{_EN_NUM})[\s-]+years?[\s-]+olds?\b",
+        (rf"(?<![\w-])(?:(?P<approx>{_APPROX_EN})\s+)?(?P<num>{_EN_NUM})(?:[\s-]+and[\s-]+a[\s-]+half)?[\s-]+years?[\s-]+olds?\b",
          re.I, "exact", "en"),
         (rf"(?<![\w-])aged?\s+(?:(?P<approx>{_APPROX_EN})\s+)?(?P<num>{_EN_NUM})\b"
          r"(?![\s-]+(?:years?\s+(?:later|ago|on)|%|percent))", re.I, "exact", "en"),
@@ -239,6 +240,13 @@ _FORMS: tuple[_Form, ...] = tuple(
          rf"(?P<num>{_EN_NUM})(?=\s*[,.;:!?)—–]|\s+(?:and|but|when|until|next|this|soon|or|"
          r"that|in\s+(?:the\s+)?(?:spring|summer|autumn|fall|winter|a\s+few)))", re.I, "bare",
          "en"),
+        (rf"\b(?P<notyet>(?:has|had)\s+not\s+(?:yet\s+)?turned|(?:hasn|hadn)['’]t\s+(?:yet\s+)?"
+         rf"turned|not\s+yet\s+turned)\s+(?P<num>{_EN_NUM})\b", re.I, "bare", "en"),
+        # on the verge of adolescence, in four languages: the years before the teens
+        (r"\b(?:on\s+the\s+(?:verge|cusp|brink|threshold)\s+of\s+(?:adolescence|puberty|"
+         r"(?:her|his|their)\s+teens)|au\s+seuil\s+de\s+l['’]adolescence|à\s+l['’]aube\s+de\s+"
+         r"l['’]adolescence|a\s+las\s+puertas\s+de\s+la\s+adolescencia|an\s+der\s+Schwelle\s+zur\s+"
+         r"(?:Pubertät|Jugend))\b", re.I, "approx:verge", "en fr es de"),
         (r"\b(?:(?P<early>early|mid-?|barely\s+(?:in\s+)?(?:her|his|their))\s*teens|"
          r"barely\s+a\s+teenager|(?P<notyet>not\s+yet\s+(?:a\s+)?(?:teen|teenager|in\s+(?:her|his|"
          r"their)\s+teens)))\b", re.I, "approx:teens", "en"),
@@ -320,6 +328,11 @@ _FORMS: tuple[_Form, ...] = tuple(
          "de"),
         (rf"\b(?:in\s+dem|als|bevor|wenn)\s+(?:sie|er)\s+(?P<num>{_DE_NUM})\s+wird\b", re.I,
          "exact", "de"),
+        (rf"\b(?:die|der|sie|er)\s+(?P<approx>bald)\s+(?P<num>{_DE_NUM})\s+wird\b", re.I, "exact",
+         "de"),
+        (rf"(?:\b(?i:sie|er)|{_DE_NAME})\s+(?i:wird)\s+(?i:diesen|nächsten|im)\s+(?i:Sommer|"
+         rf"Winter|Herbst|Frühling|Monat|Jahr|Mai|Juni|Juli|August)\s+(?P<num>(?i:{_DE_NUM}))"
+         r"(?=\s*[,.;:!?)—–]|\s+(?i:und|aber)\b)", 0, "bare", "de"),
         (rf"\b(?:gerade|eben|soeben)\s+(?P<num>{_DE_NUM})\s+geworden\b|\b(?P<notyet>noch\s+keine)\s+"
          rf"(?P<num2>{_DE_NUM})\b", re.I, "exact", "de"),
         (r"\b(?P<ord>Erst|Zweit|Dritt|Viert|Fünft|Sechst|Siebt|Acht|Neunt|Zehnt)kläss?ler(?:in|"
@@ -370,10 +383,14 @@ def _band_for_approx(how: str, n: int) -> tuple[int | None, tuple[int, int] | No
                                            "unos", "unas", "alrededor de", "etwa", "ungefähr",
                                            "rund"):
         return None, (max(1, n - 1), n + 1)
-    if h in ("nearly", "almost", "presque", "bientôt", "casi", "fast", "beinahe", "knapp"):
+    if h == "no older than":
+        return None, (max(1, n - 2), n)
+    if h in ("nearly", "almost", "presque", "bientôt", "casi", "fast", "beinahe", "knapp",
+             "bald"):
         return None, (max(1, n - 1), n - 1 if n > 1 else n)
     if h in ("not yet", "not quite", "under", "just under", "pas encore", "même pas",
-             "pas tout à fait", "nicht ganz",
+             "pas tout à fait", "nicht ganz", "not even", "pas même", "noch nicht einmal",
+             "noch nicht mal", "noch nicht ganz",
              "moins de", "todavía no", "aún no", "ni siquiera", "menos de", "noch keine",
              "noch nicht", "unter"):
         return None, (max(1, n - 2), max(1, n - 1))
@@ -391,6 +408,8 @@ def _reading(m: re.Match[str], kind: str) -> AgeReading | None:
         band = (13, 15) if early.startswith("early") else (14, 16) if early.startswith("mid") \
             else (13, 14)
         return AgeReading(m.start(), m.end(), None, band, "approximate")
+    if kind == "approx:verge":
+        return AgeReading(m.start(), m.end(), None, (11, 12), "approximate")
     if kind == "approx:going_on":
         n = parse_number(g.get("num") or "")
         if n is None or not 1 < n < ADULT_AGE:

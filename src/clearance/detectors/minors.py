@@ -88,7 +88,7 @@ class MinorMentionDetector(CopyDetector):
     """Finds mentions of minors in copy (English, French, Spanish, German)."""
 
     name: ClassVar[str] = "minor-mention"
-    version: ClassVar[str] = f"6+terms.{MINOR_TERMS_VERSION}"
+    version: ClassVar[str] = f"7+terms.{MINOR_TERMS_VERSION}"
     emits: ClassVar[Emits] = {Label.MINOR_MENTIONED: {
         "age": Attr(int, nullable=True, doc="the stated age; null when none is stated exactly"),
         "age_band": Attr(str, nullable=True,
