@@ -43,6 +43,17 @@ def test_queue_bulk_and_next_item_in_chromium(server: tuple[str, UIWorld]) -> No
         assert page.locator("table[data-nav] tbody tr").count() == 1
         page.goto(f"{base}/queue?locale=fr")
 
+        # The bulk panel's note reads as one line of text with its key cap inline (it was a
+        # flex column: the <kbd> stretched across the panel like an input box).
+        key = page.locator("#bulk-form kbd")
+        note = key.locator("xpath=..")
+        kbd = key.bounding_box()
+        assert kbd is not None and kbd["width"] < 40, kbd
+        line = page.evaluate("() => parseFloat(getComputedStyle(document.body).lineHeight)"
+                             " || 20")
+        note_box = note.bounding_box()
+        assert note_box is not None and note_box["height"] < 2 * line, (note_box, line)
+
         # j/x tick the first two rows; Ctrl+Enter in the reason field decides them in bulk.
         page.keyboard.press("j")
         page.keyboard.press("x")
