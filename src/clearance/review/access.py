@@ -121,7 +121,8 @@ def _check_role(role: str) -> str:
 def require_role(actor: Actor, role: str) -> None:
     """Raise :class:`Forbidden` unless ``actor`` has ``role`` or a more powerful one."""
     if not actor.at_least(role):
-        raise Forbidden(f"this needs the {role} role or higher ({actor.username} is {actor.role})")
+        raise Forbidden(f"this needs the {role} role or higher (user {actor.username!r} has "
+                        f"the {actor.role} role)")
 
 
 # -- passwords -----------------------------------------------------------------------------

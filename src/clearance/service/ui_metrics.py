@@ -33,8 +33,8 @@ def metrics_page(request: Request, page: PageDep, session: SessionDep, state: St
                  days: Days = 7.0) -> Response:
     """How the review team is doing over the window."""
     if not page.is_senior:
-        raise Forbidden("the metrics are for senior reviewers and admins "
-                        f"({page.actor.username} is {page.actor.role})")
+        raise Forbidden("the metrics are for senior reviewers and admins (user "
+                        f"{page.actor.username!r} has the {page.actor.role} role)")
     report = metrics.compute(session, page.actor, days=days,
                              targets=state.settings.review_target_hours)
     busiest = max((d.decisions for d in report.per_day), default=0)
