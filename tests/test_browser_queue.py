@@ -93,3 +93,27 @@ def test_queue_bulk_and_next_item_in_chromium(server: tuple[str, UIWorld]) -> No
         assert s.get_one(ReviewItem, current).state == "rejected"
         assert s.get_one(ReviewItem, following).state == "claimed"
         assert {s.get_one(ReviewItem, i).state for i in first_two} == {"rejected"}
+
+
+def test_metrics_tables_fit_their_panels_in_chromium(server: tuple[str, UIWorld]) -> None:
+    """Every table of the metrics page stays inside its panel at a common laptop width (the
+    reviewers' six unwrapped column heads ran past the right column's edge)."""
+    sync_playwright = _need_browser()
+    base, _world = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(10_000)
+        page.goto(f"{base}/login")
+        page.fill("#username", "senior")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/queue")
+        page.goto(f"{base}/metrics")
+        overflow = page.evaluate("""() => [...document.querySelectorAll('section.panel table')]
+            .map(t => [t.id, t.getBoundingClientRect().right,
+                       t.closest('section.panel').getBoundingClientRect().right])
+            .filter(([, table, panel]) => table > panel + 1)""")
+        assert page.locator("section.panel table").count() >= 5
+        assert overflow == [], overflow
+        browser.close()

@@ -110,6 +110,23 @@ def test_the_error_page_says_its_status_what_it_means_and_where_to_go(
     assert 'class="topbar"' in page and '<a href="/queue"' in page  # the viewer's own menu
 
 
+def test_an_address_no_route_answers_is_a_page_for_a_browser_and_a_problem_for_the_api(
+        client: TestClient) -> None:
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    resp = client.get("/words", headers=browser)  # a mistyped address (the menu says /lexicon)
+    assert resp.status_code == 404 and resp.headers["content-type"].startswith("text/html")
+    assert 'id="error-status">HTTP 404<' in resp.text
+    assert ERROR_SENTENCES[404] in _text(resp.text) and "no page at /words" in resp.text
+    assert 'class="error-nav"' in resp.text
+    # under /api, or asked for without HTML, it stays the API's problem+json
+    for path, headers in (("/api/nope", browser), ("/words", {"accept": "application/json"}),
+                          ("/words", {})):
+        resp = client.get(path, headers=headers)
+        assert resp.status_code == 404
+        assert resp.headers["content-type"] == "application/problem+json", (path, headers)
+        assert resp.json()["detail"] == "no such resource"
+
+
 def test_a_conflict_page_names_409_and_goes_back_where_it_came_from(
         client: TestClient, world: UIWorld) -> None:
     token = login(client, "rev")

@@ -29,9 +29,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import __version__
@@ -47,6 +48,7 @@ from clearance.service.jobs import JobRunner, Periodic
 from clearance.service.limits import DEFAULT_CAP, FORM_OVERHEAD, BodyLimit
 from clearance.service.models_public import Health
 from clearance.service.openapi import install as install_openapi
+from clearance.service.problems import http_error
 from clearance.service.problems import install as install_problems
 from clearance.service.request_log import RequestLog
 from clearance.service.server import WORKERS_ENV
@@ -158,6 +160,22 @@ def _include_ui(app: FastAPI) -> None:
                                  "reinstall Clearance")
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(StarletteHTTPException, _page_or_problem)
+
+
+def _page_or_problem(request: Request, exc: Exception) -> Response:
+    """An address no route answers, asked for by a browser (it accepts HTML; not under
+    ``/api``): the UI's error page, with its status and a way back, instead of problem+json.
+    Everything else, and every other status, is answered as the API answers it."""
+    assert isinstance(exc, StarletteHTTPException)  # registered for it only
+    from clearance.service.ui_base import error_page
+
+    path = request.url.path
+    if (exc.status_code == 404 and "text/html" in request.headers.get("accept", "")
+            and not (path == "/api" or path.startswith("/api/"))):
+        shown = path if len(path) <= 120 else path[:119] + "…"
+        return error_page(request, 404, "Not found", f"no page at {shown}")
+    return http_error(request, exc)
 
 
 def work_on_loop(settings: Settings) -> bool:

@@ -170,7 +170,7 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     return sorted(methods)
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else PROBLEM_TYPES.get(
         exc.status_code, ("", "error"))[1]
@@ -191,5 +191,5 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
     app.add_exception_handler(ClearanceError, _clearance_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, _unexpected)
