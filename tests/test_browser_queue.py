@@ -117,3 +117,36 @@ def test_metrics_tables_fit_their_panels_in_chromium(server: tuple[str, UIWorld]
         assert page.locator("section.panel table").count() >= 5
         assert overflow == [], overflow
         browser.close()
+
+
+def test_every_form_field_wears_the_theme_in_chromium(server: tuple[str, UIWorld]) -> None:
+    """Text, date and untyped inputs, selects and text areas on the admin's pages have the
+    theme's border (the incident forms' untyped inputs and the audit page's date fields were
+    left in the browser's default style)."""
+    sync_playwright = _need_browser()
+    base, _world = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(10_000)
+        page.goto(f"{base}/login")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/queue")
+        unthemed: dict[str, list[str]] = {}
+        checked = 0
+        for path in ("/queue", "/incidents", "/audit", "/lexicon", "/bank", "/mine"):
+            page.goto(f"{base}{path}")
+            fields = page.evaluate("""() => [...document.querySelectorAll(
+                    'input:not([type=hidden]):not([type=checkbox]):not([type=radio])' +
+                    ':not([type=submit]):not([type=file]), select, textarea')]
+                .filter(e => e.offsetParent !== null)
+                .map(e => [e.name || e.id, getComputedStyle(e).borderTopColor])""")
+            checked += len(fields)
+            bad = [name for name, color in fields if color != "rgb(196, 201, 208)"]
+            if bad:
+                unthemed[path] = bad
+        assert checked >= 15, checked
+        assert unthemed == {}, unthemed
+        browser.close()
