@@ -112,6 +112,19 @@ def test_the_monitor_pages_are_for_reviewers(client: TestClient,
     assert client.get("/monitor/titles/nope").status_code == 404
 
 
+def test_an_empty_monitor_says_how_posts_come_in(tmp_path: Path) -> None:
+    w = build(tmp_path)  # no posts at all
+    with TestClient(create_app(w.settings, engine=w.engine, webhook_worker=False)) as c:
+        login(c, "rev")
+        page = c.get("/monitor")
+    w.engine.dispose()
+    assert page.status_code == 200
+    empty = page.text.split('id="monitor-empty"')[1].split("</td>")[0]
+    for hint in ("clearance monitor ingest", "clearance monitor consume",
+                 "clearance demo --replay", "docs/monitor.md"):
+        assert hint in empty, hint
+
+
 def test_an_alert_page_shows_live_versions_and_top_posts(client: TestClient,
                                                          template: tuple[UIWorld, int]) -> None:
     login(client, "rev")
