@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from clearance.review import audit
 from clearance.service.app import create_app
+from clearance.storage import session_scope
 from clearance.storage.review_models import AuditEvent, ReviewItem
+from clearance.storage.screening_models import Screening
+from test_ui_errors import SYNOPSIS, blocked_item  # a blocked synopsis, built by hand
 from ui_world import PASSWORD, UIWorld, build, clone, csrf_of
 
 with warnings.catch_warnings():  # starlette warns that it prefers httpx2 (not installed)
@@ -240,6 +243,35 @@ def test_copy_is_shown_with_its_findings_marked(app_client: TestClient, world: U
     page = app_client.get(f"/items/{world.text_item}").text
     assert '<mark title="minor.mentioned">a girl of twelve</mark>' in page
     assert 'class="frame' not in page
+
+
+def test_a_findings_attributes_and_closest_examples_are_shown(app_client: TestClient,
+                                                              world: UIWorld) -> None:
+    """The findings table shows what the evidence line does not: a finding's attributes (age,
+    cues, the model's probability) and, for the copy classifier, the closest training examples
+    it compared the window with (its reason, issue 9)."""
+    item = blocked_item(world)
+    near = ["An enigmatic beauty seduces men with a look.", "Une chanteuse ensorcelle le public."]
+    with session_scope(world.engine) as s:
+        screening = s.get_one(Screening, s.get_one(ReviewItem, item).screening_id)
+        screening.findings = [*screening.findings, {
+            "label": "minor.sexualised", "score": 0.79,
+            "evidence": {"kind": "text_span", "start": 0, "end": len(SYNOPSIS),
+                         "text": SYNOPSIS, "sentence": 0},
+            "detector": "minor-sexualised", "detector_version": "test",
+            "attributes": {"age": 12, "age_band": None, "p_framing": 0.8792,
+                           "cues": "adults", "nearest": " | ".join(near)}}]
+    login(app_client, "rev")
+    page = app_client.get(f"/items/{item}").text
+    row = next(r for r in page.split("<tr>") if '<span class="tag">minor.sexualised<' in r)
+    details = row.split('class="finding-details muted">')[1].split("</div>")[0]
+    assert re.sub(r"<[^>]+>", "", details) == "age 12 · p framing 0.879 · cues adults"
+    assert "age band" not in details  # an empty attribute is left out
+    assert "closest training examples (2)" in row
+    assert all(f"<li>{n}</li>" in row for n in near)
+    # the minor.mentioned finding has no nearest examples, only its attributes (none here)
+    other = next(r for r in page.split("<tr>") if '<span class="tag">minor.mentioned<' in r)
+    assert "closest training examples" not in other
 
 
 def test_reveal_is_audited_for_reviewers(app_client: TestClient, world: UIWorld) -> None:

@@ -65,6 +65,38 @@ class FindingRow:
     score: float
     evidence: str
     detector: str
+    #: the finding's attributes as (name, value) text, what the evidence line does not say
+    details: tuple[tuple[str, str], ...] = ()
+    #: the closest examples a model compared the span with (``nearest``), one per line
+    nearest: tuple[str, ...] = ()
+
+
+#: Attributes the evidence line already shows, or shown apart (``nearest``).
+_SHOWN_ELSEWHERE: Final = frozenset({"text", "nearest"})
+
+
+def _attr_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_attr_text(v) for v in value)
+    return str(value)
+
+
+def finding_details(finding: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...],
+                                                          tuple[str, ...]]:
+    """The attributes a reviewer reads beside the evidence (age, age band, category, cues, the
+    model's probability, ...; empty ones left out) and the ``nearest`` examples, split."""
+    attrs = finding.get("attributes") or {}
+    if not isinstance(attrs, Mapping):
+        return (), ()
+    details = tuple((str(k).replace("_", " "), _attr_text(v)) for k, v in attrs.items()
+                    if k not in _SHOWN_ELSEWHERE and v is not None and v != "" and v != [])
+    near = attrs.get("nearest")
+    nearest = tuple(n.strip() for n in str(near).split(" | ") if n.strip()) if near else ()
+    return details, nearest
 
 
 def oriented_size(data: bytes) -> tuple[int, int] | None:
@@ -171,8 +203,9 @@ def finding_rows(findings: Sequence[Mapping[str, Any]]) -> list[FindingRow]:
     """The findings table, highest score first."""
     rows = [FindingRow(label=str(f.get("label", "")), score=float(f.get("score", 0.0)),
                        evidence=evidence_text(f),
-                       detector=f"{f.get('detector', '')} {f.get('detector_version', '')}".strip())
-            for f in findings]
+                       detector=f"{f.get('detector', '')} {f.get('detector_version', '')}".strip(),
+                       details=details, nearest=nearest)
+            for f in findings for details, nearest in [finding_details(f)]]
     return sorted(rows, key=lambda r: (-r.score, r.label))
 
 
