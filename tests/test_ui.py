@@ -274,6 +274,18 @@ def test_a_findings_attributes_and_closest_examples_are_shown(app_client: TestCl
     assert "closest training examples" not in other
 
 
+def test_finding_details_leave_out_what_the_evidence_line_says() -> None:
+    from clearance.service.ui_view import finding_details
+
+    fact = {"label": "rating.mature", "evidence": {"kind": "fact", "name": "rating",
+                                                   "value": "TV-MA"},
+            "attributes": {"rating": "TV-MA", "system": "us-tv"}}
+    assert finding_details(fact) == ((("system", "us-tv"),), ())
+    span = {"label": "minor.mentioned", "evidence": {"kind": "text_span", "text": "Amy, 11"},
+            "attributes": {"age": 11, "term": "amy, 11", "group": "child", "age_band": None}}
+    assert finding_details(span) == ((("age", "11"), ("group", "child")), ())
+
+
 def test_reveal_is_audited_for_reviewers(app_client: TestClient, world: UIWorld) -> None:
     token = login(app_client, "rev")
     resp = app_client.post(f"/items/{world.image_item}/reveal", data={"csrf": token},

@@ -92,8 +92,18 @@ def finding_details(finding: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], 
     attrs = finding.get("attributes") or {}
     if not isinstance(attrs, Mapping):
         return (), ()
+    ev = finding.get("evidence")
+    ev = ev if isinstance(ev, Mapping) else {}
+
+    def said_already(k: str, v: Any) -> bool:  # by the evidence line: a fact, or the span
+        if ev.get("kind") == "fact":
+            return k == ev.get("name") and str(v) == str(ev.get("value"))
+        return ev.get("kind") == "text_span" and str(v).casefold() == str(
+            ev.get("text", "")).casefold()
+
     details = tuple((str(k).replace("_", " "), _attr_text(v)) for k, v in attrs.items()
-                    if k not in _SHOWN_ELSEWHERE and v is not None and v != "" and v != [])
+                    if k not in _SHOWN_ELSEWHERE and v is not None and v != "" and v != []
+                    and not said_already(str(k), v))
     near = attrs.get("nearest")
     nearest = tuple(n.strip() for n in str(near).split(" | ") if n.strip()) if near else ()
     return details, nearest
