@@ -52,3 +52,25 @@ def test_demo_posters_are_drawn_pngs() -> None:
         data = draw_poster(variant)  # type: ignore[arg-type]
         assert data.startswith(b"\x89PNG")
         assert re.search(rb"IHDR\x00\x00\x048\x00\x00\x05F", data)  # 1080 x 1350
+
+
+def test_a_findings_attributes_and_closest_examples_are_in_the_report() -> None:
+    """As on the review page: a finding's attributes under its evidence (what the evidence
+    already says left out), and the copy classifier's closest training examples, escaped."""
+    text = "Amy, 11, dances for the men."
+    copy = make_copy(text, max_bytes=1000)
+    near = ("An enigmatic <beauty> seduces men.", "Une chanteuse ensorcelle le public.")
+    mentioned = Finding(Label.MINOR_MENTIONED, 0.95, TextSpan(0, 7, "Amy, 11", 0), "m", "1",
+                        (("age", 11), ("term", "amy, 11"), ("age_band", None)))
+    framing = Finding(Label.MINOR_SEXUALISED, 0.79, TextSpan(0, len(text), text, 0), "s", "1",
+                      (("age", 11), ("p_framing", 0.8792), ("cues", "adults"),
+                       ("nearest", " | ".join(near))))
+    result = ScreenResult("text", "text", Decision("review", "p@1"), (mentioned, framing),
+                          Item("text", copy))
+    page = render_html([result])
+    attrs = re.findall(r'<div class="attrs">(.*?)</div>', page)
+    assert [re.sub(r"<[^>]+>", "", a) for a in attrs] == [
+        "age 11", "age 11 · p framing 0.879 · cues adults"]
+    assert "closest training examples (2)" in page
+    assert "<li>An enigmatic &lt;beauty&gt; seduces men.</li>" in page
+    assert page.count('<details class="nearest">') == 1

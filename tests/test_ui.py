@@ -275,7 +275,7 @@ def test_a_findings_attributes_and_closest_examples_are_shown(app_client: TestCl
 
 
 def test_finding_details_leave_out_what_the_evidence_line_says() -> None:
-    from clearance.service.ui_view import finding_details
+    from clearance.finding_text import finding_details
 
     fact = {"label": "rating.mature", "evidence": {"kind": "fact", "name": "rating",
                                                    "value": "TV-MA"},

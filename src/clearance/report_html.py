@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from clearance.content.picture import Picture
+from clearance.finding_text import finding_details
 from clearance.findings import Finding, ImageBox, TextSpan
 from clearance.overlay import Rect, layout
 from clearance.policy.model import OUTCOME_RANK
@@ -84,6 +85,8 @@ table{border-collapse:collapse;width:100%;margin-top:8px}
 td,th{border-top:1px solid #e3e5e8;padding:4px 6px;text-align:left;vertical-align:top}
 mark{background:#ffe082}.copy{white-space:pre-wrap;background:#fafafa;padding:8px;border-radius:4px}
 ul.reasons{margin:6px 0 0;padding-left:18px}
+.attrs,details.nearest{font-size:12px;color:#5f6b78}
+details.nearest ul{margin:2px 0 0;padding-left:18px}
 #passed td:nth-child(1){white-space:nowrap}#passed td:nth-child(3){font-size:12px;color:#5f6b78}
 """
 _SCRIPT = """
@@ -189,6 +192,20 @@ def _evidence(f: Finding) -> str:
     return f"{ev.name} = {ev.value}"
 
 
+def _details(f: Finding) -> str:
+    """The finding's attributes under its evidence, and a model's closest examples."""
+    details, nearest = finding_details(f.to_dict())
+    out = ""
+    if details:
+        out += '<div class="attrs">' + " · ".join(
+            f"{html.escape(k)} <b>{html.escape(v)}</b>" for k, v in details) + "</div>"
+    if nearest:
+        out += (f'<details class="nearest"><summary>closest training examples ({len(nearest)})'
+                "</summary><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in nearest)
+                + "</ul></details>")
+    return out
+
+
 def _risk(result: ScreenResult) -> tuple[int, float]:
     """The decision, then the strongest finding that made it (not a language's certainty)."""
     top = max((s.finding.score for r in result.decision.fired if r.outcome != "pass"
@@ -225,7 +242,8 @@ def _card(n: int, result: ScreenResult, title: str | None, side: int) -> str:
     if result.findings:
         rows = "".join(
             f"<tr><td>{html.escape(f.label)}</td><td>{f.score:.2f}</td>"
-            f"<td>{html.escape(_evidence(f))}</td><td>{html.escape(f.detector)}</td></tr>"
+            f"<td>{html.escape(_evidence(f))}{_details(f)}</td>"
+            f"<td>{html.escape(f.detector)}</td></tr>"
             for f in result.findings)
         parts.append("<table><tr><th>label</th><th>score</th><th>evidence</th>"
                      f"<th>detector</th></tr>{rows}</table>")

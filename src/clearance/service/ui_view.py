@@ -17,6 +17,7 @@ from typing import Any, Final
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from clearance.errors import NotFound
+from clearance.finding_text import finding_details
 from clearance.overlay import Rect, Tag, layout
 from clearance.storage.blobs import BlobStore
 from clearance.storage.models import AssetVersion
@@ -69,44 +70,6 @@ class FindingRow:
     details: tuple[tuple[str, str], ...] = ()
     #: the closest examples a model compared the span with (``nearest``), one per line
     nearest: tuple[str, ...] = ()
-
-
-#: Attributes the evidence line already shows, or shown apart (``nearest``).
-_SHOWN_ELSEWHERE: Final = frozenset({"text", "nearest"})
-
-
-def _attr_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    if isinstance(value, list | tuple):
-        return ", ".join(_attr_text(v) for v in value)
-    return str(value)
-
-
-def finding_details(finding: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...],
-                                                          tuple[str, ...]]:
-    """The attributes a reviewer reads beside the evidence (age, age band, category, cues, the
-    model's probability, ...; empty ones left out) and the ``nearest`` examples, split."""
-    attrs = finding.get("attributes") or {}
-    if not isinstance(attrs, Mapping):
-        return (), ()
-    ev = finding.get("evidence")
-    ev = ev if isinstance(ev, Mapping) else {}
-
-    def said_already(k: str, v: Any) -> bool:  # by the evidence line: a fact, or the span
-        if ev.get("kind") == "fact":
-            return k == ev.get("name") and str(v) == str(ev.get("value"))
-        return ev.get("kind") == "text_span" and str(v).casefold() == str(
-            ev.get("text", "")).casefold()
-
-    details = tuple((str(k).replace("_", " "), _attr_text(v)) for k, v in attrs.items()
-                    if k not in _SHOWN_ELSEWHERE and v is not None and v != "" and v != []
-                    and not said_already(str(k), v))
-    near = attrs.get("nearest")
-    nearest = tuple(n.strip() for n in str(near).split(" | ") if n.strip()) if near else ()
-    return details, nearest
 
 
 def oriented_size(data: bytes) -> tuple[int, int] | None:
