@@ -150,3 +150,29 @@ def test_every_form_field_wears_the_theme_in_chromium(server: tuple[str, UIWorld
         assert checked >= 15, checked
         assert unthemed == {}, unthemed
         browser.close()
+
+
+def test_pages_fit_a_narrow_window_in_chromium(server: tuple[str, UIWorld]) -> None:
+    """At 900 px a wide table scrolls inside its panel; the page itself never runs off to the
+    right (the queue's table pushed its Claim buttons out of the window)."""
+    sync_playwright = _need_browser()
+    base, world = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 900, "height": 900})
+        page.set_default_timeout(10_000)
+        page.goto(f"{base}/login")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/queue")
+        wide = {}
+        for path in ("/queue", "/audit", "/metrics", "/mine", "/bank",
+                     f"/items/{world.image_item}"):
+            page.goto(f"{base}{path}")
+            sizes = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]")
+            if sizes[0] > sizes[1]:
+                wide[path] = sizes
+        assert wide == {}, wide
+        browser.close()
