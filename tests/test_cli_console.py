@@ -210,6 +210,21 @@ def test_list_commands_print_json(fresh: Path) -> None:
     assert json.loads(holds.stdout) == {"holds": []}
 
 
+def test_an_empty_list_says_so_instead_of_a_bare_header(fresh: Path) -> None:
+    """A table with no rows was printed as its header alone; it now says what there is none
+    of and how to make one."""
+    assert run("users", "list").stdout.strip() == (
+        "no users: create one with `clearance users create USERNAME --role ROLE`")
+    run("users", "create", "alice", "--role", "reviewer", "--no-password")
+    assert "alice" in run("users", "list").stdout  # with a row, the table as before
+    assert run("users", "tokens").stdout.startswith("no API tokens: ")
+    assert run("users", "tokens", "alice").stdout.startswith("no API tokens for alice: ")
+    assert run("monitor", "alerts").stdout.startswith("no alerts ")
+    assert run("bank", "list", "--bank", "withdrawn").stdout.startswith(
+        "no entries in bank 'withdrawn'")
+    assert "┃" not in run("users", "tokens").stdout
+
+
 # -- skip messages -------------------------------------------------------------------------
 
 def test_skip_messages_name_their_input_once(tmp_path: Path) -> None:

@@ -20,7 +20,14 @@ from clearance.bank import banks, hashing, lineage
 from clearance.bank.index import BankIndex
 from clearance.bank.scan import Scanned, scan, targets
 from clearance.catalog.publication import resolve_version
-from clearance.cli.common import EXIT_INPUT, cli_actor, err_console, handle_errors, stdout_console
+from clearance.cli.common import (
+    EXIT_INPUT,
+    cli_actor,
+    err_console,
+    handle_errors,
+    print_table,
+    stdout_console,
+)
 from clearance.content.images import load_picture_file
 from clearance.errors import ContentError, InputError, Problem
 from clearance.policy.loader import load_policy
@@ -79,7 +86,8 @@ def list_cmd(bank_name: str | None, removed: bool, fmt: str) -> None:
         table.add_column(column)
     for r in rows:
         table.add_row(*(escape(str(v)) for v in r.values()))
-    stdout_console().print(table)
+    print_table(table, "no banks" if bank_name is None else
+                f"no entries in bank {bank_name!r}: `clearance bank add` banks a version")
 
 
 @bank_group.command("create")

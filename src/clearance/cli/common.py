@@ -24,6 +24,7 @@ from typing import Final, ParamSpec, TypeVar
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -162,6 +163,15 @@ def stdout_console() -> Console:
     """A console on stdout for tables: the terminal's width, or 120 columns when piped."""
     is_tty = sys.stdout.isatty()
     return Console(file=sys.stdout, highlight=False, width=None if is_tty else 120)
+
+
+def print_table(table: Table, empty: str, console: Console | None = None) -> None:
+    """``table`` on stdout, or, when it has no rows, the sentence ``empty`` (what there is
+    none of and, where it helps, how to make one) instead of a bare header."""
+    if table.row_count == 0:
+        click.echo(empty)
+    else:
+        (console or stdout_console()).print(table)
 
 
 #: ``--format table|json`` as every list command takes it: a table for people, JSON for scripts.

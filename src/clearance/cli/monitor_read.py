@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from clearance.cli.common import handle_errors, stdout_console
+from clearance.cli.common import handle_errors, print_table
 from clearance.errors import InputError
 from clearance.settings import get_settings
 from clearance.storage import ready_engine, session_scope
@@ -88,7 +88,8 @@ def signals_command(title_id: str, step: str, days: float, until: str | None, fm
             themes = ", ".join(f"{t}={r[t]}" for t in signals.COLUMNS[4:] if r[t])
             table.add_row(str(r["start"]), str(r["volume"]), str(r["negative"]),
                           str(r["offensive"]), escape(themes))
-    stdout_console().print(table)
+    print_table(table, f"no posts about {title_id} in this window (posts come in with "
+                "`clearance monitor ingest` or `clearance monitor consume`)")
     for p in petitions:
         click.echo(f"petition {p.key}: {p.counts[-1] if p.counts else 0:,} signatures, "
                    f"{p.velocity:,.0f}/hour")
@@ -143,7 +144,8 @@ def alerts_command(evaluate: bool, rules: Path | None, since: str | None,
                          for x in v["live_versions"]) or "-"
         table.add_row(str(v["id"]), v["onset"][:16], escape(str(v["title_id"])),
                       escape(v["rule"]), escape(v["message"]), escape(live))
-    stdout_console().print(table)
+    print_table(table, f"no alerts{' for ' + title_id if title_id else ''} (--evaluate runs "
+                "the alert rules over what was ingested)")
 
 
 @click.command("report")

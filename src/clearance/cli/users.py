@@ -23,6 +23,7 @@ from clearance.cli.common import (
     format_option,
     handle_errors,
     print_json,
+    print_table,
 )
 from clearance.errors import InputError
 from clearance.review import access
@@ -200,7 +201,8 @@ def tokens(username: str | None, fmt: str) -> None:
     if fmt == "json":
         print_json({"tokens": found})
         return
-    _stdout().print(table)
+    print_table(table, f"no API tokens{' for ' + username if username else ''}: issue one "
+                "with `clearance users token USERNAME`", _stdout())
 
 
 @users.command("list")
@@ -222,4 +224,5 @@ def list_(fmt: str) -> None:
     if fmt == "json":
         print_json({"users": found})
         return
-    _stdout().print(table)
+    print_table(table, "no users: create one with `clearance users create USERNAME --role "
+                "ROLE`", _stdout())
