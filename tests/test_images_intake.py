@@ -214,6 +214,16 @@ def test_bad_input_is_refused_naming_the_file(name: str, data: bytes, says: str)
     assert isinstance(info.value, InputError) and info.value.exit_code == 3
 
 
+def test_a_text_file_is_told_by_its_own_name() -> None:
+    """The hint names the file's own suffix (it said ".jpg" for a .png too)."""
+    text = b"Key art v3, final final.\n"
+    for name, said in (("notes.png", "the file name says .png, but the content is text"),
+                       ("notes", "it was given as an image, but the content is text")):
+        with pytest.raises(ContentError) as info:
+            load_picture(text, name)
+        assert said in str(info.value), str(info.value)
+
+
 def test_truncated_jpeg_is_refused() -> None:
     data = _coffee_jpeg()
     with pytest.raises(ContentError, match=r"^half\.jpg: is a truncated JPEG file"):

@@ -212,8 +212,10 @@ def _sniff_refusal(data: bytes, name: str) -> ContentError:
         else:
             is_text = True
         if is_text:
+            suffix = Path(name).suffix
+            said = f"the file name says {suffix}" if suffix else "it was given as an image"
             return _refuse(name, "is a text file, not an image",
-                           "the file name may say .jpg, but the content is text")
+                           f"{said}, but the content is text")
     return _refuse(name, "is not a recognised image (corrupt, or an unsupported format)",
                    f"accepted: {_ACCEPTED_TEXT}")
 
