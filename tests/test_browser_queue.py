@@ -1,6 +1,8 @@
 """The queue at volume in a real browser (Chromium through Playwright against a real uvicorn, as
 tests/test_browser.py): the rule filter is a select, rows are ticked with j/x and decided in bulk
 with Ctrl+Enter, and on an item page Ctrl+Enter records the decision and opens the next item.
+And the layout holds: tables inside their panels, every field themed, no page wider than a
+900 px window.
 
 Skipped when ``/usr/bin/chromium`` is absent, except under CI, where that is a failure.
 """
@@ -8,6 +10,9 @@ Skipped when ``/usr/bin/chromium`` is absent, except under CI, where that is a f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -95,20 +100,28 @@ def test_queue_bulk_and_next_item_in_chromium(server: tuple[str, UIWorld]) -> No
         assert {s.get_one(ReviewItem, i).state for i in first_two} == {"rejected"}
 
 
-def test_metrics_tables_fit_their_panels_in_chromium(server: tuple[str, UIWorld]) -> None:
-    """Every table of the metrics page stays inside its panel at a common laptop width (the
-    reviewers' six unwrapped column heads ran past the right column's edge)."""
+@contextmanager
+def _logged_in(base: str, user: str, width: int = 1440) -> Iterator[Any]:
+    """A Chromium page logged in as ``user`` (a reviewer or above: they land on the queue)."""
     sync_playwright = _need_browser()
-    base, _world = server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page = browser.new_page(viewport={"width": width, "height": 1000})
         page.set_default_timeout(10_000)
         page.goto(f"{base}/login")
-        page.fill("#username", "senior")
+        page.fill("#username", user)
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/queue")
+        yield page
+        browser.close()
+
+
+def test_metrics_tables_fit_their_panels_in_chromium(server: tuple[str, UIWorld]) -> None:
+    """Every table of the metrics page stays inside its panel at a common laptop width (the
+    reviewers' six unwrapped column heads ran past the right column's edge)."""
+    base, _world = server
+    with _logged_in(base, "senior") as page:
         page.goto(f"{base}/metrics")
         overflow = page.evaluate("""() => [...document.querySelectorAll('section.panel table')]
             .map(t => [t.id, t.getBoundingClientRect().right,
@@ -116,24 +129,14 @@ def test_metrics_tables_fit_their_panels_in_chromium(server: tuple[str, UIWorld]
             .filter(([, table, panel]) => table > panel + 1)""")
         assert page.locator("section.panel table").count() >= 5
         assert overflow == [], overflow
-        browser.close()
 
 
 def test_every_form_field_wears_the_theme_in_chromium(server: tuple[str, UIWorld]) -> None:
     """Text, date and untyped inputs, selects and text areas on the admin's pages have the
     theme's border (the incident forms' untyped inputs and the audit page's date fields were
     left in the browser's default style)."""
-    sync_playwright = _need_browser()
     base, _world = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(10_000)
-        page.goto(f"{base}/login")
-        page.fill("#username", "admin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/queue")
+    with _logged_in(base, "admin") as page:
         unthemed: dict[str, list[str]] = {}
         checked = 0
         for path in ("/queue", "/incidents", "/audit", "/lexicon", "/bank", "/mine"):
@@ -149,23 +152,13 @@ def test_every_form_field_wears_the_theme_in_chromium(server: tuple[str, UIWorld
                 unthemed[path] = bad
         assert checked >= 15, checked
         assert unthemed == {}, unthemed
-        browser.close()
 
 
 def test_pages_fit_a_narrow_window_in_chromium(server: tuple[str, UIWorld]) -> None:
     """At 900 px a wide table scrolls inside its panel; the page itself never runs off to the
     right (the queue's table pushed its Claim buttons out of the window)."""
-    sync_playwright = _need_browser()
     base, world = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 900, "height": 900})
-        page.set_default_timeout(10_000)
-        page.goto(f"{base}/login")
-        page.fill("#username", "admin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/queue")
+    with _logged_in(base, "admin", width=900) as page:
         wide = {}
         for path in ("/queue", "/audit", "/metrics", "/mine", "/bank",
                      f"/items/{world.image_item}"):
@@ -175,4 +168,3 @@ def test_pages_fit_a_narrow_window_in_chromium(server: tuple[str, UIWorld]) -> N
             if sizes[0] > sizes[1]:
                 wide[path] = sizes
         assert wide == {}, wide
-        browser.close()
