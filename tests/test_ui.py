@@ -281,6 +281,10 @@ def test_finding_details_leave_out_what_the_evidence_line_says() -> None:
                                                    "value": "TV-MA"},
             "attributes": {"rating": "TV-MA", "system": "us-tv"}}
     assert finding_details(fact) == ((("system", "us-tv"),), ())
+    banked = {"label": "match.withdrawn",
+              "evidence": {"kind": "fact", "name": "banked_version", "value": "s1/key_art/v1"},
+              "attributes": {"banked": "s1/key_art/v1", "distance": 22}}
+    assert finding_details(banked) == ((("distance", "22"),), ())
     span = {"label": "minor.mentioned", "evidence": {"kind": "text_span", "text": "Amy, 11"},
             "attributes": {"age": 11, "term": "amy, 11", "group": "child", "age_band": None}}
     assert finding_details(span) == ((("age", "11"), ("group", "child")), ())

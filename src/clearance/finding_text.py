@@ -33,8 +33,8 @@ def finding_details(finding: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], 
     ev = ev if isinstance(ev, Mapping) else {}
 
     def said_already(k: str, v: Any) -> bool:  # by the evidence line: a fact, or the span
-        if ev.get("kind") == "fact":
-            return k == ev.get("name") and str(v) == str(ev.get("value"))
+        if ev.get("kind") == "fact":  # its value, under its own name or another
+            return str(v) == str(ev.get("value"))
         return ev.get("kind") == "text_span" and str(v).casefold() == str(
             ev.get("text", "")).casefold()
 
