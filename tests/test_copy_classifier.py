@@ -3,7 +3,6 @@ it leads to. Sentences here are restrained catalog register, as the training cor
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from importlib import resources as pkg_resources
 from pathlib import Path
@@ -27,6 +26,7 @@ from clearance.findings import Finding, Label, TextSpan
 from clearance.policy.loader import load_policy
 from clearance.screening import Screener
 from clearance.settings import Settings
+from script_files import load_script
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -179,12 +179,7 @@ def test_the_catalog_split_is_the_same_for_training_and_the_gate() -> None:
     def load(name: str) -> ModuleType:
         sys.path.insert(0, str(BENCH))
         try:
-            spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module  # dataclasses look their module up
-            spec.loader.exec_module(module)
-            return module
+            return load_script(name, BENCH / f"{name}.py")
         finally:
             sys.path.remove(str(BENCH))
             sys.modules.pop(name, None)

@@ -10,15 +10,15 @@ sha256 of the YAML as it stands (so an edit of the set is seen in its README).
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from script_files import load_script
 
 FOLDER = Path(__file__).resolve().parents[1] / "bench" / "data" / "copy-dev"
 DATA = FOLDER / "copy-dev.yaml"
@@ -74,12 +74,7 @@ def _first_sentence(text: str) -> str:
 
 
 def _counts_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("copy_dev_counts", FOLDER / "counts.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("copy_dev_counts", FOLDER / "counts.py")
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ that child-subject positives stay few, and that the ``generated-*.yaml`` files a
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +17,8 @@ from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+
+from script_files import load_script
 
 CORPUS = Path(__file__).resolve().parents[1] / "bench" / "data" / "copy-train"
 LANGS = {"en", "fr", "es", "de"}
@@ -56,12 +56,7 @@ def items(files: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("copy_train_generate", CORPUS / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("copy_train_generate", CORPUS / "generate.py")
 
 
 def test_file_names_say_written_or_generated_lang_and_label(files: dict[str, list[Any]]) -> None:

@@ -8,7 +8,6 @@ derived from where ``../shared/data`` is present."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from clearance.bank.hashing import availability as bank_availability
 from clearance.cli.main import cli
 from clearance.demo.petition_shape import CUMULATIVE, HOURS, count_at
 from clearance.demo.replay_stream import PETITION_START, PETITION_TOTAL, petition_passes
+from script_files import load_script
 
 pytestmark = pytest.mark.skipif(not bank_availability(),
                                 reason="withdraw everywhere needs the bank extra")
@@ -77,9 +77,6 @@ def test_the_petition_grows_to_its_total_in_the_shape_shipped() -> None:
 @pytest.mark.shared_data
 def test_the_shipped_shape_is_the_real_curve(shared_data_dir: Path) -> None:
     script = Path(__file__).resolve().parents[1] / "bench" / "derive_petition_shape.py"
-    spec = importlib.util.spec_from_file_location("derive_petition_shape", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("derive_petition_shape", script)
     derived = module.derive(shared_data_dir / module.SOURCE)
     assert max(abs(a - b) for a, b in zip(derived, CUMULATIVE, strict=True)) <= 0.001
